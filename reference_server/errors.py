@@ -1,0 +1,84 @@
+"""Auth.js v5 error types and where each one sends the browser (@auth/core errors.ts, index.ts).
+
+A thrown error becomes a 302 to `<origin><pages[kind] or basePath/kind>?error=<type>`. Only client-safe types
+travel in the URL; everything else is reported as `Configuration`, so internals never leak.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "AccessDenied",
+    "AuthError",
+    "CredentialsSignin",
+    "InvalidCallbackUrlError",
+    "InvalidCheck",
+    "InvalidProvider",
+    "MissingCSRF",
+    "OAuthCallbackError",
+    "OAuthSignInError",
+    "UnknownAction",
+]
+
+
+class AuthError(Exception):
+    """Base: `type` is the wire name, `kind` the page it lands on, `client_safe` whether the name is shown."""
+
+    type = "Configuration"
+    kind = "error"
+    client_safe = False
+
+    def redirect_error(self) -> str:
+        return self.type if self.client_safe else "Configuration"
+
+
+class UnknownAction(AuthError):
+    """Not an action this route serves: 400 "Bad request." instead of a redirect."""
+
+    type = "UnknownAction"
+
+
+class InvalidCallbackUrlError(AuthError):
+    """callbackUrl (query, body or cookie) is neither /relative nor absolute http(s): a configuration error."""
+
+    type = "InvalidCallbackUrl"
+
+
+class InvalidProvider(AuthError):
+    type = "InvalidProvider"
+
+
+class InvalidCheck(AuthError):
+    """A PKCE, state or nonce check cookie was missing, unreadable or did not match."""
+
+    type = "InvalidCheck"
+
+
+class OAuthSignInError(AuthError):
+    type = "OAuthSignInError"
+    kind = "signIn"
+
+
+class AccessDenied(AuthError):
+    type = "AccessDenied"
+    client_safe = True
+
+
+class CredentialsSignin(AuthError):
+    type = "CredentialsSignin"
+    kind = "signIn"
+    client_safe = True
+    code = "credentials"
+
+
+class MissingCSRF(AuthError):
+    type = "MissingCSRF"
+    kind = "signIn"
+    client_safe = True
+
+
+class OAuthCallbackError(AuthError):
+    """The provider answered `?error=` (for example the user pressed Deny)."""
+
+    type = "OAuthCallbackError"
+    kind = "signIn"
+    client_safe = True

@@ -1,0 +1,46 @@
+"""The providers a deployment offers, and their public description (`GET providers`).
+
+Credentials is always there (as in AlgaPSA); google, azure-ad and keycloak only when configured; a WebAuthn
+`passkey` provider when WebAuthn is enabled. The order is AlgaPSA's (research/algapsa.md section 2).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from reference_server.settings import OAuthProviderConfig, Settings
+
+__all__ = ["CREDENTIAL_FIELDS", "Provider", "configured_providers", "public_info"]
+
+_ORDER = ("google", "azure-ad", "credentials", "keycloak", "passkey")
+CREDENTIAL_FIELDS = {
+    "email": {"label": "Email", "type": "email"},
+    "password": {"label": "Password", "type": "password"},
+}
+
+
+@dataclass(frozen=True)
+class Provider:
+    id: str
+    name: str
+    type: str  # oidc | credentials | webauthn
+    oauth: OAuthProviderConfig | None = None
+
+
+def configured_providers(settings: Settings) -> tuple[Provider, ...]:
+    found = [Provider("credentials", "Credentials", "credentials")]
+    found += [Provider(config.id, config.name, "oidc", config) for config in settings.oauth_providers]
+    if settings.webauthn:
+        found.append(Provider("passkey", "Passkey", "webauthn"))
+    return tuple(sorted(found, key=lambda p: _ORDER.index(p.id) if p.id in _ORDER else len(_ORDER)))
+
+
+def public_info(provider: Provider, base_url: str) -> dict[str, str]:
+    """Exactly the five fields @auth/core publishes, with absolute URLs."""
+    return {
+        "id": provider.id,
+        "name": provider.name,
+        "type": provider.type,
+        "signinUrl": f"{base_url}/signin/{provider.id}",
+        "callbackUrl": f"{base_url}/callback/{provider.id}",
+    }
