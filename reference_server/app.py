@@ -17,7 +17,7 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from reference_server.actions import dispatch
-from reference_server.context import AuthResult, build_context, parse_action, request_origin
+from reference_server.context import AuthResult, build_context, parse_action, raw_path, request_origin
 from reference_server.errors import AuthError, CredentialsSignin, InvalidCallbackUrlError, UnknownAction
 from reference_server.pages import error_page
 from reference_server.seed import seed_store
@@ -66,7 +66,7 @@ class AuthEndpoint:
             return Response(status_code=405, headers={"Allow": "GET, POST"})
         try:
             origin, host = request_origin(self.settings, request)
-            action, _ = parse_action(request.url.path, self.settings.base_path)
+            action, _ = parse_action(raw_path(request), self.settings.base_path)
         except UnknownAction:
             return _bad_request()
         try:
@@ -93,7 +93,8 @@ class AuthEndpoint:
         if request.method != "GET" or action not in _PAGE_ACTIONS:
             return JSONResponse({"message": _CONFIG_MESSAGE}, status_code=500)
         if self.settings.pages.error:
-            return Response(status_code=302, headers={"Location": f"{origin}{self.settings.pages.error}?error=Configuration"})
+            target = f"{origin}{self.settings.pages.error}?error=Configuration"
+            return Response(status_code=302, headers={"Location": target})
         status, page = error_page("Configuration", origin, host, f"{origin}{self.settings.base_path}/signin")
         return HTMLResponse(page, status_code=status)
 

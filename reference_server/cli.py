@@ -6,6 +6,7 @@ Prints where it listens, the demo credentials and the providers, so a person can
 from __future__ import annotations
 
 import argparse
+import contextlib
 import errno
 import os
 import socket
@@ -98,10 +99,8 @@ def run(args: argparse.Namespace) -> int:
           f"{DEMO_CLIENT.password})")
     print(f"database: {settings.database}   stop with Ctrl-C", flush=True)
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False))
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         server.run(sockets=[sock])
-    except KeyboardInterrupt:
-        pass
     print("stopped", flush=True)
     return 0
 

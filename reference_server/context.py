@@ -22,7 +22,7 @@ from reference_server.providers import Provider, configured_providers
 from reference_server.settings import Settings
 from reference_server.store import Store
 
-__all__ = ["ACTIONS", "AuthContext", "AuthResult", "build_context", "parse_action", "request_origin"]
+__all__ = ["ACTIONS", "AuthContext", "AuthResult", "build_context", "parse_action", "raw_path", "request_origin"]
 
 ACTIONS = frozenset(
     {"providers", "session", "csrf", "signin", "signout", "callback", "verify-request", "error", "webauthn-options"}
@@ -86,6 +86,12 @@ def parse_action(path: str, base_path: str) -> tuple[str, str | None]:
     return segments[0], provider
 
 
+def raw_path(request: Request) -> str:
+    """The path as sent, still percent-encoded: Auth.js splits the encoded path, so `callback%2Fx` is one segment."""
+    raw = request.scope.get("raw_path")
+    return raw.decode("latin-1").split("?", 1)[0] if raw else request.url.path
+
+
 def request_origin(settings: Settings, request: Request) -> tuple[str, str]:
     if settings.origin:
         parts = urlsplit(settings.origin)
@@ -116,11 +122,12 @@ async def build_context(settings: Settings, store: Store, request: Request) -> A
     """Auth.js `init`: raises UnknownAction, InvalidProvider or InvalidCallbackUrlError like the library."""
     if request.method not in ("GET", "POST"):
         raise UnknownAction(request.method)
-    action, provider_id = parse_action(request.url.path, settings.base_path)
+    action, provider_id = parse_action(raw_path(request), settings.base_path)
     origin, host = request_origin(settings, request)
     secure = settings.secure_cookies if settings.secure_cookies is not None else origin.startswith("https://")
     names = cookie_names(secure)
     query = dict(request.query_params)
+    query_string = request.url.query
     body = await _form_body(request)
     cookies = parse_cookie_header(request.headers.get("cookie", ""))
     param = body.get("callbackUrl") or query.get("callbackUrl")
@@ -140,8 +147,8 @@ async def build_context(settings: Settings, store: Store, request: Request) -> A
         init_cookies.append(ResponseCookie(names.callback_url, callback.cookie_value, secure))
     return AuthContext(
         settings=settings, store=store, method=request.method, action=action, provider_id=provider_id,
-        origin=origin, host=host, request_url=origin + request.url.path + (f"?{request.url.query}" if request.url.query else ""),
-         query=query, body=body, cookies=cookies,
+        origin=origin, host=host, request_url=origin + request.url.path + (f"?{query_string}" if query_string else ""),
+        query=query, body=body, cookies=cookies,
         headers={k.lower(): v for k, v in request.headers.items()},
         client_ip=request.client.host if request.client else None, names=names, providers=providers,
         csrf=csrf, callback=callback, init_cookies=init_cookies,

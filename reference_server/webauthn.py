@@ -62,7 +62,9 @@ def _options(ctx: AuthContext, ceremony: str, challenge: str, user: dict[str, st
     }
 
 
-def _challenge_cookie(ctx: AuthContext, provider_id: str, challenge: str, user: dict[str, str] | None) -> ResponseCookie:
+def _challenge_cookie(
+    ctx: AuthContext, provider_id: str, challenge: str, user: dict[str, str] | None
+) -> ResponseCookie:
     secrets_ = ctx.settings.secrets()
     inner = jwe.encode({"challenge": challenge, "registerData": user}, secrets_, _CHALLENGE_SALT, CHECK_COOKIE_TTL)
     sealed = jwe.encode({"value": inner, "provider": provider_id}, secrets_, ctx.names.challenge, CHECK_COOKIE_TTL)

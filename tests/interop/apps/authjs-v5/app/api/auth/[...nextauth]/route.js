@@ -1,0 +1,4 @@
+import { handlers } from "../../../../auth";
+
+export const { GET, POST } = handlers;
+export const runtime = "nodejs";

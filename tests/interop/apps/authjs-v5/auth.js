@@ -1,0 +1,91 @@
+// Vanilla Auth.js v5 setup. Everything site-specific comes from env vars (see ../README.md);
+// the config is a function, so it is rebuilt per request and reads the env at run time
+// (the same lazy form AlgaPSA uses).
+import NextAuth from "next-auth";
+import Credentials from "next-auth/providers/credentials";
+import Google from "next-auth/providers/google";
+import AzureAD from "next-auth/providers/azure-ad";
+import Keycloak from "next-auth/providers/keycloak";
+
+const DEFAULT_USERS = [
+  { id: "demo-user-1", email: "demo@example.com", name: "Demo User", password: "demo-password" },
+];
+
+function env(name) {
+  const value = process.env[name];
+  return value === undefined || value === "" ? undefined : value;
+}
+
+function users() {
+  const raw = env("INTEROP_USERS");
+  if (!raw) return DEFAULT_USERS;
+  const parsed = JSON.parse(raw);
+  if (!Array.isArray(parsed)) throw new Error("INTEROP_USERS must be a JSON list");
+  return parsed;
+}
+
+function stripSlash(url) {
+  return url.replace(/\/+$/, "");
+}
+
+function buildProviders() {
+  const providers = [
+    Credentials({
+      id: "credentials",
+      name: "Credentials",
+      credentials: {
+        email: { label: "Email", type: "email" },
+        password: { label: "Password", type: "password" },
+      },
+      async authorize(credentials) {
+        const email = credentials?.email;
+        const password = credentials?.password;
+        if (!email || !password) return null;
+        const user = users().find((u) => u.email === email && u.password === password);
+        if (!user) return null;
+        return { id: String(user.id), email: user.email, name: user.name };
+      },
+    }),
+  ];
+
+  if (env("GOOGLE_CLIENT_ID") && env("GOOGLE_CLIENT_SECRET")) {
+    const issuer = env("GOOGLE_ISSUER");
+    providers.push(
+      Google({
+        clientId: env("GOOGLE_CLIENT_ID"),
+        clientSecret: env("GOOGLE_CLIENT_SECRET"),
+        ...(issuer && { issuer: stripSlash(issuer) }),
+      }),
+    );
+  }
+
+  if (env("AZURE_AD_CLIENT_ID") && env("AZURE_AD_CLIENT_SECRET")) {
+    const issuer = env("AZURE_AD_ISSUER");
+    providers.push(
+      // The deprecated azure-ad alias of MicrosoftEntraID: id "azure-ad", name "Azure Active Directory".
+      AzureAD({
+        clientId: env("AZURE_AD_CLIENT_ID"),
+        clientSecret: env("AZURE_AD_CLIENT_SECRET"),
+        ...(issuer && { issuer: stripSlash(issuer) }),
+      }),
+    );
+  }
+
+  if (env("KEYCLOAK_CLIENT_ID") && env("KEYCLOAK_CLIENT_SECRET") && env("KEYCLOAK_ISSUER")) {
+    providers.push(
+      Keycloak({
+        clientId: env("KEYCLOAK_CLIENT_ID"),
+        clientSecret: env("KEYCLOAK_CLIENT_SECRET"),
+        issuer: stripSlash(env("KEYCLOAK_ISSUER")),
+      }),
+    );
+  }
+  return providers;
+}
+
+export const { handlers, auth, signIn, signOut } = NextAuth(() => ({
+  providers: buildProviders(),
+  session: { strategy: "jwt" },
+  secret: env("AUTH_SECRET") ?? env("NEXTAUTH_SECRET"),
+  trustHost: true,
+}));

@@ -1,0 +1,101 @@
+// Vanilla next-auth v4 catch-all route. Everything site-specific comes from env vars
+// (see ../../README.md); the options are rebuilt per request so the env is read at run time.
+import NextAuth from "next-auth";
+import CredentialsProvider from "next-auth/providers/credentials";
+import GoogleProvider from "next-auth/providers/google";
+import AzureADProvider from "next-auth/providers/azure-ad";
+import KeycloakProvider from "next-auth/providers/keycloak";
+
+const DEFAULT_USERS = [
+  { id: "demo-user-1", email: "demo@example.com", name: "Demo User", password: "demo-password" },
+];
+
+function env(name) {
+  const value = process.env[name];
+  return value === undefined || value === "" ? undefined : value;
+}
+
+function users() {
+  const raw = env("INTEROP_USERS");
+  if (!raw) return DEFAULT_USERS;
+  const parsed = JSON.parse(raw);
+  if (!Array.isArray(parsed)) throw new Error("INTEROP_USERS must be a JSON list");
+  return parsed;
+}
+
+function stripSlash(url) {
+  return url.replace(/\/+$/, "");
+}
+
+function buildProviders() {
+  const providers = [
+    CredentialsProvider({
+      id: "credentials",
+      name: "Credentials",
+      credentials: {
+        email: { label: "Email", type: "email" },
+        password: { label: "Password", type: "password" },
+      },
+      async authorize(credentials) {
+        const email = credentials?.email;
+        const password = credentials?.password;
+        if (!email || !password) return null;
+        const user = users().find((u) => u.email === email && u.password === password);
+        if (!user) return null;
+        return { id: String(user.id), email: user.email, name: user.name };
+      },
+    }),
+  ];
+
+  if (env("GOOGLE_CLIENT_ID") && env("GOOGLE_CLIENT_SECRET")) {
+    const issuer = env("GOOGLE_ISSUER");
+    providers.push(
+      GoogleProvider({
+        clientId: env("GOOGLE_CLIENT_ID"),
+        clientSecret: env("GOOGLE_CLIENT_SECRET"),
+        ...(issuer && {
+          issuer: stripSlash(issuer),
+          wellKnown: `${stripSlash(issuer)}/.well-known/openid-configuration`,
+        }),
+      }),
+    );
+  }
+
+  if (env("AZURE_AD_CLIENT_ID") && env("AZURE_AD_CLIENT_SECRET")) {
+    const issuer = env("AZURE_AD_ISSUER");
+    const wellKnown =
+      env("AZURE_AD_WELLKNOWN") ?? (issuer && `${stripSlash(issuer)}/.well-known/openid-configuration`);
+    providers.push(
+      AzureADProvider({
+        clientId: env("AZURE_AD_CLIENT_ID"),
+        clientSecret: env("AZURE_AD_CLIENT_SECRET"),
+        ...(env("AZURE_AD_TENANT_ID") && { tenantId: env("AZURE_AD_TENANT_ID") }),
+        ...(issuer && { issuer: stripSlash(issuer) }),
+        ...(wellKnown && { wellKnown }),
+      }),
+    );
+  }
+
+  if (env("KEYCLOAK_CLIENT_ID") && env("KEYCLOAK_CLIENT_SECRET") && env("KEYCLOAK_ISSUER")) {
+    providers.push(
+      KeycloakProvider({
+        clientId: env("KEYCLOAK_CLIENT_ID"),
+        clientSecret: env("KEYCLOAK_CLIENT_SECRET"),
+        issuer: stripSlash(env("KEYCLOAK_ISSUER")),
+      }),
+    );
+  }
+  return providers;
+}
+
+export function buildAuthOptions() {
+  return {
+    providers: buildProviders(),
+    session: { strategy: "jwt" },
+    secret: env("NEXTAUTH_SECRET") ?? env("AUTH_SECRET"),
+  };
+}
+
+export default function auth(req, res) {
+  return NextAuth(req, res, buildAuthOptions());
+}
