@@ -18,7 +18,7 @@ from starlette.routing import Route
 
 from reference_server.actions import dispatch
 from reference_server.context import AuthResult, build_context, parse_action, raw_path, request_origin
-from reference_server.errors import AuthError, CredentialsSignin, InvalidCallbackUrlError, UnknownAction
+from reference_server.errors import AuthError, BadRequest, CredentialsSignin, InvalidCallbackUrlError
 from reference_server.pages import error_page
 from reference_server.seed import seed_store
 from reference_server.settings import Settings
@@ -67,12 +67,12 @@ class AuthEndpoint:
         try:
             origin, host = request_origin(self.settings, request)
             action, _ = parse_action(raw_path(request), self.settings.base_path)
-        except UnknownAction:
+        except BadRequest:
             return _bad_request()
         try:
             ctx = await build_context(self.settings, self.store, request)
             result = dispatch(ctx)
-        except UnknownAction:
+        except BadRequest:
             return _bad_request()
         except InvalidCallbackUrlError:
             return self._configuration_error(request, action, origin, host)

@@ -17,7 +17,7 @@ from starlette.requests import Request
 from reference_server.callback_url import InvalidCallbackUrl, ResolvedCallbackUrl, resolve_callback_url
 from reference_server.cookies import CookieNames, ResponseCookie, cookie_names, parse_cookie_header
 from reference_server.csrf import CsrfState, csrf_state
-from reference_server.errors import InvalidCallbackUrlError, InvalidProvider, UnknownAction
+from reference_server.errors import BadRequest, InvalidCallbackUrlError, InvalidProvider
 from reference_server.providers import Provider, configured_providers
 from reference_server.settings import Settings
 from reference_server.store import Store
@@ -74,15 +74,15 @@ class AuthContext:
 
 
 def parse_action(path: str, base_path: str) -> tuple[str, str | None]:
-    """`/api/auth/callback/google` -> ("callback", "google"); anything else raises UnknownAction."""
+    """`/api/auth/callback/google` -> ("callback", "google"); anything else raises BadRequest."""
     if not path.startswith(base_path + "/"):
-        raise UnknownAction(path)
+        raise BadRequest(path)
     segments = [segment for segment in path[len(base_path):].split("/") if segment]
     if not 1 <= len(segments) <= 2 or segments[0] not in ACTIONS:
-        raise UnknownAction(path)
+        raise BadRequest(path)
     provider = segments[1] if len(segments) == 2 and segments[1] != "undefined" else None
     if len(segments) == 2 and segments[0] not in _WITH_PROVIDER:
-        raise UnknownAction(path)
+        raise BadRequest(path)
     return segments[0], provider
 
 
@@ -98,7 +98,7 @@ def request_origin(settings: Settings, request: Request) -> tuple[str, str]:
         return f"{parts.scheme}://{parts.netloc}", parts.netloc
     host = request.headers.get("host") or f"{request.url.hostname}:{request.url.port}"
     if not re.fullmatch(r"[A-Za-z0-9.\-]+(:\d{1,5})?|\[[0-9A-Fa-f:.]+\](:\d{1,5})?", host):
-        raise UnknownAction("bad Host header")
+        raise BadRequest("bad Host header")
     return f"{request.url.scheme}://{host}", host
 
 
@@ -107,21 +107,21 @@ async def _form_body(request: Request) -> dict[str, str]:
         return {}
     raw = await request.body()
     if len(raw) > MAX_BODY_BYTES:
-        raise UnknownAction("body too large")
+        raise BadRequest("body too large")
     text = raw.decode("utf-8", errors="replace")
     if request.headers.get("content-type", "").startswith("application/json"):
         try:
             data = json.loads(text or "{}")
         except ValueError as error:
-            raise UnknownAction("malformed JSON body") from error
+            raise BadRequest("malformed JSON body") from error
         return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
     return dict(parse_qsl(text, keep_blank_values=True))
 
 
 async def build_context(settings: Settings, store: Store, request: Request) -> AuthContext:
-    """Auth.js `init`: raises UnknownAction, InvalidProvider or InvalidCallbackUrlError like the library."""
+    """Auth.js `init`: raises BadRequest, InvalidProvider or InvalidCallbackUrlError like the library."""
     if request.method not in ("GET", "POST"):
-        raise UnknownAction(request.method)
+        raise BadRequest(request.method)
     action, provider_id = parse_action(raw_path(request), settings.base_path)
     origin, host = request_origin(settings, request)
     secure = settings.secure_cookies if settings.secure_cookies is not None else origin.startswith("https://")

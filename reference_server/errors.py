@@ -9,6 +9,7 @@ from __future__ import annotations
 __all__ = [
     "AccessDenied",
     "AuthError",
+    "BadRequest",
     "CredentialsSignin",
     "InvalidCallbackUrlError",
     "InvalidCheck",
@@ -31,8 +32,12 @@ class AuthError(Exception):
         return self.type if self.client_safe else "Configuration"
 
 
+class BadRequest(Exception):
+    """The request does not parse as an Auth.js action at all (path, method, body): 400 "Bad request."."""
+
+
 class UnknownAction(AuthError):
-    """Not an action this route serves: 400 "Bad request." instead of a redirect."""
+    """A parsed action that cannot be served (GET signin/{provider} in v5): a Configuration redirect."""
 
     type = "UnknownAction"
 

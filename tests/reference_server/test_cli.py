@@ -1,0 +1,67 @@
+"""`nextauth-conformance serve` (here `python -m reference_server`): prints where it listens, serves, stops on
+Ctrl-C, and refuses bad options with one line and exit code 2."""
+
+from __future__ import annotations
+
+import re
+import signal
+import socket
+import subprocess
+import sys
+
+import httpx
+import pytest
+
+import spec
+
+
+def _serve(*args: str) -> subprocess.Popen[str]:
+    return subprocess.Popen([sys.executable, "-m", "reference_server", *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+
+
+def test_serve_prints_url_and_demo_credentials_then_stops_on_ctrl_c(tmp_path) -> None:
+    database = tmp_path / "auth.sqlite"
+    process = _serve("--port", "0", "--database", str(database), "--webauthn")
+    try:
+        first = process.stdout.readline()
+        match = re.search(r"(http://127\.0\.0\.1:\d+)/api/auth", first)
+        assert match, first
+        assert "credentials" in first and "passkey" in first
+        assert "demo@example.com / demo-password" in process.stdout.readline()
+        url = match.group(1)
+        for action, schema in (("csrf", "CsrfTokenResponse"), ("providers", "AuthProvidersResponse"),
+                               ("session", "EmptyObjectResponse")):
+            body = httpx.get(f"{url}/api/auth/{action}", timeout=5).json()
+            assert not list(spec.validator(schema).iter_errors(body)), action
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=15)
+    finally:
+        process.kill()
+    assert process.returncode == 0, err
+    assert "Traceback" not in err
+    assert database.exists(), "the SQLite file is created and kept"
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--port", "70000"], "--port 70000: expected 0-65535"),
+    (["--origin", "ftp://x"], "--origin 'ftp://x': expected an http(s) URL"),
+    (["--oauth", "github=x,y,z"], "expected ID=ISSUER,CLIENT_ID,CLIENT_SECRET"),
+])
+def test_bad_options_are_one_line_and_exit_2(args: list[str], message: str) -> None:
+    result = subprocess.run([sys.executable, "-m", "reference_server", *args], capture_output=True, text=True,
+                            timeout=30)
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
+
+
+def test_port_in_use_is_reported_clearly() -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = subprocess.run([sys.executable, "-m", "reference_server", "--port", str(port)],
+                                capture_output=True, text=True, timeout=30)
+    assert result.returncode == 2
+    assert f"127.0.0.1:{port} is already in use; pick another with --port" in result.stderr
