@@ -6,7 +6,8 @@ OAuth sign-in start, sign-out). OAuth specifics live in `oauth.py`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import inspect
+from collections.abc import Awaitable, Callable
 from urllib.parse import urlencode
 
 from reference_server import oauth
@@ -72,14 +73,14 @@ def verify_request_get(ctx: AuthContext) -> AuthResult:
     return _html(verify_request_page(ctx.origin, ctx.host), ctx)
 
 
-def callback_get(ctx: AuthContext) -> AuthResult:
+def callback_get(ctx: AuthContext) -> Awaitable[AuthResult]:
     provider = ctx.provider
     if provider is None or provider.oauth is None:
         raise InvalidProvider(ctx.provider_id or "")  # credentials on GET, or no provider at all
     return oauth.callback(ctx, provider)
 
 
-def signin_post(ctx: AuthContext) -> AuthResult:
+def signin_post(ctx: AuthContext) -> AuthResult | Awaitable[AuthResult]:
     if not ctx.csrf.verified:
         raise MissingCSRF()
     provider = ctx.provider
@@ -88,7 +89,7 @@ def signin_post(ctx: AuthContext) -> AuthResult:
     return oauth.authorization_redirect(ctx, provider)
 
 
-def credentials_post(ctx: AuthContext) -> AuthResult:
+def credentials_post(ctx: AuthContext) -> AuthResult | Awaitable[AuthResult]:
     if ctx.provider is None or ctx.provider.type != "credentials":
         return callback_get(ctx)  # OAuth providers may answer with response_mode=form_post
     if not ctx.csrf.verified:
@@ -115,7 +116,8 @@ def session_post(ctx: AuthContext) -> AuthResult:
     return session_action(ctx)
 
 
-_GET: dict[str, Callable[[AuthContext], AuthResult]] = {
+Action = Callable[[AuthContext], AuthResult | Awaitable[AuthResult]]
+_GET: dict[str, Action] = {
     "csrf": csrf_action,
     "providers": providers_action,
     "session": session_action,
@@ -126,7 +128,7 @@ _GET: dict[str, Callable[[AuthContext], AuthResult]] = {
     "webauthn-options": webauthn_options_action,
     "callback": callback_get,
 }
-_POST: dict[str, Callable[[AuthContext], AuthResult]] = {
+_POST: dict[str, Action] = {
     "signin": signin_post,
     "callback": credentials_post,
     "signout": signout_post,
@@ -134,8 +136,9 @@ _POST: dict[str, Callable[[AuthContext], AuthResult]] = {
 }
 
 
-def dispatch(ctx: AuthContext) -> AuthResult:
+async def dispatch(ctx: AuthContext) -> AuthResult:
     handler = (_GET if ctx.method == "GET" else _POST).get(ctx.action)
     if handler is None:
         raise UnknownAction(f"{ctx.method} {ctx.action}")
-    return handler(ctx)
+    result = handler(ctx)
+    return await result if inspect.isawaitable(result) else result

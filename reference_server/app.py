@@ -71,7 +71,7 @@ class AuthEndpoint:
             return _bad_request()
         try:
             ctx = await build_context(self.settings, self.store, request)
-            result = dispatch(ctx)
+            result = await dispatch(ctx)
         except BadRequest:
             return _bad_request()
         except InvalidCallbackUrlError:

@@ -1,15 +1,211 @@
-"""OAuth/OIDC sign-in (authorization redirect) and provider callbacks. Filled in by the mock-providers work."""
+"""OAuth 2 / OpenID Connect sign-in and callbacks, as @auth/core v5 runs them (authorization-url.ts,
+callback/oauth/callback.ts, checks.ts), with the ID token verified against the provider's JWKS.
+
+Sign-in: discover the issuer, seal the PKCE verifier (and state/nonce when configured) in check cookies bound
+to the provider, redirect to the authorization endpoint. Callback: state and `iss` first, then the provider's
+`?error=` (sign-in page, OAuthCallbackError), then PKCE, the token exchange (client_secret_basic with
+form-encoded credentials) and the ID token (signature, iss, aud, exp, nonce). Any check or token failure is a
+Configuration error; a session is created only after everything passed.
+"""
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import secrets
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote, urlencode
+
+import httpx
+import jwt
+
+from reference_server import jwe
 from reference_server.context import AuthContext, AuthResult
-from reference_server.errors import InvalidCheck, OAuthSignInError
+from reference_server.cookies import CHECK_COOKIE_TTL, ResponseCookie
+from reference_server.errors import AccessDenied, AuthError, InvalidCheck, OAuthCallbackError, OAuthSignInError
+from reference_server.popup import POPUP_COOKIE, popup_page
 from reference_server.providers import Provider
+from reference_server.session import start_session
+from reference_server.settings import OAuthProviderConfig
+
+__all__ = ["authorization_redirect", "callback"]
+
+_STATE_SALT = "encodedState"
 
 
-def authorization_redirect(ctx: AuthContext, provider: Provider) -> AuthResult:
-    raise OAuthSignInError(provider.id)
+@dataclass(frozen=True)
+class Discovery:
+    issuer: str
+    authorization_endpoint: str
+    token_endpoint: str
+    jwks_uri: str
+
+    def expected_token_issuer(self, claims: dict[str, Any]) -> str:
+        """Entra's multi-tenant discovery says `{tenantid}`; its tokens name the concrete tenant."""
+        return self.issuer.replace("{tenantid}", str(claims.get("tid", "")))
 
 
-def callback(ctx: AuthContext, provider: Provider) -> AuthResult:
-    raise InvalidCheck(provider.id)
+def _b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+async def _discover(http: httpx.AsyncClient, config: OAuthProviderConfig) -> Discovery:
+    response = await http.get(f"{config.issuer}/.well-known/openid-configuration")
+    response.raise_for_status()
+    document = response.json()
+    issuer = str(document.get("issuer", ""))
+    if issuer.replace("{tenantid}", _configured_tenant(config.issuer)) != config.issuer:
+        raise ValueError(f"discovery issuer {issuer!r} is not the configured {config.issuer!r}")
+    return Discovery(issuer, document["authorization_endpoint"], document["token_endpoint"], document["jwks_uri"])
+
+
+def _configured_tenant(issuer: str) -> str:
+    parts = issuer.rstrip("/").split("/")
+    return parts[-2] if len(parts) >= 2 and parts[-1] == "v2.0" else "common"
+
+
+def _client(ctx: AuthContext) -> httpx.AsyncClient:
+    return httpx.AsyncClient(timeout=ctx.settings.http_timeout, follow_redirects=False)
+
+
+def _seal(ctx: AuthContext, name: str, provider: Provider, value: str, with_max_age: bool = True) -> ResponseCookie:
+    sealed = jwe.encode({"value": value, "provider": provider.id}, ctx.settings.secrets(), name, CHECK_COOKIE_TTL)
+    return ResponseCookie.expiring(name, sealed, ctx.names.secure, CHECK_COOKIE_TTL, with_max_age)
+
+
+def _unseal(ctx: AuthContext, name: str, provider: Provider) -> str:
+    value = ctx.cookies.get(name)
+    if not value:
+        raise InvalidCheck(f"{name} cookie was missing")
+    try:
+        payload = jwe.decode(value, ctx.settings.secrets(), name)
+    except jwe.InvalidToken as error:
+        raise InvalidCheck(f"{name} value could not be parsed") from error
+    if payload.get("provider") != provider.id or not isinstance(payload.get("value"), str):
+        raise InvalidCheck(f"{name} cookie was created for a different provider")
+    return payload["value"]
+
+
+async def authorization_redirect(ctx: AuthContext, provider: Provider) -> AuthResult:
+    """POST signin/{provider}: the authorization URL, with check cookies (and the popup marker when asked)."""
+    config = provider.oauth
+    assert config is not None
+    try:
+        async with _client(ctx) as http:
+            discovery = await _discover(http, config)
+    except (httpx.HTTPError, ValueError, KeyError) as error:
+        raise OAuthSignInError(str(error)) from error
+    params = {"response_type": "code", "client_id": config.client_id,
+              "redirect_uri": f"{ctx.base_url}/callback/{provider.id}", "scope": config.scope}
+    cookies = list(ctx.init_cookies)
+    if "pkce" in config.checks:
+        verifier = _b64url(secrets.token_bytes(32))
+        params |= {"code_challenge": _b64url(hashlib.sha256(verifier.encode()).digest()),
+                   "code_challenge_method": "S256"}
+        cookies.append(_seal(ctx, ctx.names.pkce, provider, verifier))
+    if "state" in config.checks:
+        state = jwe.encode({"random": _b64url(secrets.token_bytes(16))}, ctx.settings.secrets(), _STATE_SALT,
+                           CHECK_COOKIE_TTL)
+        params["state"] = state
+        cookies.append(_seal(ctx, ctx.names.state, provider, state))
+    if "nonce" in config.checks:
+        params["nonce"] = _b64url(secrets.token_bytes(16))
+        cookies.append(_seal(ctx, ctx.names.nonce, provider, params["nonce"], with_max_age=False))
+    if (ctx.query.get("popup") or ctx.body.get("popup")) == "1":
+        cookies.append(ResponseCookie.expiring(_popup_name(ctx), "1", ctx.names.secure, CHECK_COOKIE_TTL, True))
+    extra = {k: v for k, v in ctx.query.items() if k in ("login_hint", "prompt", "hd", "domain_hint")}
+    query = urlencode(params | extra, quote_via=quote)
+    return AuthResult(status=302, redirect=f"{discovery.authorization_endpoint}?{query}", cookies=cookies)
+
+
+def _popup_name(ctx: AuthContext) -> str:
+    return ("__Secure-" if ctx.names.secure else "") + POPUP_COOKIE
+
+
+def _check_cookie_names(ctx: AuthContext) -> list[str]:
+    return [ctx.names.pkce, ctx.names.state, ctx.names.nonce, _popup_name(ctx)]
+
+
+async def _exchange_code(ctx: AuthContext, config: OAuthProviderConfig, discovery: Discovery, code: str,
+                         verifier: str | None, http: httpx.AsyncClient) -> dict[str, Any]:
+    credentials = f"{quote(config.client_id, safe='')}:{quote(config.client_secret, safe='')}"
+    form = {"grant_type": "authorization_code", "code": code,
+            "redirect_uri": f"{ctx.base_url}/callback/{config.id}", "code_verifier": verifier or "decoy"}
+    response = await http.post(discovery.token_endpoint, data=form, headers={
+        "Authorization": "Basic " + base64.b64encode(credentials.encode()).decode(), "Accept": "application/json"})
+    body = response.json()
+    if response.status_code != 200 or not isinstance(body, dict) or "error" in body:
+        raise InvalidCheck(f"token endpoint answered {response.status_code}: {str(body)[:200]}")
+    if str(body.get("token_type", "")).lower() not in ("bearer", "dpop") or not body.get("id_token"):
+        raise InvalidCheck("token response lacks a bearer token_type or an id_token")
+    return body
+
+
+async def _verify_id_token(http: httpx.AsyncClient, config: OAuthProviderConfig, discovery: Discovery,
+                           id_token: str, nonce: str | None) -> dict[str, Any]:
+    header = jwt.get_unverified_header(id_token)
+    keys = (await http.get(discovery.jwks_uri)).json().get("keys", [])
+    matching = [key for key in keys if key.get("kid") == header.get("kid")] or keys[:1]
+    if not matching:
+        raise InvalidCheck("no signing key in the provider's JWKS")
+    unverified = jwt.decode(id_token, options={"verify_signature": False})
+    claims = jwt.decode(id_token, jwt.PyJWK(matching[0], algorithm="RS256").key, algorithms=["RS256"],
+                        audience=config.client_id, issuer=discovery.expected_token_issuer(unverified),
+                        leeway=15, options={"require": ["iss", "aud", "exp", "iat", "sub"]})
+    if nonce is not None and claims.get("nonce") != nonce:
+        raise InvalidCheck("nonce mismatch")
+    return claims
+
+
+async def _validated_claims(ctx: AuthContext, provider: Provider) -> dict[str, Any]:
+    config = provider.oauth
+    assert config is not None
+    state = _unseal(ctx, ctx.names.state, provider) if "state" in config.checks else None
+    if state is not None and ctx.query.get("state") != state:
+        raise InvalidCheck("state mismatch")
+    async with _client(ctx) as http:
+        discovery = await _discover(http, config)
+        if "iss" in ctx.query and "{tenantid}" not in discovery.issuer and ctx.query["iss"] != discovery.issuer:
+            raise InvalidCheck("authorization response iss mismatch")  # RFC 9207, checked before `error`
+        if "error" in ctx.query:
+            raise OAuthCallbackError(ctx.query["error"])
+        if not ctx.query.get("code"):
+            raise InvalidCheck("response parameter code missing")
+        verifier = _unseal(ctx, ctx.names.pkce, provider) if "pkce" in config.checks else None
+        nonce = _unseal(ctx, ctx.names.nonce, provider) if "nonce" in config.checks else None
+        tokens = await _exchange_code(ctx, config, discovery, ctx.query["code"], verifier, http)
+        return await _verify_id_token(http, config, discovery, tokens["id_token"], nonce)
+
+
+async def callback(ctx: AuthContext, provider: Provider) -> AuthResult:
+    """GET callback/{provider}: a session and a redirect (or the popup page), or an Auth.js error."""
+    popup = ctx.cookies.get(_popup_name(ctx)) == "1" or ctx.query.get("popup") == "1"
+    try:
+        try:
+            claims = await _validated_claims(ctx, provider)
+        except (httpx.HTTPError, ValueError, KeyError, jwt.PyJWTError) as error:
+            raise InvalidCheck(str(error)) from error
+        user = ctx.store.user_by_email(str(claims.get("email", "")))
+        if user is None or user.user_type != "internal":
+            raise AccessDenied("no internal user with this email")  # AlgaPSA CE: SSO for internal users only
+    except AuthError as error:
+        if not popup:
+            raise
+        return _popup_result(ctx, provider, error)
+    result = start_session(ctx, user, provider.id, picture=claims.get("picture"))
+    result.cookies += [ResponseCookie.clearing(name, ctx.names.secure) for name in _check_cookie_names(ctx)
+                       if name in ctx.cookies]
+    if popup:
+        page = popup_page(provider.id, ctx.origin, success=True)
+        return AuthResult(body=page, content_type="text/html", cookies=result.cookies)
+    return result
+
+
+def _popup_result(ctx: AuthContext, provider: Provider, error: AuthError) -> AuthResult:
+    code = ctx.query.get("error") if isinstance(error, OAuthCallbackError) else error.redirect_error()
+    description = ctx.query.get("error_description") if isinstance(error, OAuthCallbackError) else None
+    page = popup_page(provider.id, ctx.origin, success=False, error=code or "OAuthCallbackError",
+                      description=description or "Sign-in did not complete. Please try again.")
+    cleared = [ResponseCookie.clearing(_popup_name(ctx), ctx.names.secure)]
+    return AuthResult(body=page, content_type="text/html", cookies=cleared)
