@@ -1,0 +1,5 @@
+"""Local Google, Microsoft Entra ID and Keycloak OpenID providers for NextAuth / Auth.js apps.
+
+Start them with ``python -m mock_providers`` (or ``nextauth-conformance mocks``), or in tests with
+:func:`mock_providers.testing.running_mocks`.
+"""

@@ -1,0 +1,122 @@
+"""The single ASGI app serving all vendors: path prefixes on the shared port, vendor host names by Host.
+
+Shared port layout: ``/google/...``, ``/entra/{tenant}/...``, ``/graph/...``,
+``/keycloak/realms/{realm}/...``,
+control API under ``/_mock``. A request whose Host is a real vendor host (``accounts.google.com``,
+``login.microsoftonline.com``, ...) is served that vendor's root-level paths instead (impersonation).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import BaseRoute, Host, Mount, Route
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from .oidc.control import ControlPlane, control_routes
+from .oidc.provider import Provider
+from .oidc.site import SITE_SCOPE_KEY, Site
+from .tls import DNS_NAMES as IMPERSONATED_HOSTS
+
+
+class SiteMiddleware:
+    """Record, per request, whether a vendor host is impersonated and which origin URLs should use."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        impersonated: frozenset[str],
+        public_url: str | None,
+        public_https_port: int | None,
+    ) -> None:
+        self.app = app
+        self.impersonated = impersonated
+        self.public_url = public_url
+        self.public_https_port = public_https_port
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            headers = dict(scope.get("headers") or [])
+            authority = headers.get(b"host", b"").decode("latin-1") or "localhost"
+            hostname = authority.rsplit(":", 1)[0] if not authority.endswith("]") else authority
+            https_port = self.public_https_port
+            if https_port is None and scope.get("scheme") == "https" and scope.get("server"):
+                https_port = scope["server"][1]
+            scope[SITE_SCOPE_KEY] = Site(
+                scheme=scope.get("scheme", "http"),
+                authority=authority,
+                impersonating=hostname.lower() in self.impersonated,
+                public_https_port=https_port,
+                public_url=self.public_url,
+            )
+        await self.app(scope, receive, send)
+
+
+def vendor_routes(providers: dict[str, Provider]) -> tuple[list[BaseRoute], list[BaseRoute]]:
+    """(host routes for impersonation, prefix mounts for the shared port)."""
+    hosts: list[BaseRoute] = []
+    by_prefix: dict[str, list[BaseRoute]] = {}
+    for provider in providers.values():
+        for key, real_host in provider.HOSTS.items():
+            routes = provider.routes(key)
+            if not routes:
+                continue
+            if real_host in IMPERSONATED_HOSTS:
+                hosts.append(Host(real_host, app=Starlette(routes=routes)))
+            by_prefix.setdefault(provider.PREFIXES[key], []).extend(routes)
+    mounts: list[BaseRoute] = [
+        Mount(prefix, app=Starlette(routes=routes)) for prefix, routes in by_prefix.items()
+    ]
+    return hosts, mounts
+
+
+def summary(providers: dict[str, Provider], request: Request) -> dict[str, Any]:
+    from .oidc.site import site_of
+
+    site = site_of(request)
+    return {
+        name: {
+            "client_id": p.client_id,
+            "client_secret": p.client_secret,
+            "discovery": [p.url(site, "discovery", t) for t in tenants_of(p)],
+        }
+        for name, p in providers.items()
+    }
+
+
+def tenants_of(provider: Provider) -> list[str]:
+    return list(
+        getattr(provider, "realms", None)
+        or (["common", *getattr(provider, "tenants", ())] if hasattr(provider, "tenants") else [""])
+    )
+
+
+def build_app(
+    providers: dict[str, Provider],
+    control: ControlPlane,
+    public_url: str | None = None,
+    public_https_port: int | None = None,
+) -> Starlette:
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        yield
+        control.reset()
+
+    hosts, mounts = vendor_routes(providers)
+    control_app = Starlette(routes=control_routes(control, lambda r: summary(providers, r)))
+
+    async def index(request: Request) -> JSONResponse:
+        return JSONResponse(summary(providers, request))
+
+    impersonated = frozenset(route.host for route in hosts if isinstance(route, Host))
+    routes: list[BaseRoute] = [Mount("/_mock", app=control_app), *hosts, *mounts, Route("/", index)]
+    app = Starlette(routes=routes, lifespan=lifespan)
+    app.add_middleware(
+        SiteMiddleware, impersonated=impersonated, public_url=public_url, public_https_port=public_https_port
+    )
+    return app

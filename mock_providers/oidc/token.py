@@ -1,0 +1,156 @@
+"""Token endpoint (RFC 6749 4.1.3 / 6, OIDC Core 3.1.3), revocation (RFC 7009), introspection (RFC 7662)."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from . import pkce
+from .clients import authenticate
+from .errors import Reason
+from .faults import Fault
+from .keys import hash_half
+from .provider import Provider, now
+from .site import site_of
+from .tokens import Grant
+from .users import User
+
+NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+
+
+async def token_endpoint(
+    provider: Provider, request: Request, params: dict[str, str], fault: Fault | None
+) -> Response:
+    client = authenticate(provider.clients, request.headers.get("authorization"), params)
+    grant_type = params.get("grant_type")
+    tenant: str = request.state.tenant
+    if not grant_type:
+        raise Reason("grant_type_missing")
+    if grant_type == "authorization_code":
+        grant = redeem_code(provider, params, client.client_id, tenant)
+    elif grant_type == "refresh_token":
+        grant = redeem_refresh(provider, params, client.client_id, tenant)
+    else:
+        raise Reason("grant_type", grant_type=grant_type[:100])
+    body = issue_tokens(provider, request, grant, fault)
+    return JSONResponse(body, headers=NO_STORE)
+
+
+def redeem_code(provider: Provider, params: dict[str, str], client_id: str, tenant: str) -> Grant:
+    value = params.get("code")
+    if not value:
+        raise Reason("code_missing")
+    code = provider.codes.redeem(value, client_id, tenant)
+    auth = code.request
+    if params.get("redirect_uri") != auth.redirect_uri:
+        raise Reason("redirect_mismatch", redirect_uri=params.get("redirect_uri", ""), client_id=client_id)
+    pkce.verify(
+        auth.code_challenge,
+        auth.code_challenge_method,
+        params.get("code_verifier"),
+        provider.REJECT_VERIFIER_WITHOUT_CHALLENGE,
+    )
+    offline = provider.wants_refresh_token(auth.scope, auth.extra)
+    return Grant(code.user, client_id, auth.scope, tenant, code.session_id, 0, auth.nonce, offline)
+
+
+def redeem_refresh(provider: Provider, params: dict[str, str], client_id: str, tenant: str) -> Grant:
+    grant = provider.tokens.refresh(params.get("refresh_token", ""))
+    if grant is None or grant.client_id != client_id or grant.tenant != tenant:
+        raise Reason("refresh_invalid")
+    return Grant(grant.user, client_id, grant.scope, tenant, grant.session_id, 0, None, offline=False)
+
+
+def issue_tokens(provider: Provider, request: Request, grant: Grant, fault: Fault | None) -> dict[str, Any]:
+    site = site_of(request)
+    user, client_id, tenant = grant.user, grant.client_id, grant.tenant
+    issuer = provider.token_issuer(site, tenant, user)
+    access = provider.access_token(user, tenant, client_id, grant.scope, issuer, grant.session_id)
+    grant.expires_at = time.time() + provider.ACCESS_TOKEN_TTL
+    provider.tokens.remember_access(access, grant)
+    body: dict[str, Any] = {
+        "access_token": access,
+        "expires_in": provider.ACCESS_TOKEN_TTL,
+        "scope": provider.response_scope(grant.scope),
+        "token_type": "Bearer",
+    }
+    if "openid" in grant.scope.split():
+        body["id_token"] = id_token(provider, grant, issuer, access, fault)
+    has_refresh = grant.offline
+    if has_refresh:
+        refresh = provider.refresh_token(issuer, client_id, grant.session_id, grant.scope)
+        provider.tokens.remember_refresh(refresh, grant)
+        body["refresh_token"] = refresh
+    return body | provider.token_response_extra(grant.session_id, has_refresh)
+
+
+def id_token(provider: Provider, grant: Grant, issuer: str, access: str, fault: Fault | None) -> str:
+    issued = now()
+    claims: dict[str, Any] = {
+        "iss": issuer,
+        "aud": grant.client_id,
+        "iat": issued,
+        "exp": issued + provider.ID_TOKEN_TTL,
+    }
+    claims |= provider.scoped_claims(grant.user, grant.tenant, grant.client_id, grant.scope)
+    claims |= provider.id_token_extra(grant.user, grant.tenant, grant.client_id, grant.session_id)
+    if provider.ID_TOKEN_AT_HASH:
+        claims["at_hash"] = hash_half(access)
+    if grant.nonce is not None:
+        claims["nonce"] = grant.nonce
+    return tamper(provider, claims, fault)
+
+
+def tamper(provider: Provider, claims: dict[str, Any], fault: Fault | None) -> str:
+    """Apply an ID-token fault from the control API; otherwise sign the claims as they are."""
+    kind = fault.kind if fault else None
+    if kind == "wrong_issuer":
+        claims["iss"] = str(fault.params.get("issuer", "https://wrong-issuer.invalid"))  # type: ignore[union-attr]
+    elif kind == "wrong_audience":
+        claims["aud"] = str(fault.params.get("audience", "someone-else"))  # type: ignore[union-attr]
+    elif kind == "wrong_nonce":
+        claims["nonce"] = str(fault.params.get("nonce", "not-the-nonce-you-sent"))  # type: ignore[union-attr]
+    elif kind == "expired_id_token":
+        claims["iat"], claims["exp"] = claims["iat"] - 7200, claims["iat"] - 3600
+    token = provider.keys.sign(claims)
+    if kind == "bad_signature":
+        head, payload, signature = token.split(".")
+        flipped = ("A" if signature[0] != "A" else "B") + signature[1:]
+        token = f"{head}.{payload}.{flipped}"
+    return token
+
+
+async def revoke_endpoint(
+    provider: Provider, request: Request, params: dict[str, str], fault: Fault | None
+) -> Response:
+    token = params.get("token", "")
+    if not provider.tokens.revoke(token) and provider.REVOKE_UNKNOWN_IS_ERROR:
+        raise Reason("revoke_invalid")
+    return Response(status_code=200, headers=NO_STORE)
+
+
+async def introspect_endpoint(
+    provider: Provider, request: Request, params: dict[str, str], fault: Fault | None
+) -> Response:
+    authenticate(provider.clients, request.headers.get("authorization"), params)
+    token = params.get("token", "")
+    grant = provider.tokens.access(token) or provider.tokens.refresh(token)
+    if grant is None:
+        return JSONResponse({"active": False})
+    user: User = grant.user
+    claims = provider.scoped_claims(user, grant.tenant, grant.client_id, grant.scope)
+    return JSONResponse(
+        claims
+        | {
+            "active": True,
+            "client_id": grant.client_id,
+            "scope": grant.scope,
+            "exp": int(grant.expires_at) if grant.expires_at else None,
+            "iss": provider.issuer(site_of(request), grant.tenant),
+            "token_type": "Bearer",
+            "username": user.username,
+        }
+    )

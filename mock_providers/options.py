@@ -1,0 +1,83 @@
+"""Settings for a run of the mocks, and building the three vendor providers from them."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import entra, google, keycloak
+from .oidc.provider import Provider
+from .oidc.requestlog import RequestLog
+
+VENDORS = ("google", "entra", "keycloak")
+VENDOR_ALIASES = {"azure-ad": "entra", "microsoft-entra-id": "entra", "azure": "entra"}
+
+
+def default_state_dir() -> Path:
+    """A per-user cache dir, never the repository: ``$XDG_CACHE_HOME/nextauth-conformance/mock-idp``."""
+    cache = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(cache) / "nextauth-conformance" / "mock-idp"
+
+
+@dataclass
+class MockOptions:
+    """Everything configurable; defaults suit local use (permissive redirect URIs, picker page)."""
+
+    host: str = "127.0.0.1"
+    http_port: int = 0
+    https_port: int | None = 0
+    public_url: str | None = None
+    public_https_port: int | None = None
+    state_dir: Path | None = None
+    code_ttl: float = 60.0
+    auto_login: bool = False
+    user_count: int = 3
+    users: Mapping[str, Sequence[Mapping[str, Any]]] = field(default_factory=dict)
+    redirect_uris: Sequence[str] | None = None
+    clients: Mapping[str, tuple[str, str | None]] = field(default_factory=dict)
+    entra_issuer_mode: str = "template"
+    entra_tenants: Sequence[str] = (entra.PRIMARY_TENANT,)
+    keycloak_realms: Sequence[str] = keycloak.DEFAULT_REALMS
+
+
+def vendor_name(name: str) -> str:
+    """Canonical vendor name; ``azure-ad`` and ``microsoft-entra-id`` mean ``entra``."""
+    canonical = VENDOR_ALIASES.get(name, name)
+    if canonical not in VENDORS:
+        raise ValueError(f"unknown vendor {name!r}; use one of {', '.join(VENDORS)}")
+    return canonical
+
+
+def build_providers(options: MockOptions, log: RequestLog) -> dict[str, Provider]:
+    defaults = {
+        "google": (google.CLIENT_ID, google.CLIENT_SECRET),
+        "entra": (entra.CLIENT_ID, entra.CLIENT_SECRET),
+        "keycloak": (keycloak.CLIENT_ID, keycloak.CLIENT_SECRET),
+    }
+    for vendor in list(options.users) + list(options.clients):
+        vendor_name(vendor)
+
+    def common(vendor: str) -> dict[str, Any]:
+        client_id, secret = options.clients.get(vendor) or defaults[vendor]
+        users = [u for name, group in options.users.items() if vendor_name(name) == vendor for u in group]
+        return {
+            "client_id": client_id,
+            "client_secret": secret,
+            "redirect_uris": options.redirect_uris,
+            "users": users,
+            "user_count": options.user_count,
+            "code_ttl": options.code_ttl,
+            "auto_login": options.auto_login,
+            "log": log,
+        }
+
+    return {
+        "google": google.GoogleProvider(**common("google")),
+        "entra": entra.EntraProvider(
+            tenants=tuple(options.entra_tenants), issuer_mode=options.entra_issuer_mode, **common("entra")
+        ),
+        "keycloak": keycloak.KeycloakProvider(realms=tuple(options.keycloak_realms), **common("keycloak")),
+    }

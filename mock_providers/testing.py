@@ -1,0 +1,103 @@
+"""Run the mocks in-process for tests: ``with running_mocks() as mocks: ...``.
+
+``mocks.issuer("keycloak", "nextauth")`` gives the issuer to configure; ``mocks.inject_fault(...)``,
+``mocks.add_user(...)``, ``mocks.rotate_keys(...)``, ``mocks.requests()`` and ``mocks.reset()`` steer them.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from .entra import EntraProvider
+from .options import MockOptions, vendor_name
+from .server import MockServers
+
+READY_TIMEOUT_SECONDS = 10.0
+
+
+class RunningMocks:
+    """Handle on started mocks: URLs, issuers, clients, CA path and the Python control API."""
+
+    def __init__(self, servers: MockServers) -> None:
+        self.servers = servers
+        self.control = servers.control
+        self.http_url = servers.base_url("http")
+        self.https_url = servers.base_url("https") if servers.tls else None
+        self.ca_path: Path | None = servers.tls.ca_cert if servers.tls else None
+        self.https_port = int(self.https_url.rsplit(":", 1)[1]) if self.https_url else None
+
+    def base_url(self, https: bool = False) -> str:
+        if https and not self.https_url:
+            raise RuntimeError("HTTPS is disabled (https_port=None)")
+        return self.https_url if https and self.https_url else self.http_url
+
+    def issuer(self, vendor: str, tenant: str | None = None, https: bool = False) -> str:
+        """The issuer to configure in the app: google; entra per tenant (default ``common``, as Auth.js
+        substitutes ``{tenantid}``); keycloak per realm (default the first realm)."""
+        vendor = vendor_name(vendor)
+        base = self.base_url(https)
+        if vendor == "google":
+            return f"{base}/google"
+        if vendor == "entra":
+            return f"{base}/entra/{tenant or 'common'}/v2.0"
+        return f"{base}/keycloak/realms/{tenant or self.servers.options.keycloak_realms[0]}"
+
+    def discovery_url(self, vendor: str, tenant: str | None = None, https: bool = False) -> str:
+        return self.issuer(vendor, tenant, https) + "/.well-known/openid-configuration"
+
+    def client_id(self, vendor: str) -> str:
+        return self.control.provider(vendor).client_id
+
+    def client_secret(self, vendor: str) -> str | None:
+        return self.control.provider(vendor).client_secret
+
+    @property
+    def entra_tenant_id(self) -> str:
+        provider = self.control.provider("entra")
+        assert isinstance(provider, EntraProvider)
+        return provider.primary_tenant
+
+    # Python control API (same operations as HTTP /_mock/...)
+    def add_user(self, vendor: str, **user: Any) -> dict[str, Any]:
+        return self.control.add_user(vendor, **user)
+
+    def patch_user(self, vendor: str, key: str, **changes: Any) -> dict[str, Any]:
+        return self.control.patch_user(vendor, key, **changes)
+
+    def users(self, vendor: str) -> list[dict[str, Any]]:
+        return self.control.users(vendor)
+
+    def inject_fault(self, vendor: str, endpoint: str, kind: str, times: int = 1, **params: Any) -> None:
+        self.control.inject_fault(vendor, endpoint, kind, times, **params)
+
+    def rotate_keys(self, vendor: str) -> dict[str, Any]:
+        return self.control.rotate_keys(vendor)
+
+    def set_auto_login(self, enabled: bool, vendor: str | None = None) -> None:
+        self.control.set_auto_login(enabled, vendor)
+
+    def requests(self, vendor: str | None = None, endpoint: str | None = None) -> list[dict[str, Any]]:
+        return self.control.requests(vendor, endpoint)
+
+    def reset(self) -> None:
+        self.control.reset()
+
+
+@contextmanager
+def running_mocks(**options: Any) -> Iterator[RunningMocks]:
+    """Start all vendors on free loopback ports (HTTP + HTTPS); keyword arguments are :class:`MockOptions`."""
+    with tempfile.TemporaryDirectory(prefix="mock-idp-") as tmp:
+        options.setdefault("state_dir", Path(tmp))
+        servers = MockServers(MockOptions(**options)).start()
+        try:
+            mocks = RunningMocks(servers)
+            httpx.get(mocks.http_url + "/_mock/health", timeout=READY_TIMEOUT_SECONDS).raise_for_status()
+            yield mocks
+        finally:
+            servers.stop()
