@@ -33,6 +33,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--database", default=":memory:", help="SQLite file path, or :memory: (default)")
     parser.add_argument("--oauth", action="append", default=[], metavar="ID=ISSUER,CLIENT_ID,CLIENT_SECRET",
                         help=f"configure an OAuth provider ({', '.join(_OAUTH_NAMES)}); repeatable")
+    parser.add_argument("--no-mocks", action="store_true",
+                        help="do not start the mock Google/Entra/Keycloak and wire google, azure-ad, keycloak to them")
     parser.add_argument("--webauthn", action="store_true", help="enable the passkey provider and webauthn-options")
     parser.add_argument("--signin-page", help="custom sign-in page path (Auth.js pages.signIn)")
     parser.add_argument("--signout-page", help="custom sign-out page path (pages.signOut)")
@@ -82,14 +84,34 @@ def _bind(host: str, port: int) -> socket.socket:
     return sock
 
 
+def _with_mocks(stack: contextlib.ExitStack, settings: Settings) -> Settings:
+    """Start the mocks on free ports and point every OAuth provider not configured by hand at them."""
+    from mock_providers.testing import running_mocks
+    from reference_server.wiring import oauth_providers_for, register_accounts
+
+    mocks = stack.enter_context(running_mocks())
+    register_accounts(mocks)
+    configured = {provider.id for provider in settings.oauth_providers}
+    wired = tuple(p for p in oauth_providers_for(mocks) if p.id not in configured)
+    print(f"mock providers: {mocks.http_url} (pick a user on their login page; control API {mocks.http_url}/_mock)")
+    return settings.with_changes(oauth_providers=settings.oauth_providers + wired)
+
+
 def run(args: argparse.Namespace) -> int:
-    try:
-        settings = settings_from_args(args)
-        sock = _bind(args.host, args.port)
-        app = create_app(settings)
-    except (UsageError, OSError) as error:
-        print(f"nextauth-conformance serve: {error}", file=sys.stderr)
-        return 2
+    with contextlib.ExitStack() as stack:
+        try:
+            settings = settings_from_args(args)
+            sock = _bind(args.host, args.port)
+            if not args.no_mocks:
+                settings = _with_mocks(stack, settings)
+            app = create_app(settings)
+        except (UsageError, OSError, RuntimeError) as error:
+            print(f"nextauth-conformance serve: {error}", file=sys.stderr)
+            return 2
+        return _serve(args, sock, settings, app)
+
+
+def _serve(args: argparse.Namespace, sock: socket.socket, settings: Settings, app: object) -> int:
     port = sock.getsockname()[1]
     url = settings.origin or f"http://{args.host}:{port}"
     providers = ", ".join(["credentials", *(p.id for p in settings.oauth_providers)] +

@@ -24,16 +24,20 @@ def test_serve_prints_url_and_demo_credentials_then_stops_on_ctrl_c(tmp_path) ->
     database = tmp_path / "auth.sqlite"
     process = _serve("--port", "0", "--database", str(database), "--webauthn")
     try:
+        mocks_line = process.stdout.readline()
+        assert mocks_line.startswith("mock providers: http://127.0.0.1:"), mocks_line
         first = process.stdout.readline()
         match = re.search(r"(http://127\.0\.0\.1:\d+)/api/auth", first)
         assert match, first
-        assert "credentials" in first and "passkey" in first
+        assert "providers: credentials, google, azure-ad, keycloak, passkey" in first
         assert "demo@example.com / demo-password" in process.stdout.readline()
         url = match.group(1)
         for action, schema in (("csrf", "CsrfTokenResponse"), ("providers", "AuthProvidersResponse"),
                                ("session", "EmptyObjectResponse")):
             body = httpx.get(f"{url}/api/auth/{action}", timeout=5).json()
             assert not list(spec.validator(schema).iter_errors(body)), action
+        at_mock = httpx.post(f"{url}/api/auth/signin/keycloak", timeout=5, data={"csrfToken": "x"})
+        assert at_mock.status_code == 302  # MissingCSRF: the provider exists and is wired
         process.send_signal(signal.SIGINT)
         out, err = process.communicate(timeout=15)
     finally:

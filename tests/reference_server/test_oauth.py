@@ -4,44 +4,27 @@ popup mode. A failure never creates a session."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 import httpx
 import pytest
 
 import spec
-from mock_providers.testing import RunningMocks, running_mocks
-from reference_server import OAuthProviderConfig
-from reference_server.testing import RunningReferenceServer, running_reference_server
+from reference_server.wiring import MOCK_BACKED, Stack, register_accounts, running_stack
 
-PROVIDERS = {"google": ("google", "Google", ("pkce",)),
-             "azure-ad": ("entra", "Azure Active Directory", ("pkce", "state")),
-             "keycloak": ("keycloak", "Keycloak", ("pkce",))}
-
-
-@dataclass
-class Stack:
-    mocks: RunningMocks
-    reference: RunningReferenceServer
+PROVIDERS = list(MOCK_BACKED)
 
 
 @pytest.fixture(scope="module")
 def stack() -> Iterator[Stack]:
-    with running_mocks(auto_login=True) as mocks:
-        configs = []
-        for provider_id, (vendor, name, checks) in PROVIDERS.items():
-            configs.append(OAuthProviderConfig(provider_id, name, mocks.issuer(vendor), mocks.client_id(vendor),
-                                               mocks.client_secret(vendor) or "", checks=checks))
-        with running_reference_server(oauth_providers=tuple(configs)) as reference:
-            yield Stack(mocks, reference)
+    with running_stack() as running:
+        yield running
 
 
 @pytest.fixture(autouse=True)
 def demo_users(stack: Stack) -> None:
     stack.mocks.reset()
     stack.mocks.set_auto_login(True)
-    for vendor, _, _ in PROVIDERS.values():
-        stack.mocks.add_user(vendor, email=stack.reference.demo_email, name="Demo User")
+    register_accounts(stack.mocks)
 
 
 def _start(http: httpx.Client, provider: str, **params: str) -> httpx.Response:
