@@ -52,14 +52,21 @@ async def authorize_endpoint(
     if fault and fault.kind in ("error", "access_denied"):
         error = str(fault.params.get("error", "access_denied"))
         description = fault.params.get("error_description", provider.ACCESS_DENIED_DESCRIPTION)
-        return redirect_error(auth, error, description)
+        return redirect_error(auth, error, description, error_iss(provider, request, auth))
     if params.get("response_type") != "code":
-        return redirect_error(auth, "unsupported_response_type", "Only response_type=code is supported")
+        return redirect_error(
+            auth,
+            "unsupported_response_type",
+            "Only response_type=code is supported",
+            error_iss(provider, request, auth),
+        )
     hinted = provider.users.find(auth.login_hint)
     if provider.auto_login and provider.users.users:
         return redirect_with_code(provider, request, auth, hinted or provider.users.users[0])
     if auth.prompt == "none":
-        return redirect_error(auth, "login_required", "No signed-in session at the mock provider")
+        return redirect_error(
+            auth, "login_required", "No signed-in session at the mock provider", error_iss(provider, request, auth)
+        )
     return show_picker(provider, request, auth, hinted)
 
 
@@ -116,7 +123,9 @@ def decide(provider: Provider, request: Request, params: dict[str, str]) -> Resp
             "This sign-in page has expired; start the sign-in again.",
         )
     if params.get("deny"):
-        return redirect_error(auth, "access_denied", provider.ACCESS_DENIED_DESCRIPTION)
+        return redirect_error(
+            auth, "access_denied", provider.ACCESS_DENIED_DESCRIPTION, error_iss(provider, request, auth)
+        )
     user = provider.users.find(params.get("user"))
     if user is None:
         return login_page.error_page("Unknown account", 400, "invalid_request", "No such mock user.")
@@ -136,12 +145,21 @@ def redirect_with_code(
     return redirect(auth, params)
 
 
-def redirect_error(auth: AuthorizationRequest, error: str, description: str | None) -> Response:
+def error_iss(provider: Provider, request: Request, auth: AuthorizationRequest) -> str | None:
+    """RFC 9207 2: a provider advertising ``iss`` sends it in error responses too (as Keycloak does)."""
+    return provider.issuer(site_of(request), auth.tenant) if provider.AUTH_RESPONSE_ISS else None
+
+
+def redirect_error(
+    auth: AuthorizationRequest, error: str, description: str | None, iss: str | None = None
+) -> Response:
     params = {"error": error}
     if description:
         params["error_description"] = description
     if auth.state is not None:
         params["state"] = auth.state
+    if iss is not None:
+        params["iss"] = iss
     return redirect(auth, params)
 
 

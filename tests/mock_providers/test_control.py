@@ -83,6 +83,22 @@ def test_injected_access_denied_at_authorize(flow, mocks: RunningMocks) -> None:
     assert flow("google").code()["error"] == "access_denied"
 
 
+def test_keycloak_error_redirects_carry_iss(flow, mocks: RunningMocks) -> None:
+    """RFC 9207: Keycloak advertises ``authorization_response_iss_parameter_supported``, so its error
+    responses carry ``iss`` too; Auth.js v5 (oauth4webapi) rejects one without it as a Configuration error."""
+    f = flow("keycloak")
+    mocks.inject_fault("keycloak", "authorize", "access_denied")
+    params = f.code(state="s2")
+    assert params["error"] == "access_denied" and params["state"] == "s2"
+    assert params["iss"] == mocks.issuer("keycloak", "nextauth")
+    page = f.authorize()
+    denied = callback_params(f.pick(page, deny=True))
+    assert denied["error"] == "access_denied" and denied["iss"] == mocks.issuer("keycloak", "nextauth")
+    # Vendors that do not advertise it send none.
+    mocks.inject_fault("google", "authorize", "access_denied")
+    assert "iss" not in flow("google").code()
+
+
 @pytest.mark.parametrize(("kind", "status"), [("status", 503), ("malformed_json", 200)])
 def test_injected_transport_faults(flow, mocks: RunningMocks, kind: str, status: int) -> None:
     f = flow("keycloak")
