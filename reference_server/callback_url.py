@@ -51,7 +51,7 @@ class InvalidCallbackUrl(ValueError):
 def resolve_callback_url(param: str | None, cookie: str | None, origin: str) -> ResolvedCallbackUrl:
     """Pick, validate and sanitise the callback URL; raise InvalidCallbackUrl for a bad param or cookie."""
     for candidate in (param, cookie):
-        if candidate is not None and not is_valid_http_url(candidate):
+        if candidate and not is_valid_http_url(candidate):  # empty values are absent, as in assert.ts
             raise InvalidCallbackUrl(candidate)
     chosen = param or cookie or origin
     url = same_origin_or_base(chosen, origin)

@@ -59,3 +59,9 @@ def test_javascript_callback_is_never_reflected(client: httpx.Client) -> None:
         response = client.get(f"/api/auth/{action}", params={"callbackUrl": "javascript:alert(document.domain)"})
         assert response.status_code == 500, action
         assert "javascript" not in response.text and "javascript" not in str(response.headers)
+
+
+def test_empty_callback_url_is_absent_not_invalid() -> None:
+    assert resolve_callback_url("", None, ORIGIN).url == ORIGIN
+    assert resolve_callback_url("", "", ORIGIN).url == ORIGIN
+    assert resolve_callback_url(None, f"{ORIGIN}/kept", ORIGIN).url == f"{ORIGIN}/kept"

@@ -1,0 +1,169 @@
+"""Find and launch the Chromium the browser checks drive: Playwright's own if installed, else a system one.
+
+`playwright install` needs a CDN that closed networks (and Debian CI) cannot reach, so a system Chromium
+(Debian's `chromium` package) is a first-class fallback. Checks share one browser per process (`shared()`);
+each check opens its own context. `python -m harness.browser --check` prints the one-line report header
+(`browser: chromium 156.0... (system: /usr/bin/chromium)`) or the one-line reason there is none.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import os
+import shutil
+import sys
+from dataclasses import dataclass
+from typing import Any
+
+NO_BROWSER = "no Chromium found: install Debian's chromium package or run `playwright install chromium`"
+SYSTEM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+LAUNCH_ARGS = ("--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+               "--no-first-run", "--disable-quic", "--disable-sync")
+LAUNCH_TIMEOUT_MS = 30_000
+
+
+class NoBrowser(Exception):  # noqa: N818 - an outcome the caller reports in one line
+    """No usable Chromium (or no Playwright); the message is the one line to print."""
+
+
+@dataclass(frozen=True)
+class BrowserInfo:
+    """Which Chromium ran: its kind ("playwright" or "system"), executable and (once launched) version."""
+
+    kind: str
+    executable: str
+    version: str = ""
+
+    def header(self) -> str:
+        """The report header line, e.g. `browser: chromium 156.0.8078.108 (system: /usr/bin/chromium)`."""
+        return f"browser: chromium {self.version or '?'} ({self.kind}: {self.executable})"
+
+
+def _playwright_managed(playwright: Any) -> str | None:
+    """Playwright's bundled Chromium when `playwright install chromium` has put it on disk."""
+    try:
+        path = playwright.chromium.executable_path
+    except Exception:  # noqa: BLE001 - Playwright raises when its registry has no entry
+        return None
+    return path if path and os.path.isfile(path) and os.access(path, os.X_OK) else None
+
+
+def _system_chromium() -> str | None:
+    for name in SYSTEM_NAMES:
+        found = shutil.which(name)
+        if found:
+            return found
+    return None
+
+
+def discover(playwright: Any) -> BrowserInfo:
+    """Prefer Playwright's Chromium (the version it is tested with), else a system one; `NoBrowser` if neither."""
+    managed = _playwright_managed(playwright)
+    if managed:
+        return BrowserInfo("playwright", managed)
+    system = _system_chromium()
+    if system:
+        return BrowserInfo("system", system)
+    raise NoBrowser(NO_BROWSER)
+
+
+def launch(playwright: Any) -> tuple[Any, BrowserInfo]:
+    """Launch the discovered Chromium headless with flags that keep it quiet and offline-friendly."""
+    info = discover(playwright)
+    options: dict[str, Any] = {"headless": True, "args": list(LAUNCH_ARGS), "timeout": LAUNCH_TIMEOUT_MS}
+    if info.kind == "system":
+        options["executable_path"] = info.executable
+    try:
+        browser = playwright.chromium.launch(**options)
+    except Exception as exc:  # noqa: BLE001 - any launch failure is reported as one line
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise NoBrowser(f"{info.executable} did not start: {first[:200]}") from None
+    return browser, BrowserInfo(info.kind, info.executable, browser.version)
+
+
+class SharedBrowser:
+    """One Playwright driver and one browser per process, started on first use, stopped at exit."""
+
+    def __init__(self) -> None:
+        self._playwright: Any = None
+        self.browser: Any = None
+        self.info: BrowserInfo | None = None
+        self.error: NoBrowser | None = None
+
+    def start(self) -> SharedBrowser:
+        """Start once; a failure is remembered so every later check reports it without retrying."""
+        if self.browser is not None:
+            return self
+        if self.error is not None:
+            raise self.error
+        try:
+            self._start()
+        except NoBrowser as exc:
+            self.error = exc
+            self.stop()
+            raise
+        return self
+
+    def _start(self) -> None:
+        try:
+            from playwright.sync_api import sync_playwright
+        except ImportError:
+            raise NoBrowser("Playwright is not installed: pip install 'nextauth-conformance[browser]'") from None
+        self._playwright = sync_playwright().start()
+        self.browser, self.info = launch(self._playwright)
+
+    def stop(self) -> None:
+        for closer in (self.browser, self._playwright):
+            if closer is None:
+                continue
+            with contextlib.suppress(Exception):  # shutting down; nothing left to report to
+                closer.close() if closer is self.browser else closer.stop()
+        self.browser, self._playwright = None, None
+
+
+_SHARED = SharedBrowser()
+
+
+def shared() -> SharedBrowser:
+    """The process-wide browser (started lazily); raises `NoBrowser` with one line when there is none."""
+    return _SHARED.start()
+
+
+def close_shared() -> None:
+    """Stop the shared browser (pytest_unconfigure; also registered with atexit)."""
+    _SHARED.stop()
+
+
+def header_line() -> str | None:
+    """The report header line when the shared browser has run in this process."""
+    return _SHARED.info.header() if _SHARED.info else None
+
+
+atexit.register(close_shared)
+
+
+def check() -> int:
+    """`--check`: launch once, print the header line (exit 0) or the reason there is no browser (exit 1)."""
+    try:
+        session = shared()
+        assert session.info is not None
+        print(session.info.header())
+        return 0
+    except NoBrowser as exc:
+        print(str(exc))
+        return 1
+    finally:
+        close_shared()
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if args != ["--check"]:
+        print("usage: python -m harness.browser --check")
+        return 2
+    return check()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,83 @@
+"""Small shared pieces for checks: raise a structured failure, judge URLs against the target's origin."""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import parse_qs, urljoin, urlsplit
+
+from harness.client import Exchange
+from harness.context import CheckContext
+from harness.findings import CheckFailure, NotApplicable
+
+
+def expect(ok: object, message: str, *, expected: Any, exchange: Exchange | None = None,
+           received: Any = None) -> None:
+    """Return when `ok` is truthy; otherwise raise `CheckFailure` with the exchange's summary and curl line."""
+    if ok:
+        return
+    if received is None and exchange is not None:
+        received = exchange.summary()
+    raise CheckFailure(message, expected=expected, received=received, curl=exchange.curl if exchange else "")
+
+
+def browser_resolve(value: str, base: str) -> str:
+    """Resolve a URL roughly as a browser would: strip C0/space, drop tabs/newlines, `\\` means `/`."""
+    cleaned = value.strip("\x00\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0a\x0b\x0c\x0d\x0e\x0f\x10\x11\x12\x13"
+                          "\x14\x15\x16\x17\x18\x19\x1a\x1b\x1c\x1d\x1e\x1f ")
+    cleaned = cleaned.replace("\t", "").replace("\n", "").replace("\r", "").replace("\\", "/")
+    return urljoin(base.rstrip("/") + "/", cleaned)
+
+
+LOOPBACK = re.compile(r"^(localhost|127(\.\d{1,3}){3}|::1)$")
+
+
+def _origin_of(url: str) -> tuple[str, str, int | None]:
+    """(scheme, host, port); loopback names are one host (Next.js rewrites 127.0.0.1 to localhost)."""
+    parts = urlsplit(url)
+    default = {"http": 80, "https": 443}.get(parts.scheme)
+    try:
+        port = parts.port or default
+    except ValueError:
+        port = -1
+    host = (parts.hostname or "").lower()
+    return parts.scheme.lower(), "localhost" if LOOPBACK.match(host) else host, port
+
+
+def same_url(left: str, right: str) -> bool:
+    """Equal URLs once loopback host names are unified."""
+    return _origin_of(left) == _origin_of(right) and urlsplit(left).path == urlsplit(right).path
+
+
+def same_origin(value: str, origin: str) -> bool:
+    """True when `value` (absolute or relative) resolves onto `origin`."""
+    return _origin_of(browser_resolve(value, origin)) == _origin_of(origin)
+
+
+def query_value(url: str, name: str) -> str | None:
+    values = parse_qs(urlsplit(url).query).get(name)
+    return values[0] if values else None
+
+
+CheckFn = Callable[..., None]
+
+
+def requires(predicate: Callable[[CheckContext], object], reason: str) -> Callable[[CheckFn], CheckFn]:
+    """Precondition decorator: the check is not applicable (with `reason`) unless `predicate(ctx)` holds."""
+
+    def decorate(func: CheckFn) -> CheckFn:
+        @functools.wraps(func)
+        def wrapper(ctx: CheckContext, *args: Any) -> None:
+            if not predicate(ctx):
+                raise NotApplicable(reason)
+            func(ctx, *args)
+
+        return wrapper
+
+    return decorate
+
+
+requires_secret = requires(lambda ctx: ctx.inputs.secret, "needs the target's secret (--secret)")
+requires_mock_idp = requires(lambda ctx: ctx.inputs.mock_idp, "no mock IdP known for this target (--mock-idp URL)")

@@ -1,0 +1,56 @@
+"""Schema-driven generation with schemathesis over spec/openapi.yaml: positive blocking, negative advisory.
+
+The spec is loaded from the file at import (deterministic collection, one pytest item per operation) with a
+pinned `Config`, so a `schemathesis.toml` in the target's repository cannot change the release gate. The
+target is injected per call. Undeclared methods (`unsupported_method`) are out of scope: the contract is GET.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import schemathesis
+from schemathesis.config import SchemathesisConfig
+
+import spec
+from harness.findings import Severity
+from harness.registry import declare
+
+POSITIVE_ID, NEGATIVE_ID = "SCHEMA-001", "SCHEMA-002"
+declare(POSITIVE_ID, title="Generated valid requests get documented statuses, types, headers and bodies",
+        clause="DOC-responses", severity=Severity.HIGH, family="schema")
+declare(NEGATIVE_ID, title="Generated invalid requests are handled without errors (advisory)",
+        clause="DOC-responses", severity=Severity.ADVISORY, family="schema")
+
+EXCLUDED_CHECKS = ("unsupported_method", "allow_header_conformance", "missing_required_header")
+NEGATIVE_EXCLUDED = (*EXCLUDED_CHECKS, "negative_data_rejection")
+MAX_EXAMPLES = int(os.environ.get("NEXTAUTH_CONFORMANCE_MAX_EXAMPLES", "10"))
+
+
+def pinned_config(mode: str, max_examples: int = MAX_EXAMPLES) -> SchemathesisConfig:
+    """Every setting that decides the gate, fixed here rather than read from a discovered toml."""
+    return SchemathesisConfig.from_dict({
+        "seed": 20240601,
+        "request-timeout": 5,
+        "max-redirects": 0,
+        "suppress-health-check": ["all"],
+        "generation": {"mode": mode, "max-examples": max_examples, "database": "none"},
+        "phases": {"coverage": {"unexpected-methods": []}, "stateful": {"enabled": False}},
+        "checks": {name: {"enabled": False} for name in EXCLUDED_CHECKS},
+        "output": {"sanitization": {"enabled": False}},
+    })
+
+
+def load(mode: str) -> Any:
+    """The per-action spec as a schemathesis schema for `mode` ("positive" or "negative")."""
+    document = spec.load_openapi()
+    examples = MAX_EXAMPLES if mode == "positive" else max(3, MAX_EXAMPLES // 2)
+    return schemathesis.openapi.from_dict(document, config=pinned_config(mode, examples))
+
+
+def excluded_checks(mode: str) -> list[Any]:
+    from schemathesis.checks import CHECKS
+
+    names = NEGATIVE_EXCLUDED if mode == "negative" else EXCLUDED_CHECKS
+    return CHECKS.get_by_names([n for n in names if n in CHECKS.get_all_names()])

@@ -1,0 +1,69 @@
+"""`nextauth-conformance`: `check` runs the conformance suite; `serve` and `mocks` start the servers.
+
+    nextauth-conformance check                      # embedded reference server, documented profile
+    nextauth-conformance check --target https://staging.example.com --profile auto --report-junit out.xml
+    nextauth-conformance serve | mocks ...          # provided by reference_server.cli / mock_providers.cli
+
+Exit codes of `check` (also of `pytest --target`): 0 conformant (warnings, N/A and waived allowed);
+1 a check failed or a waiver is stale; 2 interrupted; 3 internal error; 4 usage error (bad option or
+waiver file); 5 no check ran; 10 the target cannot be tested (down, TLS, not Auth.js).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+from collections.abc import Sequence
+
+import pytest
+
+SERVER_COMMANDS = {"serve": "reference_server.cli", "mocks": "mock_providers.cli"}
+
+
+USAGE = "usage: nextauth-conformance {check [pytest args...] | serve [...] | mocks [...]}"
+
+
+def _load(module: str) -> object | None:
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        return None
+
+
+def run_server(command: str, argv: Sequence[str]) -> int:
+    """Delegate to `<module>.add_arguments(parser)` / `<module>.run(args)`, imported only now."""
+    module = _load(SERVER_COMMANDS[command])
+    if module is None or not hasattr(module, "run"):
+        print(f"nextauth-conformance {command}: {SERVER_COMMANDS[command]} is not available yet", file=sys.stderr)
+        return 2
+    parser = argparse.ArgumentParser(prog=f"nextauth-conformance {command}")
+    module.add_arguments(parser)  # type: ignore[attr-defined]
+    return int(module.run(parser.parse_args(list(argv))))  # type: ignore[attr-defined]
+
+
+def run_check(pytest_args: Sequence[str]) -> int:
+    """Run the packaged suite through pytest with the plugin active."""
+    args = ["--conformance", "-p", "no:cacheprovider", *pytest_args]
+    if os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD"):
+        args = ["-p", "harness.plugin", *args]
+    return int(pytest.main(args))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    command, rest = (argv[0], argv[1:]) if argv else ("", [])
+    if command == "check":
+        return run_check(rest)
+    if command in SERVER_COMMANDS:
+        return run_server(command, rest)
+    if command in ("-h", "--help"):
+        print(__doc__)
+        return 0
+    print(USAGE, file=sys.stderr)
+    return 4
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,87 @@
+"""Command-line options of the plugin, resolved once (CLI, then ini, then environment) into `RunOptions`."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from harness.errors import UsageError
+from harness.profiles import PROFILE_CHOICES
+
+TARGET_ENV = "NEXTAUTH_CONFORMANCE_TARGET"
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """Everything the run needs from the command line."""
+
+    active: bool
+    target: str | None
+    profile: str
+    base_path: str
+    credentials: tuple[str, str] | None
+    secret: str | None
+    mock_idp: str | None
+    waivers: str | None
+    report_json: Path | None
+    report_junit: Path | None
+    report_markdown: Path | None
+    timeout: float
+    verify_tls: bool
+
+
+def add_options(parser: pytest.Parser) -> None:
+    group = parser.getgroup("nextauth-conformance", "nextauth-conformance (Auth.js /api/auth/* conformance)")
+    add = group.addoption
+    add("--conformance", action="store_true", default=False,
+        help="run the conformance suite (implied by --target); without --target, against the embedded server")
+    add("--target", default=None, metavar="URL",
+        help=f"origin of the deployment to check, e.g. https://staging.example.com (env {TARGET_ENV})")
+    add("--profile", default="documented", choices=PROFILE_CHOICES, help="what 'correct' means (default documented)")
+    add("--base-path", default="/api/auth", help="Auth.js base path (default /api/auth)")
+    add("--credentials", default=None, metavar="EMAIL:PASSWORD", help="sign in via callback/credentials")
+    add("--secret", default=None, help="the target's AUTH_SECRET: verify CSRF hashes, mint a session cookie")
+    add("--mock-idp", default=None, metavar="URL", help="mock IdP the target's OAuth providers point at")
+    add("--waivers", default=None, metavar="FILE", help="YAML/JSON of check ids expected to fail, with reasons")
+    add("--report-json", default=None, metavar="PATH", help="write the JSON report here")
+    add("--report-junit", default=None, metavar="PATH", help="write the JUnit XML report (one case per check)")
+    add("--report-markdown", default=None, metavar="PATH", help="write a Markdown summary (CI step summary)")
+    add("--request-timeout", default=10.0, type=float, metavar="SECONDS", help="per-request timeout (default 10)")
+    add("--insecure", action="store_true", default=False, help="do not verify the target's TLS certificate")
+    add("--popup-url", default=None, metavar="URL",
+        help="popup callback page for the browser checks; {provider} is substituted, relative URLs resolve "
+             "against the target; error=access_denied is appended if it has no error/code "
+             "(default: callback/{provider}?popup=1)")
+    add("--report-dir", default="reports", metavar="DIR", help="browser failure screenshots and traces go here")
+    parser.addini("nextauth_target", "default --target for the conformance suite", default="")
+
+
+def _path(value: str | None) -> Path | None:
+    return Path(value) if value else None
+
+
+def resolve(config: pytest.Config) -> RunOptions:
+    """Read and validate the options; `UsageError` with one line when something is wrong."""
+    opt = config.getoption
+    target = opt("--target") or config.getini("nextauth_target") or os.environ.get(TARGET_ENV) or None
+    active = bool(opt("--conformance") or opt("--target"))
+    if target and not target.startswith(("http://", "https://")):
+        raise UsageError(f"--target must be an http(s) origin, got {target!r}")
+    credentials = None
+    if opt("--credentials"):
+        email, sep, password = opt("--credentials").partition(":")
+        if not sep or not email or not password:
+            raise UsageError("--credentials must be EMAIL:PASSWORD")
+        credentials = (email, password)
+    if opt("--request-timeout") <= 0:
+        raise UsageError("--request-timeout must be positive")
+    return RunOptions(
+        active=active, target=target.rstrip("/") if target else None, profile=opt("--profile"),
+        base_path=opt("--base-path"), credentials=credentials, secret=opt("--secret"), mock_idp=opt("--mock-idp"),
+        waivers=opt("--waivers"), report_json=_path(opt("--report-json")),
+        report_junit=_path(opt("--report-junit")), report_markdown=_path(opt("--report-markdown")),
+        timeout=opt("--request-timeout"), verify_tls=not opt("--insecure"),
+    )

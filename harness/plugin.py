@@ -1,0 +1,190 @@
+"""pytest plugin (entry point `pytest11: nextauth_conformance`): options, target resolution, reports.
+
+Inert unless `--conformance` or `--target` is given, so a project's own tests never run the suite by
+accident. When active it adds the packaged suite (`harness/suite`) to the collection, starts the embedded
+reference server when there is no target, stops with one line when the target cannot be tested, and turns
+the findings into the terminal summary and the JSON / JUnit / Markdown reports. No check logic lives here.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from harness import browser, fixtures, report
+from harness.checks import popup
+from harness.errors import HarnessError, TargetError, UsageError
+from harness.findings import Finding, Verdict
+from harness.fixtures import ADVISORY_KEY, FINDING_KEY, RUN_KEY
+from harness.options import add_options, resolve
+from harness.registry import REGISTRY
+from harness.run import Run
+
+SUITE_DIR = Path(__file__).resolve().parent / "suite"
+FINDING_PROPERTY = "nextauth_conformance_finding"
+EXIT_TARGET_UNAVAILABLE = 10
+EXECUTED = frozenset({Verdict.PASS, Verdict.FAIL, Verdict.WARN, Verdict.WAIVED, Verdict.STALE_WAIVER})
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    add_options(parser)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "conformance_check(id): a conformance check run by the suite")
+    config.addinivalue_line("markers", "browser: runs a real browser (Playwright)")
+    try:
+        options = resolve(config)
+        if not options.active:
+            return
+        run = Run(options)
+        run.load_waivers()
+    except UsageError as exc:
+        raise pytest.UsageError(f"nextauth-conformance: {exc}") from None
+    config.stash[RUN_KEY] = run
+    _add_suite(config)
+    popup.configure(popup_url=config.getoption("--popup-url"), report_dir=config.getoption("--report-dir"))
+    config.pluginmanager.register(fixtures, "nextauth_conformance_fixtures")
+    config.pluginmanager.register(FindingCollector(run), "nextauth_conformance_collector")
+
+
+def _add_suite(config: pytest.Config) -> None:
+    """Collect the packaged suite: instead of testpaths, or next to explicit paths outside it."""
+    suite = str(SUITE_DIR)
+    if config.args_source != pytest.Config.ArgsSource.ARGS:
+        config.args[:] = [suite]
+        return
+    targets_suite = any(Path(arg.split("::")[0]).resolve().is_relative_to(SUITE_DIR) or arg.startswith("harness.suite")
+                        for arg in config.args)
+    if not targets_suite:
+        config.args.append(suite)
+
+
+def _run(config: pytest.Config) -> Run | None:
+    return config.stash.get(RUN_KEY, None)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionstart(session: pytest.Session) -> None:
+    run = _run(session.config)
+    if run is None or session.config.option.collectonly:
+        return
+    workerinput = getattr(session.config, "workerinput", None)
+    if workerinput is not None:
+        run.from_controller(workerinput["nextauth_conformance"])
+        return
+    try:
+        run.start()
+    except TargetError as exc:
+        pytest.exit(f"nextauth-conformance: cannot test {run.options.target or 'the embedded server'}: {exc}",
+                    returncode=EXIT_TARGET_UNAVAILABLE)
+    except HarnessError as exc:
+        pytest.exit(f"nextauth-conformance: {exc}", returncode=pytest.ExitCode.USAGE_ERROR)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: object) -> None:
+    """xdist: hand the resolved target and profile to each worker (they never probe or start servers)."""
+    run = _run(node.config)  # type: ignore[attr-defined]
+    if run is not None:
+        node.workerinput["nextauth_conformance"] = run.to_worker()  # type: ignore[attr-defined]
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    run = _run(config)
+    if run is None or not run.target:
+        return []
+    return [f"nextauth-conformance: target {run.target}{' (embedded)' if run.embedded else ''}, "
+            f"profile {run.profile_name} ({run.profile_reason})"]
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> pytest.TestReport:
+    rep = yield
+    run = _run(item.config)
+    if run is None or rep.when != "call" and not (rep.when == "setup" and rep.skipped):
+        return rep
+    finding = item.stash.get(FINDING_KEY, None) or _schema_finding(item, rep)
+    if finding is not None:
+        rep.user_properties.append((FINDING_PROPERTY, finding.to_json()))
+    return rep
+
+
+def _schema_finding(item: pytest.Item, rep: pytest.TestReport) -> Finding | None:
+    marker = item.get_closest_marker("conformance_check")
+    if marker is None:
+        return None
+    check = REGISTRY.get(marker.args[0])
+    label = item.name.partition("[")[2].rstrip("]")
+    finding = Finding(check.id, check.title, check.clause, str(check.severity), check.family, Verdict.PASS,
+                      param=label, action=label.split("/api/auth/")[-1].split("/")[0], duration=rep.duration)
+    advisories = item.stash.get(ADVISORY_KEY, [])
+    if rep.failed or advisories:
+        text = advisories[0] if advisories else str(rep.longrepr)
+        curl = re.search(r"curl [^\n]+", text)
+        finding.verdict = Verdict.WARN if advisories else Verdict.FAIL
+        finding.message = text.strip().splitlines()[0][:300] if text.strip() else "schemathesis failure"
+        finding.received, finding.curl = text[-1500:], curl.group(0) if curl else ""
+        finding.expected = "documented status, Content-Type, headers and body"
+    elif rep.skipped:
+        finding.verdict, finding.reason = Verdict.NOT_APPLICABLE, str(rep.longrepr[-1]) if rep.longrepr else ""
+    return finding
+
+
+class FindingCollector:
+    """Collects findings from test reports (on the xdist controller they arrive from the workers)."""
+
+    def __init__(self, run: Run) -> None:
+        self.run = run
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        for name, value in report.user_properties:
+            if name == FINDING_PROPERTY:
+                self.run.findings.append(Finding.from_json(str(value)))
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    run = _run(session.config)
+    if run is None or hasattr(session.config, "workerinput") or not run.target:
+        return
+    run.final_header = run.header()
+    executed = sum(1 for f in run.findings if f.verdict in EXECUTED)
+    if exitstatus == pytest.ExitCode.OK and executed == 0:
+        session.exitstatus = pytest.ExitCode.NO_TESTS_COLLECTED
+    _write_reports(run)
+
+
+def _write_reports(run: Run) -> None:
+    built = report.Report(run.final_header or run.header(), report.sort_findings(run.findings))
+    writers = ((run.options.report_json, report.write_json), (run.options.report_junit, report.write_junit),
+               (run.options.report_markdown, report.write_markdown))
+    for path, write in writers:
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            write(built, path)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, exitstatus: int) -> None:
+    run = _run(terminalreporter.config)
+    if run is None or hasattr(terminalreporter.config, "workerinput") or not run.findings:
+        return
+    header = run.final_header or run.header()
+    terminalreporter.section("nextauth-conformance")
+    terminalreporter.write_line(f"target {header['target']}; profile {header['profile']} ({header['profile_reason']})")
+    terminalreporter.write_line(f"tools: {header['versions']}")
+    if browser.header_line():
+        terminalreporter.write_line(browser.header_line())
+    for line in report.terminal_lines(report.Report(header, report.sort_findings(run.findings))):
+        terminalreporter.write_line(line)
+    if terminalreporter.config.getoption("--report-json"):
+        terminalreporter.write_line(f"JSON report: {terminalreporter.config.getoption('--report-json')}")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    browser.close_shared()
+    run = _run(config)
+    if run is not None:
+        run.close()

@@ -1,0 +1,178 @@
+"""What "correct" means for a target, as data: one `Profile` per library flavour or deployment.
+
+Checks never branch on a profile's name; they read the expectation they need from the profile (an allowed
+status set, the empty-session body, a cookie prefix, an error destination). Sources: shared/research/authjs.md
+(library behaviour, [probe]-verified), research/algapsa.md (AlgaPSA's configuration) and the seed page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from types import MappingProxyType
+from typing import Any
+
+from harness.findings import Severity
+
+ANY_BODY = object()
+"""Sentinel: a profile that does not pin a body."""
+
+LIBRARY_SESSION_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["user", "expires"],
+    "properties": {
+        "user": {
+            "type": "object",
+            "properties": {
+                "name": {"type": ["string", "null"]},
+                "email": {"type": ["string", "null"], "format": "email"},
+                "image": {"type": ["string", "null"]},
+            },
+        },
+        "expires": {"type": "string"},
+    },
+}
+
+PAGE_MARKERS: Mapping[str, tuple[str, ...]] = MappingProxyType({
+    "signin": ("<title>Sign In</title>", 'name="csrfToken"'),
+    "signout": ("<title>Sign Out</title>", 'name="csrfToken"'),
+    "verify-request": ("<title>Verify Request</title>",),
+    "error": ("<title>Error</title>",),
+})
+
+V5_ERROR_PAGE = MappingProxyType({"Configuration": 500, "AccessDenied": 403, "Verification": 403,
+                                  "Default": 200, "configuration": 200, "OAuthSignin": 200})
+V4_ERROR_PAGE = MappingProxyType({"Configuration": 500, "AccessDenied": 403, "Verification": 403,
+                                  "Default": 200, "configuration": 500, "OAuthSignin": 302})
+
+DOCUMENTED_CLAIMS: Mapping[str, Any] = MappingProxyType({
+    "sub": "00000000-0000-4000-8000-0000000000a1", "id": "00000000-0000-4000-8000-0000000000a1",
+    "email": "conformance@example.com", "name": "Conformance Probe", "username": "conformance",
+    "user_type": "internal", "tenant": "00000000-0000-4000-8000-0000000000b2", "login_method": "credentials",
+    "session_id": "00000000-0000-4000-8000-0000000000c3",
+})
+LIBRARY_CLAIMS: Mapping[str, Any] = MappingProxyType({
+    "sub": "conformance-user", "name": "Conformance Probe", "email": "conformance@example.com",
+})
+
+
+def _frozen(table: Mapping[str, Any]) -> Mapping[str, Any]:
+    return MappingProxyType(dict(table))
+
+
+@dataclass(frozen=True)
+class Profile:
+    """The expectations one kind of target must meet; a field per difference, never an `if` in a check."""
+
+    name: str
+    description: str
+    cookie_prefix: str
+    empty_session: Any
+    statuses: Mapping[str, frozenset[int]]
+    unknown_action_body: Any
+    error_page: Mapping[str, int]
+    oauth_error_destinations: frozenset[tuple[str, str]]
+    check_failure_destinations: frozenset[tuple[str, str]]
+    session_schema: str | Mapping[str, Any]
+    mint_claims: Mapping[str, Any]
+    jwe: str
+    no_store_actions: tuple[str, ...] = ("csrf", "session")
+    documented_session_fields: bool = True
+    tolerated_nulls: tuple[str, ...] = ()
+    severity: Mapping[str, Severity] = field(default_factory=dict)
+    not_applicable: Mapping[str, str] = field(default_factory=dict)
+    page_markers: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: PAGE_MARKERS)
+
+    def allowed_statuses(self, probe: str) -> frozenset[int]:
+        return self.statuses[probe]
+
+    def severity_for(self, check_id: str, instance: str, default: Severity) -> Severity:
+        return self.severity.get(instance, self.severity.get(check_id, default))
+
+    def not_applicable_reason(self, check_id: str, instance: str) -> str | None:
+        return self.not_applicable.get(instance, self.not_applicable.get(check_id))
+
+
+def _s(*codes: int) -> frozenset[int]:
+    return frozenset(codes)
+
+
+_DOCUMENTED_STATUSES = _frozen({
+    "csrf": _s(200), "providers": _s(200), "session": _s(200), "signin": _s(200, 302),
+    "signin-provider": _s(200, 302), "signout": _s(200, 302), "error": _s(200, 302),
+    "verify-request": _s(200, 302), "webauthn-options": _s(200, 302, 404),
+    "callback-credentials": _s(200, 302), "callback-unknown": _s(302, 400, 404), "unknown-action": _s(400, 404),
+})
+_V5_STATUSES = _frozen({
+    **_DOCUMENTED_STATUSES, "signin-provider": _s(302), "webauthn-options": _s(302, 404, 500),
+    "callback-credentials": _s(302), "callback-unknown": _s(302), "unknown-action": _s(400),
+})
+_V4_STATUSES = _frozen({
+    **_DOCUMENTED_STATUSES, "signin-provider": _s(200, 302), "webauthn-options": _s(400),
+    "callback-credentials": _s(500), "callback-unknown": _s(400), "unknown-action": _s(400),
+})
+_V5_OAUTH_ERROR = frozenset({("signin", "OAuthCallbackError"), ("error", "Configuration")})
+_V5_CHECK_FAILURE = frozenset({("error", "Configuration")})
+_V4_OAUTH_ERROR = frozenset({("error", "Callback"), ("signin", "Callback"), ("error", "OAuthCallback"),
+                             ("signin", "OAuthCallback")})
+_LIBRARY_NA = {"SESS-003": "the library's default session carries only user.name/email/image and expires"}
+
+DOCUMENTED = Profile(
+    name="documented",
+    description="The seed page's contract: statuses 200/302/404, the documented schemas, {} for no session.",
+    cookie_prefix="authjs",
+    empty_session={},
+    statuses=_DOCUMENTED_STATUSES,
+    unknown_action_body=ANY_BODY,
+    error_page=V5_ERROR_PAGE,
+    oauth_error_destinations=_V5_OAUTH_ERROR,
+    check_failure_destinations=_V5_CHECK_FAILURE,
+    session_schema="AuthSessionAuthenticatedResponse",
+    mint_claims=DOCUMENTED_CLAIMS,
+    jwe="v5",
+    severity=_frozen({"CSRF-001": Severity.ADVISORY}),
+)
+
+ALGAPSA = replace(
+    DOCUMENTED,
+    name="algapsa",
+    description="documented + AlgaPSA's Auth.js v5 configuration (custom sign-in page, static session route).",
+    statuses=_frozen({**_V5_STATUSES, "session": _s(200)}),
+    unknown_action_body="Bad request.",
+    tolerated_nulls=("contactId",),
+    severity=_frozen({"ACT-005[session]": Severity.ADVISORY}),
+)
+
+AUTHJS_V5 = Profile(
+    name="authjs-v5",
+    description="Auth.js v5 defaults (@auth/core 0.41.3, next-auth 5.0.0-beta.32).",
+    cookie_prefix="authjs",
+    empty_session=None,
+    statuses=_V5_STATUSES,
+    unknown_action_body="Bad request.",
+    error_page=V5_ERROR_PAGE,
+    oauth_error_destinations=_V5_OAUTH_ERROR,
+    check_failure_destinations=_V5_CHECK_FAILURE,
+    session_schema=_frozen(LIBRARY_SESSION_SCHEMA),
+    mint_claims=LIBRARY_CLAIMS,
+    jwe="v5",
+    documented_session_fields=False,
+    not_applicable=_frozen(_LIBRARY_NA),
+)
+
+NEXTAUTH_V4 = replace(
+    AUTHJS_V5,
+    name="nextauth-v4",
+    description="NextAuth.js v4 defaults (next-auth 4.24.15).",
+    cookie_prefix="next-auth",
+    empty_session={},
+    statuses=_V4_STATUSES,
+    unknown_action_body="Error: This action with HTTP GET is not supported by NextAuth.js",
+    error_page=V4_ERROR_PAGE,
+    oauth_error_destinations=_V4_OAUTH_ERROR,
+    check_failure_destinations=_V4_OAUTH_ERROR,
+    jwe="v4",
+)
+
+PROFILES: Mapping[str, Profile] = MappingProxyType({p.name: p for p in (DOCUMENTED, ALGAPSA, AUTHJS_V5, NEXTAUTH_V4)})
+PROFILE_CHOICES = (*PROFILES, "auto")

@@ -1,0 +1,100 @@
+"""The state of one conformance run: resolved target, profile, inputs, waivers and collected findings."""
+
+from __future__ import annotations
+
+import contextlib
+import platform
+import time
+from dataclasses import dataclass, field
+from importlib import metadata
+
+from harness.client import TargetClient
+from harness.context import CheckContext, Inputs
+from harness.embedded import start_embedded
+from harness.findings import Finding
+from harness.options import RunOptions
+from harness.preflight import detect_profile, preflight
+from harness.profiles import PROFILES
+from harness.registry import REGISTRY
+from harness.waivers import load_waivers
+
+
+def tool_versions() -> str:
+    names = ("nextauth-conformance", "pytest", "schemathesis", "hypothesis", "httpx", "jsonschema")
+    found = []
+    for name in names:
+        with contextlib.suppress(metadata.PackageNotFoundError):
+            found.append(f"{name} {metadata.version(name)}")
+    return ", ".join([*found, f"python {platform.python_version()}"])
+
+
+@dataclass
+class Run:
+    """Resolved once on the controller (or received by an xdist worker), then read by fixtures and reports."""
+
+    options: RunOptions
+    target: str = ""
+    embedded: bool = False
+    profile_name: str = ""
+    profile_reason: str = ""
+    inputs: Inputs = field(default_factory=Inputs)
+    waivers: dict[str, str] = field(default_factory=dict)
+    findings: list[Finding] = field(default_factory=list)
+    started: float = field(default_factory=time.perf_counter)
+    stack: contextlib.ExitStack = field(default_factory=contextlib.ExitStack)
+    final_header: dict[str, object] | None = None
+    _context: CheckContext | None = None
+
+    def load_waivers(self) -> None:
+        if self.options.waivers:
+            self.waivers = load_waivers(self.options.waivers, [c.id for c in REGISTRY])
+
+    def start(self) -> None:
+        """Controller only: start the embedded server if needed, probe the target, pick the profile."""
+        opts = self.options
+        self.inputs = Inputs(opts.secret, opts.credentials, opts.mock_idp)
+        self.target = opts.target or ""
+        if not self.target:
+            server = start_embedded(self.stack)
+            self.target, self.embedded = server.url, True
+            self.inputs = Inputs(opts.secret or server.secret, opts.credentials or server.credentials,
+                                 opts.mock_idp or server.mock_idp)
+        client = self.client()
+        csrf = preflight(client)
+        if opts.profile == "auto":
+            profile, reason = detect_profile(client, csrf)
+            self.profile_name, self.profile_reason = profile.name, f"auto: {reason}"
+        else:
+            self.profile_name, self.profile_reason = opts.profile, "chosen with --profile"
+        client.close()
+
+    def client(self) -> TargetClient:
+        return TargetClient(self.target, self.options.base_path, timeout=self.options.timeout,
+                            verify=self.options.verify_tls)
+
+    def context(self) -> CheckContext:
+        if self._context is None:
+            self._context = CheckContext(self.client(), PROFILES[self.profile_name], self.inputs, self.profile_reason)
+        return self._context
+
+    def header(self) -> dict[str, object]:
+        return {"target": self.target + (" (embedded reference server)" if self.embedded else ""),
+                "base_path": self.options.base_path, "profile": self.profile_name,
+                "profile_reason": self.profile_reason, "versions": tool_versions(),
+                "wall_time": round(time.perf_counter() - self.started, 3)}
+
+    def to_worker(self) -> dict[str, object]:
+        return {"target": self.target, "profile": self.profile_name, "reason": self.profile_reason,
+                "secret": self.inputs.secret, "credentials": list(self.inputs.credentials or []) or None,
+                "mock_idp": self.inputs.mock_idp, "embedded": self.embedded}
+
+    def from_controller(self, data: dict) -> None:
+        self.target, self.profile_name, self.profile_reason = data["target"], data["profile"], data["reason"]
+        creds = tuple(data["credentials"]) if data["credentials"] else None
+        self.inputs = Inputs(data["secret"], creds, data["mock_idp"])  # type: ignore[arg-type]
+        self.embedded = bool(data["embedded"])
+
+    def close(self) -> None:
+        if self._context is not None:
+            self._context.client.close()
+        self.stack.close()

@@ -1,0 +1,65 @@
+"""Run one check instance and turn its outcome into a `Finding` (pass, fail, warn, N/A, waived, stale)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+
+from harness.context import CheckContext
+from harness.errors import TargetError
+from harness.findings import CheckFailure, Finding, NotApplicable, Severity, Verdict
+from harness.registry import Check
+from harness.waivers import waiver_for
+
+FAILING = frozenset({Verdict.FAIL, Verdict.STALE_WAIVER})
+
+
+def new_finding(check: Check, param: str = "", **fields: object) -> Finding:
+    return Finding(check.id, check.title, check.clause, str(check.severity), check.family, "",
+                   param=param, action=check.action or (param if check.family == "action" else ""), **fields)
+
+
+def run_check(check: Check, ctx: CheckContext, param: str = "") -> Finding:
+    """Execute `check` (with `param` when parametrized) and judge the outcome for the context's profile."""
+    instance = f"{check.id}[{param}]" if param else check.id
+    severity = ctx.profile.severity_for(check.id, instance, check.severity)
+    finding = new_finding(check, param)
+    finding.severity = str(severity)
+    reason = ctx.profile.not_applicable_reason(check.id, instance)
+    started = time.perf_counter()
+    if reason:
+        finding.verdict, finding.reason = Verdict.NOT_APPLICABLE, f"profile {ctx.profile.name}: {reason}"
+        return finding
+    try:
+        assert check.func is not None, f"{check.id} is run by its own suite test"
+        check.func(ctx, param) if check.params else check.func(ctx)
+        finding.verdict = Verdict.PASS
+    except CheckFailure as failure:
+        record_failure(finding, failure, severity)
+    except NotApplicable as na:
+        finding.verdict, finding.reason = Verdict.NOT_APPLICABLE, na.reason
+    except TargetError as exc:
+        record_failure(finding, CheckFailure(str(exc), expected="a complete HTTP answer", received=str(exc)),
+                       severity)
+    finding.duration = round(time.perf_counter() - started, 4)
+    return finding
+
+
+def record_failure(finding: Finding, failure: CheckFailure, severity: Severity) -> None:
+    finding.verdict = Verdict.WARN if severity == Severity.ADVISORY else Verdict.FAIL
+    finding.message, finding.expected, finding.received = failure.message, failure.expected, failure.received
+    finding.curl = failure.curl
+
+
+def apply_waiver(finding: Finding, waivers: Mapping[str, str]) -> Finding:
+    """A waived failure becomes `waived`; a waived pass becomes `stale-waiver` (which fails the run)."""
+    reason = waiver_for(waivers, finding.check_id, finding.key)
+    if reason is None:
+        return finding
+    finding.extra["waiver"] = reason
+    if finding.verdict in (Verdict.FAIL, Verdict.WARN):
+        finding.verdict = Verdict.WAIVED
+    elif finding.verdict == Verdict.PASS:
+        finding.verdict = Verdict.STALE_WAIVER
+        finding.message = f"waived check passes; remove the stale waiver ({reason})"
+    return finding

@@ -1,0 +1,20 @@
+"""Schema-driven generation over spec/openapi.yaml: one pytest item (one JUnit case) per operation and mode."""
+
+import pytest
+
+from harness.checks.schema import NEGATIVE_ID, POSITIVE_ID, load
+
+POSITIVE = load("positive")
+NEGATIVE = load("negative")
+
+
+@pytest.mark.conformance_check(POSITIVE_ID)
+@POSITIVE.parametrize()
+def test_schema_positive(case, conformance) -> None:
+    conformance.schemathesis(case)
+
+
+@pytest.mark.conformance_check(NEGATIVE_ID)
+@NEGATIVE.parametrize()
+def test_schema_negative(case, conformance) -> None:
+    conformance.schemathesis(case, advisory=True)

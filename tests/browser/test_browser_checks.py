@@ -1,0 +1,102 @@
+"""The browser checks pass on the reference server (+ mock IdPs) and fail, each with its own id, on a page
+broken in exactly the way that check exists to catch."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from harness import browser
+from harness.checks import popup
+from harness.findings import Finding, Verdict
+from harness.registry import REGISTRY
+from harness.runner import run_check
+from harness.suite._instances import family
+from tests.browser.conftest import Stack
+
+pytestmark = pytest.mark.browser
+
+BROWSER_INSTANCES = [p.values[0] for p in family("browser")]
+
+
+def run(stack: Stack, instance: str, url: str | None = None, *, mock_idp: bool = True) -> Finding:
+    check_id, _, param = instance.partition("[")
+    return run_check(REGISTRY.get(check_id), stack.context(url, mock_idp=mock_idp), param.rstrip("]"))
+
+
+def explain(finding: Finding) -> str:
+    return f"{finding.key}: {finding.verdict} {finding.message or finding.reason}\n{finding.received}"
+
+
+def test_check_command_prints_the_browser_line() -> None:
+    done = subprocess.run([sys.executable, "-m", "harness.browser", "--check"], capture_output=True, text=True,
+                          timeout=60, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.startswith("browser: chromium ") and done.stderr == ""
+
+
+def test_no_browser_is_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(browser, "_playwright_managed", lambda playwright: None)
+    monkeypatch.setattr(browser, "_system_chromium", lambda: None)
+    with pytest.raises(browser.NoBrowser, match="^no Chromium found: install Debian's chromium package"):
+        browser.discover(object())
+
+
+def test_every_browser_check_is_registered() -> None:
+    assert {"POPUP-001", "POPUP-002", "POPUP-003", "POPUP-004", "BROWSER-001", "BROWSER-002", "BROWSER-003",
+            "BROWSER-004"} <= {c.id for c in REGISTRY.family("browser")}
+
+
+@pytest.mark.parametrize("instance", BROWSER_INSTANCES)
+def test_passes_on_the_reference_server(stack: Stack, instance: str) -> None:
+    finding = run(stack, instance)
+    assert finding.verdict == Verdict.PASS, explain(finding)
+
+
+@pytest.mark.parametrize(("breakage", "instance", "verdict"), [
+    ("leaks-token-to-star", "POPUP-002[error]", Verdict.FAIL),
+    ("leaks-token-to-star", "POPUP-003", Verdict.WARN),
+    ("posts-to-star", "POPUP-003", Verdict.WARN),
+    ("never-closes", "POPUP-001[error]", Verdict.FAIL),
+    ("throws-without-opener", "POPUP-004", Verdict.FAIL),
+    ("signin-without-csrf", "BROWSER-001", Verdict.FAIL),
+    ("signout-without-csrf", "BROWSER-002", Verdict.FAIL),
+])
+def test_fails_on_a_broken_page(stack: Stack, breakage: str, instance: str, verdict: Verdict) -> None:
+    finding = run(stack, instance, stack.broken[breakage])
+    assert finding.verdict == verdict, explain(finding)
+
+
+def test_star_without_secrets_is_not_a_leak(stack: Stack) -> None:
+    finding = run(stack, "POPUP-002[error]", stack.broken["posts-to-star"])
+    assert finding.verdict == Verdict.PASS, explain(finding)
+
+
+@pytest.mark.parametrize(("breakage", "instance"), [("never-closes", "POPUP-001[error]"),
+                                                    ("leaks-token-to-star", "POPUP-002[error]")])
+def test_failure_saves_screenshot_and_trace(stack: Stack, breakage: str, instance: str) -> None:
+    finding = run(stack, instance, stack.broken[breakage])
+    artifacts = finding.message.split("Artifacts: ", 1)[1]
+    paths = [Path(part.split()[1]) for part in artifacts.split("; ")]
+    assert paths and all(p.is_file() and p.is_relative_to(popup.SETTINGS.report_dir) for p in paths), artifacts
+    assert {p.suffix for p in paths} == {".png", ".zip"}
+
+
+def test_mock_idp_checks_are_not_applicable_without_one(stack: Stack) -> None:
+    for instance in ("BROWSER-003[google]", "BROWSER-004[keycloak]", "POPUP-001[success]"):
+        finding = run(stack, instance, mock_idp=False)
+        assert finding.verdict == Verdict.NOT_APPLICABLE and finding.reason, explain(finding)
+
+
+def test_popup_url_option_points_the_checks_elsewhere(stack: Stack) -> None:
+    popup.configure(popup_url="/api/auth/callback/{provider}?popup=1")
+    try:
+        finding = run(stack, "POPUP-001[error]")
+        success = run(stack, "POPUP-001[success]")
+    finally:
+        popup.configure(popup_url="")
+    assert finding.verdict == Verdict.PASS, explain(finding)
+    assert success.verdict == Verdict.NOT_APPLICABLE

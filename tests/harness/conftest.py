@@ -1,0 +1,75 @@
+"""Shared fixtures: the reference server, a deliberately broken copy of it, and check contexts."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from harness.client import TargetClient
+from harness.context import CheckContext, Inputs
+from harness.profiles import PROFILES
+from reference_server.app import create_app
+from reference_server.serving import serve_in_thread
+from reference_server.settings import OAuthProviderConfig, Settings
+from reference_server.testing import RunningReferenceServer, running_reference_server
+from tests.harness.mutator import Mutation, Mutator
+
+DEAD_ISSUER = "http://127.0.0.1:9"
+OAUTH = tuple(OAuthProviderConfig(pid, name, f"{DEAD_ISSUER}/{pid}", "client", "secret", checks)
+              for pid, name, checks in [("google", "Google", ("pkce",)),
+                                         ("azure-ad", "Azure Active Directory", ("pkce", "state")),
+                                         ("keycloak", "Keycloak", ("pkce",))])
+
+
+@pytest.fixture(scope="session")
+def reference() -> Iterator[RunningReferenceServer]:
+    with running_reference_server(oauth_providers=OAUTH) as server:
+        yield server
+
+
+class Switchable:
+    """One served app whose breakage is swapped per test (starting a server per test is slow)."""
+
+    def __init__(self, app: Any) -> None:
+        self.app, self.current = app, app
+
+    def use(self, suffix: str, mutation: Mutation, method: str | None = None) -> None:
+        self.current = Mutator(self.app, suffix, mutation, method=method)
+
+    def reset(self) -> None:
+        self.current = self.app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        await self.current(scope, receive, send)
+
+
+@pytest.fixture(scope="session")
+def _broken_server() -> Iterator[tuple[str, Switchable, Settings]]:
+    settings = Settings(oauth_providers=OAUTH)
+    switch = Switchable(create_app(settings))
+    with serve_in_thread(switch) as url:
+        yield url, switch, settings
+
+
+@pytest.fixture
+def broken(_broken_server: tuple[str, Switchable, Settings]) -> Iterator[tuple[str, Switchable]]:
+    url, switch, _ = _broken_server
+    yield url, switch
+    switch.reset()
+
+
+def make_context(url: str, profile: str = "documented", *, secret: str | None = None,
+                 credentials: tuple[str, str] | None = None) -> CheckContext:
+    return CheckContext(TargetClient(url), PROFILES[profile], Inputs(secret, credentials, None))
+
+
+@pytest.fixture
+def reference_context(reference: RunningReferenceServer) -> Iterator[CheckContext]:
+    ctx = make_context(reference.url, secret=reference.secret,
+                       credentials=(reference.demo_email, reference.demo_password))
+    yield ctx
+    with contextlib.suppress(Exception):
+        ctx.client.close()
