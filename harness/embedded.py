@@ -1,7 +1,8 @@
 """The embedded default: with no --target, serve the reference server in-process and test it.
 
 Its secret and demo user are known, so every check that needs them runs (`--secret`, `--credentials`
-are filled in unless given). Mock providers join here once `mock_providers` offers a runner.
+are filled in unless given), and its google, azure-ad and keycloak providers point at the mock IdPs
+(`--mock-idp` is filled in), so the OAuth flows run too.
 """
 
 from __future__ import annotations
@@ -22,10 +23,13 @@ class EmbeddedTarget:
 
 
 def start_embedded(stack: contextlib.ExitStack, **overrides: Any) -> EmbeddedTarget:
-    """Start the reference server on a free loopback port; it stops when `stack` closes."""
+    """Start the mock IdPs and the reference server wired to them on free loopback ports; they stop when `stack`
+    closes. The mocks show their account picker (no auto-login), so the Deny flows can be checked too."""
     try:
-        from reference_server.testing import running_reference_server
+        from reference_server.wiring import running_stack
     except ImportError as exc:
         raise UsageError(f"no --target given and the embedded reference server is unavailable ({exc})") from None
-    server = stack.enter_context(running_reference_server(**overrides))
-    return EmbeddedTarget(server.url, server.secret, (server.demo_email, server.demo_password))
+    running = stack.enter_context(running_stack(auto_login=False, **overrides))
+    server = running.reference
+    return EmbeddedTarget(server.url, server.secret, (server.demo_email, server.demo_password),
+                          running.mocks.http_url)

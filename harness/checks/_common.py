@@ -8,6 +8,9 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs, urljoin, urlsplit
 
+from jsonschema import Draft202012Validator, FormatChecker
+
+import spec
 from harness.client import Exchange
 from harness.context import CheckContext
 from harness.findings import CheckFailure, NotApplicable
@@ -77,6 +80,14 @@ def requires(predicate: Callable[[CheckContext], object], reason: str) -> Callab
         return wrapper
 
     return decorate
+
+
+def session_validator(ctx: CheckContext) -> Draft202012Validator:
+    """The profile's session schema: a spec component by name, or an inline schema."""
+    schema = ctx.profile.session_schema
+    if isinstance(schema, str):
+        return spec.validator(schema)
+    return Draft202012Validator(dict(schema), format_checker=FormatChecker())
 
 
 requires_secret = requires(lambda ctx: ctx.inputs.secret, "needs the target's secret (--secret)")

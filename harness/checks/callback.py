@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from harness.checks._common import expect, query_value, requires_mock_idp
+from harness.checks._common import expect, query_value, requires_mock_idp, session_validator
 from harness.client import Exchange
 from harness.context import OAUTH_PROVIDERS, CheckContext
-from harness.findings import NotApplicable, Severity
+from harness.findings import Severity
+from harness.mock_signin import sign_in_through_mock
 from harness.registry import check
+from harness.signin import SignInFailed
 
 
 def destination(exchange: Exchange) -> tuple[str, str | None]:
@@ -96,4 +98,23 @@ def mismatched_checks_rejected(ctx: CheckContext, provider: str) -> None:
 @requires_mock_idp
 def full_sign_in(ctx: CheckContext, provider: str) -> None:
     ctx.oauth_provider(provider)
-    raise NotApplicable("full sign-in through a mock IdP is not implemented yet (waiting for mock_providers)")
+    email = ctx.inputs.credentials[0] if ctx.inputs.credentials else "conformance.user@example.com"
+    try:
+        flow = sign_in_through_mock(ctx.client, str(ctx.inputs.mock_idp), provider, email)
+    except SignInFailed as exc:
+        expect(False, f"the sign-in through the mock IdP broke off: {exc}", expected="a redirect back to the "
+               "target's callback", exchange=exc.exchange)
+        return
+    expect(flow.callback.status == 302 and flow.session_cookies, f"callback/{provider} set no session cookie",
+           expected="302 with a session cookie", exchange=flow.callback)
+    exchange = ctx.client.action("session", cookies=flow.session_cookies)
+    body = exchange.json()
+    user = body.get("user") if isinstance(body, dict) else None
+    expect(isinstance(user, dict) and user.get("email") == email, "the session is not the signed-in user's",
+           expected={"user": {"email": email}}, exchange=exchange, received=body)
+    errors = [e.message for e in session_validator(ctx).iter_errors(body)]
+    expect(not errors, "the OAuth session violates the schema", expected=str(ctx.profile.session_schema)[:80],
+           exchange=exchange, received=errors[:8])
+    method = body.get("login_method", provider)
+    expect(method == provider, "login_method does not name the provider", expected=provider, exchange=exchange,
+           received=method)

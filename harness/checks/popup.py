@@ -32,7 +32,7 @@ from harness.registry import check
 
 POPUP_URL_ENV = "NEXTAUTH_CONFORMANCE_POPUP_URL"
 REPORT_DIR_ENV = "NEXTAUTH_CONFORMANCE_REPORT_DIR"
-STEP_TIMEOUT_MS = 10_000
+STEP_TIMEOUT_MS = 20_000  # generous: a loaded 2-core CI machine runs Chromium, the target and the mocks at once
 SETTLE_MS = 400
 POLL_MS = 50
 FOREIGN_ORIGIN = "http://opener.invalid"

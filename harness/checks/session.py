@@ -6,10 +6,8 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
-from jsonschema import Draft202012Validator, FormatChecker
-
 import spec
-from harness.checks._common import expect
+from harness.checks._common import expect, session_validator
 from harness.client import Exchange
 from harness.context import CheckContext
 from harness.cookies import cookie_name
@@ -39,13 +37,6 @@ def signed_in_session(ctx: CheckContext) -> tuple[Exchange, Any]:
     return exchange, body
 
 
-def _session_validator(ctx: CheckContext) -> Draft202012Validator:
-    schema = ctx.profile.session_schema
-    if isinstance(schema, str):
-        return spec.validator(schema)
-    return Draft202012Validator(dict(schema), format_checker=FormatChecker())
-
-
 @check("SESS-001", title="No session cookie gives the profile's empty session ({} or null)", clause="DOC-session",
        severity=Severity.HIGH, family="session", action="session")
 def empty_without_cookie(ctx: CheckContext) -> None:
@@ -63,7 +54,7 @@ def signed_in_matches_schema(ctx: CheckContext) -> None:
     user = body.get("user") if isinstance(body.get("user"), dict) else {}
     tolerated = {k: user.pop(k) for k in ctx.profile.tolerated_nulls if k in user and user[k] is None}
     errors = [f"{'/'.join(map(str, e.absolute_path)) or '(root)'}: {e.message}"
-              for e in _session_validator(ctx).iter_errors(body)]
+              for e in session_validator(ctx).iter_errors(body)]
     user.update(tolerated)
     expect(not errors, "signed-in session violates the schema", expected=str(ctx.profile.session_schema)[:80],
            exchange=exchange, received=errors[:8])

@@ -1,0 +1,76 @@
+"""A full OAuth sign-in through our mock IdP (`--mock-idp`), over plain HTTP, for the callback checks.
+
+The target starts the flow (POST signin/{provider}); the mock's account picker is answered the way a person
+would (the button of the chosen user), or skipped when the mock signs in automatically; the browser-less
+client follows the redirects with the target's cookies. Like `signin.py` it only builds state: a flow that
+does not reach the callback raises `SignInFailed`, and the calling check decides what that means.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from html import unescape
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+
+from harness.client import Exchange, TargetClient
+from harness.signin import SignInFailed, fetch_csrf
+
+__all__ = ["MOCK_VENDORS", "OAuthSignIn", "sign_in_through_mock"]
+
+MOCK_VENDORS = {"google": "google", "azure-ad": "entra", "keycloak": "keycloak"}
+_REQUEST_ID = re.compile(r'name="mock_request_id" value="([^"]+)"')
+_FORM_ACTION = re.compile(r'<form method="post" action="([^"]+)"')
+
+
+@dataclass(frozen=True)
+class OAuthSignIn:
+    """The callback exchange and the session cookies it set."""
+
+    callback: Exchange
+    session_cookies: dict[str, str]
+
+
+def _register_user(idp: httpx.Client, mock_idp: str, vendor: str, email: str) -> None:
+    """Make `email` a user of the mock (a second registration of the same email is harmless)."""
+    name = email.split("@")[0].replace(".", " ").title()
+    response = idp.post(f"{mock_idp}/_mock/{vendor}/users", json={"email": email, "name": name})
+    if response.status_code >= 400 and "exists" not in response.text:
+        raise SignInFailed(f"the mock IdP refused the user {email}: {response.status_code} {response.text[:120]}")
+
+
+def _answer_picker(idp: httpx.Client, page: httpx.Response, email: str) -> httpx.Response:
+    html = page.text
+    request_id, action = _REQUEST_ID.search(html), _FORM_ACTION.search(html)
+    user = re.search(rf'name="user" value="([^"]+)" data-testid="user-{re.escape(email)}"', html)
+    if not (request_id and action and user):
+        raise SignInFailed("the mock IdP's account picker did not offer the user; is --mock-idp our mock?")
+    return idp.post(urljoin(str(page.url), unescape(action.group(1))),
+                    data={"mock_request_id": unescape(request_id.group(1)), "user": unescape(user.group(1))})
+
+
+def sign_in_through_mock(client: TargetClient, mock_idp: str, provider: str, email: str,
+                         timeout: float = 10.0) -> OAuthSignIn:
+    """Sign `email` in with `provider` at the target, the mock IdP playing the provider."""
+    mock_idp = mock_idp.rstrip("/")
+    with httpx.Client(timeout=timeout, follow_redirects=False, verify=False) as idp:  # our own mock's CA
+        _register_user(idp, mock_idp, MOCK_VENDORS[provider], email)
+        token, cookies, _ = fetch_csrf(client)
+        start = client.action(f"signin/{provider}", method="POST", params={"login_hint": email},
+                              form={"csrfToken": token, "callbackUrl": client.origin + "/"}, cookies=cookies)
+        cookies |= {c.name: c.value for c in start.set_cookies if not c.clears}
+        authorize = start.location or ""
+        if urlsplit(authorize).hostname != urlsplit(mock_idp).hostname:
+            raise SignInFailed(f"POST signin/{provider} did not go to the mock IdP (went to {authorize or 'nowhere'})",
+                               start)
+        answer = idp.get(authorize)
+        if answer.status_code == 200:
+            answer = _answer_picker(idp, answer, email)
+        back = answer.headers.get("location", "")
+        if answer.status_code != 302 or not back:
+            raise SignInFailed(f"the mock IdP answered {answer.status_code} instead of redirecting back", start)
+    callback = client.request("GET", back, cookies=cookies)
+    session = {c.name: c.value for c in callback.set_cookies if ".session-token" in c.name and not c.clears}
+    return OAuthSignIn(callback, session)
