@@ -127,12 +127,12 @@ BREAKAGES: dict[str, tuple[Any, ...]] = {
 }
 
 NO_FAIL_TEST = {
-    "CB-006": "full OAuth sign-in is N/A until the mock IdP is wired in (always not-applicable today)",
+    "CB-006": "needs the mock IdP: its pass and fail tests are in test_full_signin.py",
     "SCHEMA-001": "run through pytester in test_plugin.py (schemathesis needs a live suite run)",
     "SCHEMA-002": "advisory; run through pytester in test_plugin.py",
 }
 NO_PASS_TEST = {
-    "CB-006": "full OAuth sign-in is N/A until the mock IdP is wired in",
+    "CB-006": "needs the mock IdP: see test_full_signin.py",
     "SCHEMA-001": "covered by test_plugin.py::test_embedded_run_passes",
     "SCHEMA-002": "covered by test_plugin.py::test_embedded_run_passes",
 }
