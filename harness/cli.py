@@ -1,6 +1,7 @@
 """`nextauth-conformance`: `check` runs the conformance suite; `serve` and `mocks` start the servers.
 
     nextauth-conformance check                      # embedded reference server, documented profile
+    nextauth-conformance checks [--markdown]        # the check catalogue: id, family, severity, clause, title
     nextauth-conformance check --target https://staging.example.com --profile auto --report-junit out.xml
     nextauth-conformance serve | mocks ...          # provided by reference_server.cli / mock_providers.cli
 
@@ -22,7 +23,7 @@ import pytest
 SERVER_COMMANDS = {"serve": "reference_server.cli", "mocks": "mock_providers.cli"}
 
 
-USAGE = "usage: nextauth-conformance {check [pytest args...] | serve [...] | mocks [...]}"
+USAGE = "usage: nextauth-conformance {check [pytest args...] | checks [--markdown] | serve [...] | mocks [...]}"
 
 
 def _load(module: str) -> object | None:
@@ -43,6 +44,24 @@ def run_server(command: str, argv: Sequence[str]) -> int:
     return int(module.run(parser.parse_args(list(argv))))  # type: ignore[attr-defined]
 
 
+def list_checks(argv: Sequence[str]) -> int:
+    """Print every registered check, as text or as a Markdown table (the README's catalogue)."""
+    import harness.checks  # noqa: F401 - registers the checks
+    from harness.registry import REGISTRY
+
+    if argv and list(argv) != ["--markdown"]:
+        print(f"nextauth-conformance checks: unknown option {argv[0]} (expected --markdown)", file=sys.stderr)
+        return 4
+    rows = [(c.id, c.family, str(c.severity), c.clause, c.title + (f" ({', '.join(c.params)})" if c.params else ""))
+            for c in REGISTRY]
+    if argv:
+        print("| id | family | severity | clause | title |\n|---|---|---|---|---|")
+        print("\n".join(f"| {' | '.join(row)} |" for row in rows))
+    else:
+        print("\n".join(f"{i:<12} {f:<9} {s:<9} {c:<28} {t}" for i, f, s, c, t in rows))
+    return 0
+
+
 def run_check(pytest_args: Sequence[str]) -> int:
     """Run the packaged suite through pytest with the plugin active."""
     args = ["--conformance", "-p", "no:cacheprovider", *pytest_args]
@@ -56,6 +75,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     command, rest = (argv[0], argv[1:]) if argv else ("", [])
     if command == "check":
         return run_check(rest)
+    if command == "checks":
+        return list_checks(rest)
     if command in SERVER_COMMANDS:
         return run_server(command, rest)
     if command in ("-h", "--help"):
