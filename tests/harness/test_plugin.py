@@ -146,3 +146,15 @@ def test_node_ids_are_unique(pytester: pytest.Pytester) -> None:
     ids = [line for line in result.stdout.lines if "::" in line]
     assert len(ids) == len(set(ids)) > 40
     assert any("test_schema_positive[GET /api/auth/csrf]" in i for i in ids)
+
+
+def test_xdist_workers_report_the_same_verdicts(pytester: pytest.Pytester) -> None:
+    serial = pytester.runpytest("--conformance", "--report-json", "serial.json", *FAST)
+    parallel = pytester.runpytest("--conformance", "-n", "2", "--report-json", "parallel.json", *FAST)
+    assert serial.ret == parallel.ret == pytest.ExitCode.OK
+
+    def verdicts(name: str) -> list[tuple[str, str, str]]:
+        findings = json.loads((pytester.path / name).read_text())["findings"]
+        return sorted((f["check_id"], f.get("param") or "", f["verdict"]) for f in findings)
+
+    assert verdicts("serial.json") == verdicts("parallel.json") and verdicts("serial.json")
