@@ -4,6 +4,9 @@ v5 (@auth/core jwt.ts): dir + A256CBC-HS512, key = HKDF-SHA256(secret, salt=cook
 info="Auth.js Generated Encryption Key (<salt>)", 64 bytes), header kid = JWK thumbprint (SHA-512).
 v4 (next-auth jwt/index.ts): dir + A256GCM, key = HKDF-SHA256(secret, salt="",
 info="NextAuth.js Generated Encryption Key", 32 bytes).
+
+Deliberately independent of `reference_server.jwe`: the judge and the reference implementation must not share
+code, or a bug in one would make both agree. Tests check each against the other and against npm @auth/core.
 """
 
 from __future__ import annotations
