@@ -40,8 +40,13 @@ class CheckRunner:
 
     def schemathesis(self, case: Any, *, advisory: bool = False) -> None:
         """Call and validate one generated case; advisory failures are remembered, not raised."""
-        from harness.checks.schema import excluded_checks
+        from harness.checks.schema import NEGATIVE_ID, POSITIVE_ID, excluded_checks
 
+        check_id = NEGATIVE_ID if advisory else POSITIVE_ID
+        profile = self.run.context().profile
+        reason = profile.not_applicable_reason(check_id, f"{check_id}[{self.node.name.partition('[')[2].rstrip(']')}]")
+        if reason:
+            pytest.skip(f"not applicable: profile {profile.name}: {reason}")
         base = self.run.options.base_path.rstrip("/")
         if not base.endswith("/api/auth"):
             pytest.skip(f"not applicable: the spec's paths are /api/auth/*, the target's base path is {base}")

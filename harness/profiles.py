@@ -115,7 +115,20 @@ _V5_OAUTH_ERROR = frozenset({("signin", "OAuthCallbackError"), ("error", "Config
 _V5_CHECK_FAILURE = frozenset({("error", "Configuration")})
 _V4_OAUTH_ERROR = frozenset({("error", "Callback"), ("signin", "Callback"), ("error", "OAuthCallback"),
                              ("signin", "OAuthCallback")})
-_LIBRARY_NA = {"SESS-003": "the library's default session carries only user.name/email/image and expires"}
+_LIBRARY_NA = {
+    "SESS-003": "the library's default session carries only user.name/email/image and expires",
+    "POPUP-001": "the library has no popup callback page (popup=1 is ignored; the popup mode is the documented API's)",
+}
+_V5_NA = {
+    **_LIBRARY_NA,
+    "SCHEMA-001[GET /api/auth/session]": "the empty session is null, not the spec's {} (SESS-001 checks the profile's)",
+}
+_V4_NA = {
+    **_LIBRARY_NA,
+    "SCHEMA-001[GET /api/auth/webauthn-options]": "v4 has no webauthn-options action: 400 (ACT-001 checks it)",
+    "SCHEMA-001[GET /api/auth/callback/{provider}]":
+        "v4 answers GET callback/credentials 500 and unknown providers 400 (CB-001/CB-002 check the profile's)",
+}
 
 DOCUMENTED = Profile(
     name="documented",
@@ -157,7 +170,7 @@ AUTHJS_V5 = Profile(
     mint_claims=LIBRARY_CLAIMS,
     jwe="v5",
     documented_session_fields=False,
-    not_applicable=_frozen(_LIBRARY_NA),
+    not_applicable=_frozen(_V5_NA),
 )
 
 NEXTAUTH_V4 = replace(
@@ -172,6 +185,7 @@ NEXTAUTH_V4 = replace(
     oauth_error_destinations=_V4_OAUTH_ERROR,
     check_failure_destinations=_V4_OAUTH_ERROR,
     jwe="v4",
+    not_applicable=_frozen(_V4_NA),
 )
 
 PROFILES: Mapping[str, Profile] = MappingProxyType({p.name: p for p in (DOCUMENTED, ALGAPSA, AUTHJS_V5, NEXTAUTH_V4)})

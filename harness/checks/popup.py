@@ -281,8 +281,11 @@ def _error_params() -> dict[str, str]:
 
 
 def start_url(probe: Probe, provider: str, *, popup: bool) -> str:
-    """The harness starter page on the target's origin: it fetches csrf and POSTs signin/{provider}."""
+    """The harness starter page on the target's origin: it fetches csrf and POSTs signin/{provider}.
+
+    The mock IdP learns the test user here, before the flow can reach its account picker."""
     ctx = probe.ctx
+    ensure_mock_user(ctx, provider)
     signin = ctx.providers().get(provider, {}).get("signinUrl") or ctx.client.url(f"signin/{provider}")
     query = {"csrf": ctx.client.url("csrf"), "action": signin + ("?popup=1" if popup else ""),
              "callbackUrl": probe.harness_url(ctx.origin, "done")}
@@ -307,11 +310,19 @@ def launch_popup(probe: Probe, opener: Any, target: PopupTarget, *, noopener: bo
 
 
 def ensure_mock_user(ctx: CheckContext, provider: str) -> str | None:
-    """Make sure the mock knows the target's test user (best effort); its email, if known."""
+    """Make sure the mock knows the target's test user (best effort); its email, if known.
+
+    Called before the flow starts, so the account picker already lists the user; a user the mock knows is
+    left alone (registering again would give it a new `sub`, and a picker rendered before that would offer
+    a stale one)."""
     email = ctx.inputs.credentials[0] if ctx.inputs.credentials else None
     vendor = VENDORS.get(provider)
     if email and vendor and ctx.inputs.mock_idp:
         url = f"{ctx.inputs.mock_idp.rstrip('/')}/_mock/{vendor}/users"
+        with contextlib.suppress(httpx.HTTPError, ValueError):
+            known = httpx.get(url, timeout=5).json()
+            if any(isinstance(u, dict) and str(u.get("email", "")).lower() == email.lower() for u in known):
+                return email
         with contextlib.suppress(httpx.HTTPError):
             httpx.post(url, json={"email": email, "name": "Conformance User"}, timeout=5)
     return email
@@ -322,7 +333,7 @@ def through_idp(probe: Probe, page: Any, provider: str, *, choose: str) -> str |
 
     Returns the email of the account clicked (None when the mock signed in without showing its picker)."""
     ctx = probe.ctx
-    email = ensure_mock_user(ctx, provider)
+    email = ctx.inputs.credentials[0] if ctx.inputs.credentials else None  # registered by `start_url`
     starter = f"{ctx.origin}{HARNESS_PATH}/start"
     page.wait_for_url(lambda url: not url.startswith(starter), timeout=STEP_TIMEOUT_MS)
     page.wait_for_load_state("load", timeout=STEP_TIMEOUT_MS)

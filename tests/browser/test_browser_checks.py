@@ -100,3 +100,15 @@ def test_popup_url_option_points_the_checks_elsewhere(stack: Stack) -> None:
         popup.configure(popup_url="")
     assert finding.verdict == Verdict.PASS, explain(finding)
     assert success.verdict == Verdict.NOT_APPLICABLE
+
+
+def test_sign_in_picks_a_test_user_the_mock_already_knew(stack: Stack) -> None:
+    """The harness registers its user before the flow starts and leaves a known user alone: registering it
+    again while the picker was on screen gave it a new sub, and the click then hit "No such mock user"."""
+    email = stack.reference.demo_email
+    stack.mocks.add_user("keycloak", email=email, name="Registered Earlier")
+    before = [u["sub"] for u in stack.mocks.users("keycloak") if u["email"] == email]
+    for _ in range(2):
+        finding = run(stack, "BROWSER-003[keycloak]")
+        assert finding.verdict == Verdict.PASS, explain(finding)
+    assert [u["sub"] for u in stack.mocks.users("keycloak") if u["email"] == email] == before

@@ -158,3 +158,21 @@ def test_xdist_workers_report_the_same_verdicts(pytester: pytest.Pytester) -> No
         return sorted((f["check_id"], f.get("param") or "", f["verdict"]) for f in findings)
 
     assert verdicts("serial.json") == verdicts("parallel.json") and verdicts("serial.json")
+
+
+def test_schema_items_honour_the_profiles_not_applicable(pytester: pytest.Pytester) -> None:
+    """SCHEMA-001 over GET session is N/A under authjs-v5 (its empty session is null, which SESS-001 judges)."""
+    result = pytester.runpytest("--conformance", "--profile", "authjs-v5", "--report-json", "r.json",
+                                "-p", "no:randomly", "-k", "test_schema_positive and session")
+    data = json.loads((pytester.path / "r.json").read_text())
+    (finding,) = [f for f in data["findings"] if f["key"] == "SCHEMA-001[GET /api/auth/session]"]
+    assert finding["verdict"] == "not-applicable" and "profile authjs-v5" in finding["reason"], finding
+    assert result.ret == pytest.ExitCode.NO_TESTS_COLLECTED  # nothing was executed
+
+
+def test_library_profiles_know_there_is_no_popup_page() -> None:
+    from harness.profiles import PROFILES
+
+    for name in ("authjs-v5", "nextauth-v4"):
+        assert PROFILES[name].not_applicable_reason("POPUP-001", "POPUP-001[success]"), name
+    assert PROFILES["documented"].not_applicable_reason("POPUP-001", "POPUP-001[error]") is None
