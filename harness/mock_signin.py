@@ -18,9 +18,9 @@ import httpx
 from harness.client import Exchange, TargetClient
 from harness.signin import SignInFailed, fetch_csrf
 
-__all__ = ["MOCK_VENDORS", "OAuthSignIn", "sign_in_through_mock"]
+__all__ = ["MOCK_VENDORS", "OAuthSignIn", "register_mock_user", "sign_in_through_mock"]
 
-MOCK_VENDORS = {"google": "google", "azure-ad": "entra", "keycloak": "keycloak"}
+MOCK_VENDORS = {"google": "google", "azure-ad": "entra", "microsoft-entra-id": "entra", "keycloak": "keycloak"}
 _REQUEST_ID = re.compile(r'name="mock_request_id" value="([^"]+)"')
 _FORM_ACTION = re.compile(r'<form method="post" action="([^"]+)"')
 
@@ -33,11 +33,20 @@ class OAuthSignIn:
     session_cookies: dict[str, str]
 
 
-def _register_user(idp: httpx.Client, mock_idp: str, vendor: str, email: str) -> None:
-    """Make `email` a user of the mock (a second registration of the same email is harmless)."""
+def register_mock_user(idp: httpx.Client, mock_idp: str, provider: str, email: str) -> None:
+    """Make `email` a user of the mock behind `provider`, before any flow starts; a user the mock already knows
+    is left alone (registering again would give it a new `sub`, and a picker already rendered would offer a
+    stale one). Raises `SignInFailed` when the mock refuses."""
+    users = f"{mock_idp.rstrip('/')}/_mock/{MOCK_VENDORS[provider]}/users"
+    try:
+        known = idp.get(users).json()
+    except (httpx.HTTPError, ValueError) as exc:
+        raise SignInFailed(f"the mock IdP's control API at {users} did not answer: {exc}") from None
+    if any(isinstance(u, dict) and str(u.get("email", "")).lower() == email.lower() for u in known):
+        return
     name = email.split("@")[0].replace(".", " ").title()
-    response = idp.post(f"{mock_idp}/_mock/{vendor}/users", json={"email": email, "name": name})
-    if response.status_code >= 400 and "exists" not in response.text:
+    response = idp.post(users, json={"email": email, "name": name})
+    if response.status_code >= 400:
         raise SignInFailed(f"the mock IdP refused the user {email}: {response.status_code} {response.text[:120]}")
 
 
@@ -56,7 +65,7 @@ def sign_in_through_mock(client: TargetClient, mock_idp: str, provider: str, ema
     """Sign `email` in with `provider` at the target, the mock IdP playing the provider."""
     mock_idp = mock_idp.rstrip("/")
     with httpx.Client(timeout=timeout, follow_redirects=False, verify=False) as idp:  # our own mock's CA
-        _register_user(idp, mock_idp, MOCK_VENDORS[provider], email)
+        register_mock_user(idp, mock_idp, provider, email)
         token, cookies, _ = fetch_csrf(client)
         start = client.action(f"signin/{provider}", method="POST", params={"login_hint": email},
                               form={"csrfToken": token, "callbackUrl": client.origin + "/"}, cookies=cookies)

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from harness import browser, fixtures, report
-from harness.checks import popup
+from harness.checks import _browser as browser_probe
 from harness.errors import HarnessError, TargetError, UsageError
 from harness.findings import Finding, Verdict
 from harness.fixtures import ADVISORY_KEY, FINDING_KEY, RUN_KEY
@@ -46,7 +46,7 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(f"nextauth-conformance: {exc}") from None
     config.stash[RUN_KEY] = run
     _add_suite(config)
-    popup.configure(popup_url=config.getoption("--popup-url"), report_dir=config.getoption("--report-dir"))
+    browser_probe.configure(popup_url=config.getoption("--popup-url"), report_dir=config.getoption("--report-dir"))
     config.pluginmanager.register(fixtures, "nextauth_conformance_fixtures")
     config.pluginmanager.register(FindingCollector(run), "nextauth_conformance_collector")
 

@@ -1,5 +1,7 @@
 """The conformance checks, one module per concern; importing this package registers every check."""
 
-from harness.checks import actions, callback, csrf, pages, popup, providers, schema, security, session
+from harness.checks import actions, browser_pages, callback, csrf, pages, popup, providers, schema, security, session
 
-__all__ = ["actions", "callback", "csrf", "pages", "popup", "providers", "schema", "security", "session"]
+__all__ = [
+    "actions", "browser_pages", "callback", "csrf", "pages", "popup", "providers", "schema", "security", "session",
+]

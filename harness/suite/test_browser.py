@@ -1,8 +1,11 @@
-"""Conformance checks of the `browser` family (Playwright + Chromium; ids and clauses: harness/checks/popup.py)."""
+"""Conformance checks of the `browser` family (Playwright + Chromium).
+
+Ids and clauses: harness/checks/popup.py and harness/checks/browser_pages.py.
+"""
 
 import pytest
 
-import harness.checks.popup  # noqa: F401 - registers the browser checks even before harness.checks imports them
+import harness.checks  # noqa: F401 - registers the checks
 from harness.suite._instances import family
 
 pytestmark = pytest.mark.browser

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from harness import browser
-from harness.checks import popup
+from harness.checks import _browser as browser_probe
 from harness.client import TargetClient
 from harness.context import CheckContext, Inputs
 from harness.profiles import PROFILES
@@ -62,10 +62,10 @@ def chromium() -> Iterator[browser.BrowserInfo]:
 def artifacts_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Failure screenshots and traces of the deliberately broken targets go to a temp dir, not reports/."""
     folder = tmp_path_factory.mktemp("browser-reports")
-    previous = popup.SETTINGS.report_dir, popup.SETTINGS.popup_url
-    popup.configure(report_dir=folder, popup_url="")
+    previous = browser_probe.SETTINGS.report_dir, browser_probe.SETTINGS.popup_url
+    browser_probe.configure(report_dir=folder, popup_url="")
     yield folder
-    popup.SETTINGS.report_dir, popup.SETTINGS.popup_url = previous
+    browser_probe.SETTINGS.report_dir, browser_probe.SETTINGS.popup_url = previous
 
 
 @pytest.fixture(scope="session")

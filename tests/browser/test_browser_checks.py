@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from harness import browser
-from harness.checks import popup
+from harness.checks import _browser as browser_probe
 from harness.findings import Finding, Verdict
 from harness.registry import REGISTRY
 from harness.runner import run_check
@@ -81,7 +81,7 @@ def test_failure_saves_screenshot_and_trace(stack: Stack, breakage: str, instanc
     finding = run(stack, instance, stack.broken[breakage])
     artifacts = finding.message.split("Artifacts: ", 1)[1]
     paths = [Path(part.split()[1]) for part in artifacts.split("; ")]
-    assert paths and all(p.is_file() and p.is_relative_to(popup.SETTINGS.report_dir) for p in paths), artifacts
+    assert paths and all(p.is_file() and p.is_relative_to(browser_probe.SETTINGS.report_dir) for p in paths), artifacts
     assert {p.suffix for p in paths} == {".png", ".zip"}
 
 
@@ -92,12 +92,12 @@ def test_mock_idp_checks_are_not_applicable_without_one(stack: Stack) -> None:
 
 
 def test_popup_url_option_points_the_checks_elsewhere(stack: Stack) -> None:
-    popup.configure(popup_url="/api/auth/callback/{provider}?popup=1")
+    browser_probe.configure(popup_url="/api/auth/callback/{provider}?popup=1")
     try:
         finding = run(stack, "POPUP-001[error]")
         success = run(stack, "POPUP-001[success]")
     finally:
-        popup.configure(popup_url="")
+        browser_probe.configure(popup_url="")
     assert finding.verdict == Verdict.PASS, explain(finding)
     assert success.verdict == Verdict.NOT_APPLICABLE
 

@@ -1,0 +1,385 @@
+"""Browser machinery for the browser checks: settings, a probe per check, harness pages, the mock IdP's picker.
+
+HTTP checks cannot see what a page's script does: whom it `postMessage`s, with which targetOrigin, whether
+it closes itself or throws without an opener. Each check gets its own browser context with a probe script
+(`PROBE_SCRIPT`) that reports `message`, `close` and `error` events through an exposed binding, so a popup
+that would close itself stays open to be judged. One browser serves the whole run (`harness.browser`).
+A failing check leaves a screenshot and a Playwright trace under the report directory. Nothing here decides a
+verdict: the checks in `harness/checks/popup.py` and `harness/checks/browser_pages.py` do.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlencode, urljoin, urlsplit
+
+import httpx
+
+from harness.browser import NoBrowser, shared
+from harness.checks._common import same_origin, same_url
+from harness.context import CheckContext
+from harness.findings import CheckFailure, NotApplicable
+from harness.mock_signin import MOCK_VENDORS, register_mock_user
+from harness.signin import SignInFailed
+
+POPUP_URL_ENV = "NEXTAUTH_CONFORMANCE_POPUP_URL"
+REPORT_DIR_ENV = "NEXTAUTH_CONFORMANCE_REPORT_DIR"
+STEP_TIMEOUT_MS = 20_000  # generous: a loaded 2-core CI machine runs Chromium, the target and the mocks at once
+SETTLE_MS = 400
+POLL_MS = 50
+FOREIGN_ORIGIN = "http://opener.invalid"
+HARNESS_PATH = "/__nextauth-conformance"
+
+PROBE_SCRIPT = """(() => {
+  const report = (payload) => { try { window.__conformanceReport(payload); } catch (e) {} };
+  window.close = () => report({event: 'close', url: location.href});
+  window.addEventListener('message', (e) => {
+    let data = e.data; try { data = JSON.parse(JSON.stringify(e.data)); } catch (err) { data = String(e.data); }
+    report({event: 'message', origin: e.origin, data: data, url: location.href});
+  });
+  window.addEventListener('error', (e) => report({event: 'error', message: String(e.message), url: location.href}));
+  window.addEventListener('unhandledrejection',
+    (e) => report({event: 'error', message: 'unhandled rejection: ' + String(e.reason), url: location.href}));
+})();"""
+
+OPENER_HTML = "<!doctype html><html><head><title>conformance opener</title></head><body>opener</body></html>"
+
+STARTER_HTML = """<!doctype html><html><head><title>conformance sign-in starter</title></head><body>
+<p>Starting sign-in...</p><script>(async () => {
+  const q = new URLSearchParams(location.search);
+  const response = await fetch(q.get('csrf'), {credentials: 'same-origin'});
+  const {csrfToken} = await response.json();
+  const form = document.createElement('form');
+  form.method = 'POST'; form.action = q.get('action');
+  const fields = {csrfToken: csrfToken, callbackUrl: q.get('callbackUrl')};
+  if (q.get('popup')) { fields.popup = '1'; }
+  for (const [name, value] of Object.entries(fields)) {
+    const input = document.createElement('input');
+    input.type = 'hidden'; input.name = name; input.value = value; form.appendChild(input);
+  }
+  document.body.appendChild(form); form.submit();
+})();</script></body></html>"""
+
+DONE_HTML = "<!doctype html><html><head><title>conformance done</title></head><body>signed in</body></html>"
+
+
+@dataclass
+class BrowserSettings:
+    """Knobs the plugin sets from `--popup-url` / `--report-dir` (environment variables as a fallback)."""
+
+    popup_url: str | None = field(default_factory=lambda: os.environ.get(POPUP_URL_ENV) or None)
+    report_dir: Path = field(default_factory=lambda: Path(os.environ.get(REPORT_DIR_ENV) or "reports"))
+
+
+SETTINGS = BrowserSettings()
+
+
+def configure(*, popup_url: str | None = None, report_dir: str | Path | None = None) -> None:
+    """Called by the plugin: the popup URL to judge and where failure artifacts go."""
+    if popup_url is not None:
+        SETTINGS.popup_url = popup_url or None
+    if report_dir is not None:
+        SETTINGS.report_dir = Path(report_dir)
+
+
+# --------------------------------------------------------------------------------------------------- probe
+
+
+@dataclass
+class Event:
+    """One thing a page's script did, reported by the probe: `message` received, `close` called, `error`."""
+
+    kind: str
+    page: Any
+    payload: dict[str, Any]
+
+
+class Probe:
+    """A fresh browser context with the probe installed; on failure it saves a screenshot and a trace."""
+
+    def __init__(self, ctx: CheckContext, instance: str) -> None:
+        self.ctx, self.instance = ctx, instance
+        self.events: list[Event] = []
+        self.context: Any = None
+
+    def __enter__(self) -> Probe:
+        try:
+            browser = shared().browser
+        except NoBrowser as exc:
+            raise NotApplicable(str(exc)) from None
+        self.context = browser.new_context(ignore_https_errors=True)
+        self.context.set_default_timeout(STEP_TIMEOUT_MS)
+        self.context.set_default_navigation_timeout(STEP_TIMEOUT_MS)
+        self.context.tracing.start(screenshots=True, snapshots=True)
+        self.context.expose_binding("__conformanceReport", self._record)
+        self.context.add_init_script(PROBE_SCRIPT)
+        self._route_harness_pages()
+        return self
+
+    def _record(self, source: dict[str, Any], payload: dict[str, Any]) -> None:
+        self.events.append(Event(str(payload.get("event")), source.get("page"), payload))
+
+    def _route_harness_pages(self) -> None:
+        """Harness pages served by Playwright on the target's origin and on a foreign one (never hit the network)."""
+        pages = {"opener": OPENER_HTML, "start": STARTER_HTML, "done": DONE_HTML}
+        for origin in (self.ctx.origin, FOREIGN_ORIGIN):
+            for name, html in pages.items():
+                self.context.route(f"{origin}{HARNESS_PATH}/{name}*", _fulfill(html))
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: Any) -> None:
+        try:
+            failure = _as_failure(exc)
+            if failure is not None:
+                failure.message += self._save_artifacts()
+                if failure is not exc:
+                    raise failure from None
+        finally:
+            self._close()
+
+    def _save_artifacts(self) -> str:
+        """Screenshot every open page and keep the trace; the paths go into the failure message."""
+        stem = re.sub(r"[^\w.-]+", "_", self.instance) + datetime.now(UTC).strftime("-%Y%m%dT%H%M%S")
+        folder = SETTINGS.report_dir / "browser"
+        saved: list[str] = []
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            for number, page in enumerate(p for p in self.context.pages if not p.is_closed()):
+                path = folder / f"{stem}-{number}.png"
+                page.screenshot(path=str(path), timeout=5_000)
+                saved.append(f"screenshot {path}")
+            trace = folder / f"{stem}.zip"
+            self.context.tracing.stop(path=str(trace))
+            saved.append(f"trace {trace} (open with: playwright show-trace {trace})")
+        except Exception as err:  # noqa: BLE001 - artifacts are a courtesy; the verdict stands without them
+            saved.append(f"artifacts incomplete: {str(err).splitlines()[0][:120]}")
+        return "\nArtifacts: " + "; ".join(saved)
+
+    def _close(self) -> None:
+        if self.context is None:
+            return
+        with contextlib.suppress(Exception):  # the browser may already be gone
+            self.context.close()
+
+    # ------------------------------------------------------------------------------------------ helpers
+
+    def page_on(self, origin: str, name: str = "opener", query: dict[str, str] | None = None) -> Any:
+        """A new tab showing a harness page on `origin` (the target's, or the foreign one)."""
+        page = self.context.new_page()
+        page.goto(self.harness_url(origin, name, query), wait_until="load")
+        return page
+
+    def harness_url(self, origin: str, name: str, query: dict[str, str] | None = None) -> str:
+        return f"{origin}{HARNESS_PATH}/{name}" + (f"?{urlencode(query)}" if query else "")
+
+    def open_popup(self, opener: Any, url: str, *, noopener: bool = False) -> Any:
+        """`window.open(url)` from `opener` (with `noopener` if asked); the popup's Page."""
+        with opener.expect_popup(timeout=STEP_TIMEOUT_MS) as info:
+            opener.evaluate("([url, features]) => { window.open(url, '_blank', features); }",
+                            [url, "noopener" if noopener else ""])
+        return info.value
+
+    def pump(self, page: Any, until: Callable[[], bool], timeout_ms: int) -> bool:
+        """Let Playwright deliver events for up to `timeout_ms`; True as soon as `until()` holds."""
+        deadline = time.monotonic() + timeout_ms / 1000
+        while not until():
+            if time.monotonic() >= deadline:
+                return False
+            pause(page, POLL_MS)
+        return True
+
+    def of(self, kind: str, page: Any) -> list[Event]:
+        return [e for e in self.events if e.kind == kind and e.page is page]
+
+
+def _fulfill(html: str) -> Callable[[Any], None]:
+    def handle(route: Any) -> None:
+        route.fulfill(status=200, content_type="text/html; charset=utf-8", body=html)
+
+    return handle
+
+
+def pause(page: Any, ms: int) -> None:
+    """A bounded pause that also pumps Playwright's events; falls back to sleep when the page is gone."""
+    try:
+        page.wait_for_timeout(ms)
+    except Exception:  # noqa: BLE001 - a closed page cannot wait; the event loop still runs elsewhere
+        time.sleep(ms / 1000)
+
+
+def _as_failure(exc: BaseException | None) -> CheckFailure | None:
+    """A check failure as is; a Playwright error (timeout, closed target) as a failure of the browser step."""
+    if exc is None or isinstance(exc, NotApplicable):
+        return None
+    if isinstance(exc, CheckFailure):
+        return exc
+    if type(exc).__module__.startswith("playwright"):
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        return CheckFailure(f"browser step failed: {first[:300]}", expected="the page flow to complete",
+                            received=type(exc).__name__)
+    return None
+
+
+# ----------------------------------------------------------------------------------------- popup URLs
+
+
+@dataclass(frozen=True)
+class PopupTarget:
+    """Where the popup goes: a URL that renders the callback page, the provider it names, the variant."""
+
+    url: str
+    provider: str
+    variant: str
+    custom: bool
+
+
+def first_oauth_provider(ctx: CheckContext) -> str | None:
+    for provider_id, entry in ctx.providers().items():
+        if isinstance(entry, dict) and entry.get("type") in ("oauth", "oidc"):
+            return provider_id
+    return None
+
+
+def popup_target(ctx: CheckContext, variant: str) -> PopupTarget:
+    """The error variant opens the page directly (`--popup-url` or the reference popup mode); the success
+    variant starts a popup sign-in on the target and needs the mock IdP."""
+    provider = first_oauth_provider(ctx)
+    if variant == "success":
+        if SETTINGS.popup_url:
+            raise NotApplicable("--popup-url is set: the success popup needs the reference popup sign-in flow")
+        if not ctx.inputs.mock_idp:
+            raise NotApplicable("the success popup needs a mock IdP (--mock-idp URL)")
+        if provider is None:
+            raise NotApplicable("no OAuth provider is configured on this target")
+        return PopupTarget("", provider, variant, custom=False)
+    if SETTINGS.popup_url:
+        url = urljoin(ctx.origin + "/", SETTINGS.popup_url.replace("{provider}", provider or "google"))
+        query = parse_qs(urlsplit(url).query)
+        if "error" not in query and "code" not in query:
+            url += ("&" if "?" in url else "?") + urlencode(_error_params())
+        return PopupTarget(url, provider or "", variant, custom=True)
+    if provider is None:
+        raise NotApplicable("no OAuth provider is configured on this target (pass --popup-url to check a popup page)")
+    url = ctx.client.url(f"callback/{provider}") + "?" + urlencode({"popup": "1", **_error_params()})
+    return PopupTarget(url, provider, variant, custom=False)
+
+
+def _error_params() -> dict[str, str]:
+    return {"error": "access_denied", "error_description": "The user denied the request (nextauth-conformance)"}
+
+
+def start_url(probe: Probe, provider: str, *, popup: bool) -> str:
+    """The harness starter page on the target's origin: it fetches csrf and POSTs signin/{provider}.
+
+    The mock IdP learns the test user here, before the flow can reach its account picker."""
+    ctx = probe.ctx
+    ensure_mock_user(ctx, provider)
+    signin = ctx.providers().get(provider, {}).get("signinUrl") or ctx.client.url(f"signin/{provider}")
+    query = {"csrf": ctx.client.url("csrf"), "action": signin + ("?popup=1" if popup else ""),
+             "callbackUrl": probe.harness_url(ctx.origin, "done")}
+    if popup:
+        query["popup"] = "1"
+    return probe.harness_url(ctx.origin, "start", query)
+
+
+def launch_popup(probe: Probe, opener: Any, target: PopupTarget, *, noopener: bool = False) -> Any:
+    """Open the popup and drive it to the callback page (through the mock's picker for `success`)."""
+    if target.variant == "error":
+        popup = probe.open_popup(opener, target.url, noopener=noopener)
+        popup.wait_for_load_state("load", timeout=STEP_TIMEOUT_MS)
+        return popup
+    popup = probe.open_popup(opener, start_url(probe, target.provider, popup=True), noopener=noopener)
+    through_idp(probe, popup, target.provider, choose="user")
+    popup.wait_for_load_state("load", timeout=STEP_TIMEOUT_MS)
+    return popup
+
+
+# ----------------------------------------------------------------------------------------- mock IdP
+
+
+def ensure_mock_user(ctx: CheckContext, provider: str) -> str | None:
+    """Make sure the mock knows the target's test user (best effort); its email, if known.
+
+    Called before the flow starts, so the account picker already lists the user; a user the mock knows is
+    left alone (registering again would give it a new `sub`, and a picker rendered before that would offer
+    a stale one)."""
+    email = ctx.inputs.credentials[0] if ctx.inputs.credentials else None
+    if email and provider in MOCK_VENDORS and ctx.inputs.mock_idp:
+        with httpx.Client(timeout=5) as idp, contextlib.suppress(SignInFailed):
+            register_mock_user(idp, ctx.inputs.mock_idp, provider, email)
+    return email
+
+
+def through_idp(probe: Probe, page: Any, provider: str, *, choose: str) -> str | None:
+    """From the starter page through the mock IdP back to the target; `choose` is "user" or "deny".
+
+    Returns the email of the account clicked (None when the mock signed in without showing its picker)."""
+    ctx = probe.ctx
+    email = ctx.inputs.credentials[0] if ctx.inputs.credentials else None  # registered by `start_url`
+    starter = f"{ctx.origin}{HARNESS_PATH}/start"
+    page.wait_for_url(lambda url: not url.startswith(starter), timeout=STEP_TIMEOUT_MS)
+    page.wait_for_load_state("load", timeout=STEP_TIMEOUT_MS)
+    picker = page.locator('[data-testid="account-picker"]')
+    if picker.count() == 0:
+        if choose == "deny":
+            raise NotApplicable(f"the mock IdP signed in without its account picker (auto-login); at {page.url}")
+        return None
+    if choose == "deny":
+        button = page.locator('[data-testid="deny"]')
+    else:
+        wanted = page.locator(f'[data-testid="user-{email}"]') if email else None
+        button = wanted if wanted is not None and wanted.count() else page.locator('[data-testid^="user-"]').first
+    clicked = (button.get_attribute("data-testid") or "").removeprefix("user-") or None
+    button.click(no_wait_after=True)
+    page.wait_for_url(lambda url: same_origin(url, ctx.origin), timeout=STEP_TIMEOUT_MS)
+    return clicked if choose == "user" else None
+
+
+def session_of(page: Any, ctx: CheckContext) -> Any:
+    """GET session with the browser context's cookies."""
+    response = page.request.get(ctx.client.url("session"), timeout=STEP_TIMEOUT_MS)
+    try:
+        return response.json()
+    except Exception:  # noqa: BLE001 - a non-JSON session answer is reported by the session checks
+        return {"non-json": response.text()[:200]}
+
+
+# --------------------------------------------------------------------------------------- page forms
+
+
+def csrf_cookie_token(probe: Probe) -> str | None:
+    """The token half of the CSRF cookie (`token|hash`, possibly URL-encoded) the browser holds."""
+    for cookie in probe.context.cookies():
+        bare = cookie["name"].removeprefix("__Host-").removeprefix("__Secure-")
+        if ".csrf-token" in f".{bare}" or bare == "csrf-token":
+            return unquote(cookie["value"]).split("|", 1)[0]
+    return None
+
+
+FORMS_SCRIPT = """() => Array.from(document.forms).map((f) => {
+  const csrf = f.querySelector('input[name="csrfToken"]');
+  return {action: f.action, method: (f.getAttribute('method') || 'get').toLowerCase(),
+          csrf: csrf ? csrf.value : null, csrfType: csrf ? csrf.type : null};
+})"""
+
+
+def built_in_page(probe: Probe, action: str) -> tuple[Any, list[dict[str, Any]]]:
+    """Load a built-in page in the browser; N/A when it redirects to a custom page."""
+    page = probe.context.new_page()
+    wanted = probe.ctx.client.url(action)
+    page.goto(wanted, wait_until="load")
+    if not same_url(page.url, wanted):
+        raise NotApplicable(f"{action} is a custom page ({page.url}); its forms are the app's")
+    return page, page.evaluate(FORMS_SCRIPT)
+
+
+
+def instance(check_id: str, param: str = "") -> str:
+    return f"{check_id}[{param}]" if param else check_id
