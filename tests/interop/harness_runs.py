@@ -4,7 +4,7 @@ Shared by ``test_conformance.py`` and ``compat_matrix.py``. One set of mock IdPs
 account picker shown (``auto_login=False``): the Deny checks (BROWSER-004) need it, and CB-006 / BROWSER-003
 answer it by choosing the harness's user (``data-testid="user-<email>"``; the harness registers that user
 with the mock before it starts a flow, since neither app sends ``login_hint``). Each app gets all three
-OAuth providers against the mocks, configured as in ``test_oauth_signin.py``.
+OAuth providers against the mocks, configured by ``provider_env.app_env``.
 
 Each run is a subprocess (its own pytest session and Chromium) that writes a JSON report, which is parsed
 here; the harness is pointed at the origin the app writes into its URLs (``RunningApp.public_url``: v5 says
@@ -26,10 +26,10 @@ from typing import Any
 
 try:
     from tests.interop.nextapps import DEFAULT_SECRET, RunningApp, running_app
-    from tests.interop.test_oauth_signin import app_env
+    from tests.interop.provider_env import app_env
 except ImportError:  # tests/interop is on sys.path (pytest's rootdir-relative import of this directory)
     from nextapps import DEFAULT_SECRET, RunningApp, running_app
-    from test_oauth_signin import app_env
+    from provider_env import app_env
 
 from mock_providers.testing import RunningMocks, running_mocks
 

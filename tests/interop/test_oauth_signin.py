@@ -21,13 +21,13 @@ import http.cookiejar
 import ssl
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 import pytest
 
 from mock_providers.testing import RunningMocks, running_mocks
+from tests.interop.provider_env import app_env
 
 try:
     from tests.interop.nextapps import RunningApp, running_app
@@ -40,7 +40,6 @@ pytestmark = [
     pytest.mark.timeout(900),  # a first `npm ci` + `next build` happens inside the module fixture
 ]
 
-GRAPH_PRELOAD = Path(__file__).resolve().parent / "graph_to_mock.cjs"
 TIMEOUT = 20.0
 
 #: One user per vendor; with ``user_count=0`` it is the only (hence auto-login) user.
@@ -70,33 +69,6 @@ def mocks(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningMocks]:
 @pytest.fixture(autouse=True)
 def _fresh_mocks(mocks: RunningMocks) -> None:
     mocks.reset()  # users, faults and the request log
-
-
-def app_env(app_name: str, mocks: RunningMocks) -> dict[str, str]:
-    """The provider env for one app, every issuer on the mocks."""
-    assert mocks.ca_path is not None and mocks.https_url is not None
-    if app_name == "nextauth-v4":
-        # openid-client v5 substitutes {tenantid} only for login.microsoftonline.com: use a GUID tenant,
-        # whose discovery and id_token carry the same concrete issuer.
-        entra_issuer = mocks.issuer("entra", tenant=mocks.entra_tenant_id)
-    else:
-        # Auth.js v5 re-discovers at /{tid}/v2.0 with HTTPS enforced: the common issuer over https.
-        entra_issuer = mocks.issuer("entra", https=True)
-    return {
-        "GOOGLE_CLIENT_ID": mocks.client_id("google"),
-        "GOOGLE_CLIENT_SECRET": mocks.client_secret("google") or "",
-        "GOOGLE_ISSUER": mocks.issuer("google"),
-        "AZURE_AD_CLIENT_ID": mocks.client_id("entra"),
-        "AZURE_AD_CLIENT_SECRET": mocks.client_secret("entra") or "",
-        "AZURE_AD_ISSUER": entra_issuer,
-        "KEYCLOAK_CLIENT_ID": mocks.client_id("keycloak"),
-        "KEYCLOAK_CLIENT_SECRET": mocks.client_secret("keycloak") or "",
-        "KEYCLOAK_ISSUER": mocks.issuer("keycloak"),
-        # Graph photo fetch -> mock Graph stand-in; trust the mocks' CA for it and for the https issuer.
-        "NODE_OPTIONS": f"--require {GRAPH_PRELOAD}",
-        "MOCK_GRAPH_BASE_URL": mocks.https_url + "/graph",
-        "NODE_EXTRA_CA_CERTS": str(mocks.ca_path),
-    }
 
 
 @pytest.fixture(scope="module")
