@@ -21,6 +21,7 @@ class ServerStartError(RuntimeError):
 def serve_in_thread(app: Any, host: str = "127.0.0.1", port: int = 0, timeout: float = 15.0,
                     **uvicorn_options: Any) -> Iterator[str]:
     """Yield the base URL (`http://127.0.0.1:PORT`) while `app` serves; port 0 picks a free port."""
+    uvicorn_options.setdefault("timeout_graceful_shutdown", 2)  # idle keep-alive clients must not stall exit
     config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="auto",
                             access_log=False, **uvicorn_options)
     server = uvicorn.Server(config)

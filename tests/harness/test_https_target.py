@@ -1,0 +1,71 @@
+"""Over HTTPS the cookie checks demand the prefixes and Secure: the reference server served with TLS passes,
+and copies that drop Secure or the `__Host-` prefix fail with the check's own id."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+import harness.checks  # noqa: F401 - registers the checks
+from harness.client import TargetClient
+from harness.context import CheckContext, Inputs
+from harness.findings import Verdict
+from harness.profiles import PROFILES
+from harness.registry import REGISTRY
+from harness.runner import run_check
+from mock_providers.tls import ensure_certificates
+from reference_server.app import create_app
+from reference_server.seed import DEMO_USER
+from reference_server.serving import serve_in_thread
+from reference_server.settings import Settings
+from tests.harness.breakages import cookies
+from tests.harness.conftest import Switchable
+
+SECURE_CHECKS = ("CSRF-002", "CSRF-003", "CSRF-006", "SEC-004", "SESS-001", "SESS-002", "SESS-005", "PROV-002")
+
+
+@pytest.fixture(scope="module")
+def https_target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Switchable, Settings]]:
+    tls = ensure_certificates(tmp_path_factory.mktemp("tls"))
+    settings = Settings()
+    switch = Switchable(create_app(settings))
+    with serve_in_thread(switch, ssl_certfile=str(tls.server_cert), ssl_keyfile=str(tls.server_key)) as url:
+        yield url, switch, settings
+
+
+def _context(url: str, settings: Settings) -> CheckContext:
+    inputs = Inputs(settings.secret, (DEMO_USER.email, DEMO_USER.password), None)
+    return CheckContext(TargetClient(url, verify=False), PROFILES["documented"], inputs)
+
+
+def test_https_reference_uses_prefixed_secure_cookies(https_target) -> None:
+    url, _, _ = https_target
+    response = httpx.get(f"{url}/api/auth/csrf", verify=False, timeout=10)
+    lines = response.headers.get_list("set-cookie")
+    assert any(line.startswith("__Host-authjs.csrf-token=") and "; Secure" in line for line in lines), lines
+    assert any(line.startswith("__Secure-authjs.callback-url=") and "; Secure" in line for line in lines), lines
+
+
+@pytest.mark.parametrize("check_id", SECURE_CHECKS)
+def test_cookie_checks_pass_over_https(https_target, check_id: str) -> None:
+    url, switch, settings = https_target
+    switch.reset()
+    finding = run_check(REGISTRY.get(check_id), _context(url, settings), None)
+    assert finding.verdict == Verdict.PASS, (finding.message, finding.received)
+
+
+@pytest.mark.parametrize(("check_id", "mutation"), [
+    ("CSRF-006", cookies(lambda c: c.replace("; Secure", ""))),
+    ("CSRF-006", cookies(lambda c: c.replace("__Host-authjs.csrf-token", "authjs.csrf-token"))),
+    ("SEC-004", cookies(lambda c: c.replace("; Secure", ""))),
+])
+def test_cookie_checks_fail_when_https_cookies_lose_secure_or_prefix(https_target, check_id, mutation) -> None:
+    url, switch, settings = https_target
+    switch.use("/csrf" if check_id == "CSRF-006" else "/signin", mutation)
+    try:
+        finding = run_check(REGISTRY.get(check_id), _context(url, settings), None)
+    finally:
+        switch.reset()
+    assert finding.check_id == check_id and finding.verdict == Verdict.FAIL, (finding.verdict, finding.reason)
