@@ -126,12 +126,22 @@ def _schema_finding(item: pytest.Item, rep: pytest.TestReport) -> Finding | None
         text = advisories[0] if advisories else str(rep.longrepr)
         curl = re.search(r"curl [^\n]+", text)
         finding.verdict = Verdict.WARN if advisories else Verdict.FAIL
-        finding.message = text.strip().splitlines()[0][:300] if text.strip() else "schemathesis failure"
+        finding.message = _schemathesis_summary(text)
         finding.received, finding.curl = text[-1500:], curl.group(0) if curl else ""
         finding.expected = "documented status, Content-Type, headers and body"
     elif rep.skipped:
         finding.verdict, finding.reason = Verdict.NOT_APPLICABLE, str(rep.longrepr[-1]) if rep.longrepr else ""
     return finding
+
+
+def _schemathesis_summary(text: str) -> str:
+    """"ST103 Undocumented status code (Received: 500); ST101 Server error" instead of "found 2 failures"."""
+    titles = list(dict.fromkeys(re.findall(r"^\s*- (ST\d+ [^\n]+)", text, re.M)))
+    received = re.search(r"Received: ([^\n]+)", text)
+    if not titles:
+        return (text.strip().splitlines() or ["schemathesis failure"])[0][:300]
+    detail = f" (Received: {received.group(1).strip()[:60]})" if received else ""
+    return ("; ".join(titles[:3]) + detail)[:300]
 
 
 class FindingCollector:
