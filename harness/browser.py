@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 NO_BROWSER = "no Chromium found: install Debian's chromium package or run `playwright install chromium`"
+CHROMIUM_ENV = "NEXTAUTH_CONFORMANCE_CHROMIUM"
 SYSTEM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 LAUNCH_ARGS = ("--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                "--no-first-run", "--disable-quic", "--disable-sync")
@@ -58,7 +59,13 @@ def _system_chromium() -> str | None:
 
 
 def discover(playwright: Any) -> BrowserInfo:
-    """Prefer Playwright's Chromium (the version it is tested with), else a system one; `NoBrowser` if neither."""
+    """`NEXTAUTH_CONFORMANCE_CHROMIUM` when set; else Playwright's Chromium (the version it is tested with),
+    else a system one; `NoBrowser` if none."""
+    chosen = os.environ.get(CHROMIUM_ENV)
+    if chosen:
+        if not (os.path.isfile(chosen) and os.access(chosen, os.X_OK)):
+            raise NoBrowser(f"{CHROMIUM_ENV}={chosen} is not an executable Chromium")
+        return BrowserInfo("chosen", chosen)
     managed = _playwright_managed(playwright)
     if managed:
         return BrowserInfo("playwright", managed)
@@ -72,7 +79,7 @@ def launch(playwright: Any) -> tuple[Any, BrowserInfo]:
     """Launch the discovered Chromium headless with flags that keep it quiet and offline-friendly."""
     info = discover(playwright)
     options: dict[str, Any] = {"headless": True, "args": list(LAUNCH_ARGS), "timeout": LAUNCH_TIMEOUT_MS}
-    if info.kind == "system":
+    if info.kind != "playwright":
         options["executable_path"] = info.executable
     try:
         browser = playwright.chromium.launch(**options)

@@ -85,6 +85,19 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         pytest.exit(f"nextauth-conformance: {exc}", returncode=pytest.ExitCode.USAGE_ERROR)
 
 
+@pytest.hookimpl(trylast=True)  # after -m/-k deselection
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Browser checks asked for but no browser to run them: one line and a usage-error exit, not N/A."""
+    if _run(config) is None or config.option.collectonly:
+        return
+    if any(item.get_closest_marker("browser") for item in items):
+        try:
+            browser.shared()
+        except browser.NoBrowser as exc:
+            pytest.exit(f"nextauth-conformance: {exc} (or leave the browser checks out: -m 'not browser')",
+                        returncode=pytest.ExitCode.USAGE_ERROR)
+
+
 @pytest.hookimpl(optionalhook=True)
 def pytest_configure_node(node: object) -> None:
     """xdist: hand the resolved target and profile to each worker (they never probe or start servers)."""

@@ -112,3 +112,19 @@ def test_sign_in_picks_a_test_user_the_mock_already_knew(stack: Stack) -> None:
         finding = run(stack, "BROWSER-003[keycloak]")
         assert finding.verdict == Verdict.PASS, explain(finding)
     assert [u["sub"] for u in stack.mocks.users("keycloak") if u["email"] == email] == before
+
+
+def test_browser_checks_without_a_browser_stop_the_run_with_one_line(pytester: pytest.Pytester, monkeypatch) -> None:
+    monkeypatch.setenv("NEXTAUTH_CONFORMANCE_CHROMIUM", str(pytester.path / "no-such-chromium"))
+    result = pytester.runpytest_subprocess("--conformance", "-k", "POPUP-004")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stdout.fnmatch_lines(["*NEXTAUTH_CONFORMANCE_CHROMIUM=*no-such-chromium is not an executable Chromium*"
+                                 "-m 'not browser'*"])
+    assert "Traceback" not in result.stdout.str() + result.stderr.str()
+
+
+def test_without_a_browser_the_http_checks_still_run_when_browser_checks_are_left_out(
+        pytester: pytest.Pytester, monkeypatch) -> None:
+    monkeypatch.setenv("NEXTAUTH_CONFORMANCE_CHROMIUM", str(pytester.path / "no-such-chromium"))
+    result = pytester.runpytest_subprocess("--conformance", "-k", "POPUP-004 or CSRF-001", "-m", "not browser")
+    assert result.ret == pytest.ExitCode.OK
