@@ -198,8 +198,8 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, exitstatu
     terminalreporter.section("nextauth-conformance")
     terminalreporter.write_line(f"target {header['target']}; profile {header['profile']} ({header['profile_reason']})")
     terminalreporter.write_line(f"tools: {header['versions']}")
-    if browser.header_line():
-        terminalreporter.write_line(browser.header_line())
+    if header.get("browser"):
+        terminalreporter.write_line(str(header["browser"]))
     for line in report.terminal_lines(report.Report(header, report.sort_findings(run.findings))):
         terminalreporter.write_line(line)
     if terminalreporter.config.getoption("--report-json"):

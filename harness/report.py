@@ -98,7 +98,7 @@ def markdown(report: Report) -> str:
     counts = report.counts()
     out = [f"## nextauth-conformance: {head.get('target')}", "",
            f"Profile **{head.get('profile')}** ({head.get('profile_reason')}); {head.get('versions')}; "
-           f"wall time {head.get('wall_time', 0):.2f}s", "",
+           f"wall time {head.get('wall_time', 0):.2f}s" + (f"; {head['browser']}" if head.get("browser") else ""), "",
            "| " + " | ".join(str(c) for c in COLUMNS) + " |", "|" + "---|" * len(COLUMNS),
            "| " + " | ".join(str(counts.get(c, 0)) for c in COLUMNS) + " |", ""]
     out += ["| family | " + " | ".join(str(c) for c in COLUMNS) + " |", "|---|" + "---|" * len(COLUMNS)]

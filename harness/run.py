@@ -8,6 +8,7 @@ import time
 from dataclasses import dataclass, field
 from importlib import metadata
 
+from harness import browser
 from harness.client import TargetClient
 from harness.context import CheckContext, Inputs
 from harness.embedded import start_embedded
@@ -81,7 +82,7 @@ class Run:
         return {"target": self.target + (" (embedded reference server)" if self.embedded else ""),
                 "base_path": self.options.base_path, "profile": self.profile_name,
                 "profile_reason": self.profile_reason, "versions": tool_versions(),
-                "wall_time": round(time.perf_counter() - self.started, 3)}
+                "browser": browser.header_line(), "wall_time": round(time.perf_counter() - self.started, 3)}
 
     def to_worker(self) -> dict[str, object]:
         return {"target": self.target, "profile": self.profile_name, "reason": self.profile_reason,

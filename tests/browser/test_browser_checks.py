@@ -3,6 +3,7 @@ broken in exactly the way that check exists to catch."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -128,3 +129,11 @@ def test_without_a_browser_the_http_checks_still_run_when_browser_checks_are_lef
     monkeypatch.setenv("NEXTAUTH_CONFORMANCE_CHROMIUM", str(pytester.path / "no-such-chromium"))
     result = pytester.runpytest_subprocess("--conformance", "-k", "POPUP-004 or CSRF-001", "-m", "not browser")
     assert result.ret == pytest.ExitCode.OK
+
+
+def test_report_header_names_the_browser_that_ran(pytester: pytest.Pytester) -> None:
+    result = pytester.runpytest_subprocess("--conformance", "-k", "POPUP-004", "--report-json", "r.json")
+    assert result.ret == pytest.ExitCode.OK
+    header = json.loads((pytester.path / "r.json").read_text())["header"]
+    assert header["browser"].startswith("browser: chromium ")
+    result.stdout.fnmatch_lines(["browser: chromium *"])
