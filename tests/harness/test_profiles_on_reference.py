@@ -1,0 +1,42 @@
+"""Profiles decide what "correct" means: a reference server configured as AlgaPSA configures Auth.js passes
+`algapsa`, and the same server fails `authjs-v5` exactly where AlgaPSA's contract differs from the library's."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import pytest
+
+from reference_server import Pages, Settings
+from reference_server.seed import DEMO_USER
+from reference_server.testing import RunningReferenceServer, running_reference_server
+
+ALGAPSA_PAGES = Pages(sign_in="/auth/signin", sign_out="/auth/signin")
+
+
+@pytest.fixture(scope="module")
+def algapsa_like() -> Iterator[RunningReferenceServer]:
+    with running_reference_server(Settings(pages=ALGAPSA_PAGES)) as server:
+        yield server
+
+
+def _failures(pytester: pytest.Pytester, server: RunningReferenceServer, profile: str) -> tuple[int, set[str]]:
+    result = pytester.runpytest(
+        "--target", server.url, "--profile", profile, "--secret", server.secret,
+        "--credentials", f"{DEMO_USER.email}:{DEMO_USER.password}", "-m", "not browser", "-k", "not SCHEMA",
+        "--report-json", "r.json", "-p", "no:randomly")
+    findings = json.loads((pytester.path / "r.json").read_text())["findings"]
+    return result.ret, {f["check_id"] for f in findings if f["verdict"] == "fail"}
+
+
+def test_algapsa_configuration_passes_the_algapsa_profile(pytester: pytest.Pytester, algapsa_like) -> None:
+    ret, failed = _failures(pytester, algapsa_like, "algapsa")
+    assert (ret, failed) == (0, set())
+
+
+def test_the_same_server_fails_the_library_profile_where_algapsa_differs(pytester: pytest.Pytester,
+                                                                         algapsa_like) -> None:
+    ret, failed = _failures(pytester, algapsa_like, "authjs-v5")
+    assert ret == 1
+    assert "SESS-001" in failed  # AlgaPSA answers {} for no session; Auth.js v5 answers null
