@@ -10,8 +10,9 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from tests.harness.mutator import Mutation, Mutator, Reply
+
 Rewrite = Callable[[str], str]
-Scope = dict[str, Any]
 
 POST_WITH_ORIGIN = "try { if (target) { target.postMessage(message, targetOrigin); } } catch (e) {}"
 LEAK = ("message.data = {accessToken: 'ya29.leaked-access-token', refreshToken: '1//leaked-refresh', "
@@ -42,34 +43,16 @@ BREAKAGES: dict[str, tuple[str, Rewrite]] = {
 }
 
 
-class RewriteHtml:
-    """ASGI middleware: buffer text/html responses whose path contains `path_part` and rewrite the body."""
+def html_rewrite(rewrite: Rewrite) -> Mutation:
+    """A `Mutator` mutation that rewrites text/html bodies and leaves everything else alone."""
 
-    def __init__(self, app: Any, path_part: str, rewrite: Rewrite) -> None:
-        self.app, self.path_part, self.rewrite = app, path_part, rewrite
+    def mutate(reply: Reply) -> None:
+        if (reply.header("content-type") or "").startswith("text/html"):
+            reply.body = rewrite(reply.body.decode("utf-8")).encode("utf-8")
 
-    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
-        if scope["type"] != "http" or self.path_part not in scope["path"]:
-            await self.app(scope, receive, send)
-            return
-        start: dict[str, Any] = {}
-        chunks: list[bytes] = []
+    return mutate
 
-        async def capture(message: dict[str, Any]) -> None:
-            if message["type"] == "http.response.start":
-                start.update(message)
-                return
-            chunks.append(message.get("body", b""))
-            if not message.get("more_body"):
-                await self._flush(start, b"".join(chunks), send)
 
-        await self.app(scope, receive, capture)
-
-    async def _flush(self, start: dict[str, Any], body: bytes, send: Any) -> None:
-        headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"]
-        content_type = dict(headers).get(b"content-type", b"")
-        if content_type.startswith(b"text/html"):
-            body = self.rewrite(body.decode("utf-8")).encode("utf-8")
-        headers.append((b"content-length", str(len(body)).encode()))
-        await send({**start, "headers": headers})
-        await send({"type": "http.response.body", "body": body})
+def broken_app(app: Any, path_part: str, rewrite: Rewrite) -> Mutator:
+    """`app` with `rewrite` applied to the HTML of every path that contains `path_part`."""
+    return Mutator(app, path_part, html_rewrite(rewrite), contains=True)

@@ -21,7 +21,7 @@ from reference_server.app import create_app
 from reference_server.serving import serve_in_thread
 from reference_server.settings import Settings
 from reference_server.testing import RunningReferenceServer, running_reference_server
-from tests.browser.broken import BREAKAGES, RewriteHtml
+from tests.browser.broken import BREAKAGES, broken_app
 
 PROVIDERS = {"google": ("google", "Google", ("pkce",)),
              "azure-ad": ("entra", "Azure Active Directory", ("pkce", "state")),
@@ -77,7 +77,7 @@ def stack() -> Iterator[Stack]:
         reference = servers.enter_context(running_reference_server(oauth_providers=configs))
         built = Stack(mocks, reference)
         for name, (path_part, rewrite) in BREAKAGES.items():
-            app = RewriteHtml(create_app(Settings(oauth_providers=configs)), path_part, rewrite)
+            app = broken_app(create_app(Settings(oauth_providers=configs)), path_part, rewrite)
             built.broken[name] = servers.enter_context(serve_in_thread(app))
         for vendor, _, _ in PROVIDERS.values():
             mocks.add_user(vendor, email=reference.demo_email, name="Demo User")

@@ -57,14 +57,17 @@ Mutation = Callable[[Reply], None]
 
 
 class Mutator:
-    """Wraps an ASGI app; `mutation(reply)` runs on every response whose path ends with `suffix`."""
+    """Wraps an ASGI app; `mutation(reply)` runs on every response whose path ends with `suffix` (or merely
+    contains it, with `contains=True`)."""
 
-    def __init__(self, app: Any, suffix: str, mutation: Mutation, *, method: str | None = None) -> None:
-        self.app, self.suffix, self.mutation, self.method = app, suffix, mutation, method
+    def __init__(self, app: Any, suffix: str, mutation: Mutation, *, method: str | None = None,
+                 contains: bool = False) -> None:
+        self.app, self.suffix, self.mutation, self.method, self.contains = app, suffix, mutation, method, contains
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
-        applies = scope["type"] == "http" and scope["path"].endswith(self.suffix) and (
-            self.method is None or scope["method"] == self.method)
+        path = scope.get("path", "")
+        on_path = self.suffix in path if self.contains else path.endswith(self.suffix)
+        applies = scope["type"] == "http" and on_path and (self.method is None or scope["method"] == self.method)
         if not applies:
             await self.app(scope, receive, send)
             return
