@@ -173,6 +173,9 @@ def run(args: argparse.Namespace) -> int:
     except StartupError as exc:
         print(f"mocks: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:  # Ctrl-C while keys and certificates are still being made
+        print("mocks: interrupted before they started", file=sys.stderr)
+        return 130
     signal.signal(signal.SIGTERM, _interrupt)
     if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:  # started in the background by a shell
         signal.signal(signal.SIGINT, _interrupt)

@@ -108,6 +108,9 @@ def run(args: argparse.Namespace) -> int:
         except (UsageError, OSError, RuntimeError) as error:
             print(f"nextauth-conformance serve: {error}", file=sys.stderr)
             return 2
+        except KeyboardInterrupt:  # Ctrl-C while the mocks were still starting
+            print("nextauth-conformance serve: interrupted before it started", file=sys.stderr)
+            return 130
         return _serve(args, sock, settings, app)
 
 
