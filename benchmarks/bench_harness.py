@@ -38,12 +38,35 @@ def main() -> int:
     args = parser.parse_args()
     env = {**os.environ, "NEXTAUTH_CONFORMANCE_MAX_EXAMPLES": str(args.max_examples)}
     with running_reference_server() as server:
-        harness = [str(BIN / "pytest"), "-q", "-p", "no:cacheprovider", "--target", server.url,
-                   "--secret", server.secret, "--credentials", f"{server.demo_email}:{server.demo_password}",
-                   "-m", "not browser"]
-        plain = [str(BIN / "schemathesis"), "run", str(SPEC), "--url", server.url, "--max-examples",
-                 str(args.max_examples), "--exclude-checks", "unsupported_method,negative_data_rejection",
-                 "--mode", "all", "--seed", "1"]
+        harness = [
+            str(BIN / "pytest"),
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "--target",
+            server.url,
+            "--secret",
+            server.secret,
+            "--credentials",
+            f"{server.demo_email}:{server.demo_password}",
+            "-m",
+            "not browser",
+        ]
+        plain = [
+            str(BIN / "schemathesis"),
+            "run",
+            str(SPEC),
+            "--url",
+            server.url,
+            "--max-examples",
+            str(args.max_examples),
+            "--exclude-checks",
+            "unsupported_method,negative_data_rejection",
+            "--mode",
+            "all",
+            "--seed",
+            "1",
+        ]
         rows = {"harness (pytest --target)": harness, "schemathesis run (CLI)": plain}
         results = {}
         for name, cmd in rows.items():

@@ -104,9 +104,7 @@ def oauth2_mock_server() -> Iterator[str | None]:
 
 def pkce() -> tuple[str, str]:
     verifier = secrets.token_urlsafe(48)
-    return verifier, base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(
-        b"="
-    ).decode()
+    return verifier, base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
 
 
 def one_flow(client: httpx.Client, target: Target) -> float:
@@ -179,8 +177,7 @@ def report(results: list[Result]) -> None:
     print(f"{'target':32} {'flows':>6} {'flows/s':>9} {'token p50 ms':>13} {'token p99 ms':>13}")
     for r in results:
         print(
-            f"{r.name:32} {r.flows:6d} {r.flows_per_second:9.1f} "
-            f"{r.percentile(0.5):13.2f} {r.percentile(0.99):13.2f}"
+            f"{r.name:32} {r.flows:6d} {r.flows_per_second:9.1f} {r.percentile(0.5):13.2f} {r.percentile(0.99):13.2f}"
         )
     reference = next((r for r in results if r.name == "oauth2-mock-server"), None)
     if reference is None:

@@ -19,8 +19,15 @@ from typing import Any
 NO_BROWSER = "no Chromium found: install Debian's chromium package or run `playwright install chromium`"
 CHROMIUM_ENV = "NEXTAUTH_CONFORMANCE_CHROMIUM"
 SYSTEM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
-LAUNCH_ARGS = ("--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-               "--no-first-run", "--disable-quic", "--disable-sync")
+LAUNCH_ARGS = (
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-quic",
+    "--disable-sync",
+)
 LAUNCH_TIMEOUT_MS = 30_000
 
 

@@ -52,8 +52,10 @@ def list_checks(argv: Sequence[str]) -> int:
     if argv and list(argv) != ["--markdown"]:
         print(f"nextauth-conformance checks: unknown option {argv[0]} (expected --markdown)", file=sys.stderr)
         return 4
-    rows = [(c.id, c.family, str(c.severity), c.clause, c.title + (f" ({', '.join(c.params)})" if c.params else ""))
-            for c in REGISTRY]
+    rows = [
+        (c.id, c.family, str(c.severity), c.clause, c.title + (f" ({', '.join(c.params)})" if c.params else ""))
+        for c in REGISTRY
+    ]
     if argv:
         print("| id | family | severity | clause | title |\n|---|---|---|---|---|")
         print("\n".join(f"| {' | '.join(row)} |" for row in rows))

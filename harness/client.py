@@ -157,16 +157,25 @@ class TargetClient:
             raise TargetUnreachable(f"{method} {url}: {describe_transport_error(exc)}", url=url) from None
         finally:
             self._http.cookies.clear()
-        return Exchange(method, url, sent, response.status_code, response.headers, body,
-                        time.perf_counter() - started, dict(form or {}))
+        return Exchange(
+            method,
+            url,
+            sent,
+            response.status_code,
+            response.headers,
+            body,
+            time.perf_counter() - started,
+            dict(form or {}),
+        )
 
     def _read_capped(self, response: httpx.Response, url: str) -> bytes:
         chunks, size = [], 0
         for chunk in response.iter_bytes():
             size += len(chunk)
             if size > self.max_body:
-                raise ResponseTooLarge(f"GET {url} sent more than {self.max_body // 1024} KiB; stopped reading",
-                                       url=url)
+                raise ResponseTooLarge(
+                    f"GET {url} sent more than {self.max_body // 1024} KiB; stopped reading", url=url
+                )
             chunks.append(chunk)
         return b"".join(chunks)
 

@@ -56,5 +56,5 @@ def cookie_name(base: str, *, prefix: str, secure: bool, host_prefix: bool = Fal
 def strip_prefix(name: str) -> str:
     for prefix in ("__Host-", "__Secure-"):
         if name.startswith(prefix):
-            return name[len(prefix):]
+            return name[len(prefix) :]
     return name

@@ -31,5 +31,4 @@ def start_embedded(stack: contextlib.ExitStack, **overrides: Any) -> EmbeddedTar
         raise UsageError(f"no --target given and the embedded reference server is unavailable ({exc})") from None
     running = stack.enter_context(running_stack(auto_login=False, **overrides))
     server = running.reference
-    return EmbeddedTarget(server.url, server.secret, (server.demo_email, server.demo_password),
-                          running.mocks.http_url)
+    return EmbeddedTarget(server.url, server.secret, (server.demo_email, server.demo_password), running.mocks.http_url)

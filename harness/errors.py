@@ -1,11 +1,11 @@
 """Errors that mean "the harness could not run", kept apart from `CheckFailure` ("your server is wrong").
 
-    HarnessError
-    ├── UsageError            bad option, profile, waiver file or report path (exit 4)
-    └── TargetError           the target cannot be tested at all (exit 10, one line from the preflight)
-        ├── TargetUnreachable     DNS, refused connection, TLS failure, timeout
-        ├── TargetNotAuthjs       a marketing page, HTML where JSON was promised, a redirect loop
-        └── ResponseTooLarge      a body over the size cap
+HarnessError
+├── UsageError            bad option, profile, waiver file or report path (exit 4)
+└── TargetError           the target cannot be tested at all (exit 10, one line from the preflight)
+    ├── TargetUnreachable     DNS, refused connection, TLS failure, timeout
+    ├── TargetNotAuthjs       a marketing page, HTML where JSON was promised, a redirect loop
+    └── ResponseTooLarge      a body over the size cap
 """
 
 from __future__ import annotations

@@ -51,8 +51,11 @@ class CheckRunner:
         if not base.endswith("/api/auth"):
             pytest.skip(f"not applicable: the spec's paths are /api/auth/*, the target's base path is {base}")
         mode = "negative" if advisory else "positive"
-        kwargs = {"base_url": self.run.target + base.removesuffix("/api/auth"),
-                  "excluded_checks": excluded_checks(mode), "timeout": self.run.options.timeout}
+        kwargs = {
+            "base_url": self.run.target + base.removesuffix("/api/auth"),
+            "excluded_checks": excluded_checks(mode),
+            "timeout": self.run.options.timeout,
+        }
         if not advisory:
             case.call_and_validate(**kwargs)
             return

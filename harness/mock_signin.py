@@ -56,24 +56,33 @@ def _answer_picker(idp: httpx.Client, page: httpx.Response, email: str) -> httpx
     user = re.search(rf'name="user" value="([^"]+)" data-testid="user-{re.escape(email)}"', html)
     if not (request_id and action and user):
         raise SignInFailed("the mock IdP's account picker did not offer the user; is --mock-idp our mock?")
-    return idp.post(urljoin(str(page.url), unescape(action.group(1))),
-                    data={"mock_request_id": unescape(request_id.group(1)), "user": unescape(user.group(1))})
+    return idp.post(
+        urljoin(str(page.url), unescape(action.group(1))),
+        data={"mock_request_id": unescape(request_id.group(1)), "user": unescape(user.group(1))},
+    )
 
 
-def sign_in_through_mock(client: TargetClient, mock_idp: str, provider: str, email: str,
-                         timeout: float = 10.0) -> OAuthSignIn:
+def sign_in_through_mock(
+    client: TargetClient, mock_idp: str, provider: str, email: str, timeout: float = 10.0
+) -> OAuthSignIn:
     """Sign `email` in with `provider` at the target, the mock IdP playing the provider."""
     mock_idp = mock_idp.rstrip("/")
     with httpx.Client(timeout=timeout, follow_redirects=False, verify=False) as idp:  # our own mock's CA
         register_mock_user(idp, mock_idp, provider, email)
         token, cookies, _ = fetch_csrf(client)
-        start = client.action(f"signin/{provider}", method="POST", params={"login_hint": email},
-                              form={"csrfToken": token, "callbackUrl": client.origin + "/"}, cookies=cookies)
+        start = client.action(
+            f"signin/{provider}",
+            method="POST",
+            params={"login_hint": email},
+            form={"csrfToken": token, "callbackUrl": client.origin + "/"},
+            cookies=cookies,
+        )
         cookies |= {c.name: c.value for c in start.set_cookies if not c.clears}
         authorize = start.location or ""
         if urlsplit(authorize).hostname != urlsplit(mock_idp).hostname:
-            raise SignInFailed(f"POST signin/{provider} did not go to the mock IdP (went to {authorize or 'nowhere'})",
-                               start)
+            raise SignInFailed(
+                f"POST signin/{provider} did not go to the mock IdP (went to {authorize or 'nowhere'})", start
+            )
         answer = idp.get(authorize)
         if answer.status_code == 200:
             answer = _answer_picker(idp, answer, email)

@@ -36,10 +36,18 @@ class RunOptions:
 def add_options(parser: pytest.Parser) -> None:
     group = parser.getgroup("nextauth-conformance", "nextauth-conformance (Auth.js /api/auth/* conformance)")
     add = group.addoption
-    add("--conformance", action="store_true", default=False,
-        help="run the conformance suite (implied by --target); without --target, against the embedded server")
-    add("--target", default=None, metavar="URL",
-        help=f"origin of the deployment to check, e.g. https://staging.example.com (env {TARGET_ENV})")
+    add(
+        "--conformance",
+        action="store_true",
+        default=False,
+        help="run the conformance suite (implied by --target); without --target, against the embedded server",
+    )
+    add(
+        "--target",
+        default=None,
+        metavar="URL",
+        help=f"origin of the deployment to check, e.g. https://staging.example.com (env {TARGET_ENV})",
+    )
     add("--profile", default="documented", choices=PROFILE_CHOICES, help="what 'correct' means (default documented)")
     add("--base-path", default="/api/auth", help="Auth.js base path (default /api/auth)")
     add("--credentials", default=None, metavar="EMAIL:PASSWORD", help="sign in via callback/credentials")
@@ -51,10 +59,14 @@ def add_options(parser: pytest.Parser) -> None:
     add("--report-markdown", default=None, metavar="PATH", help="write a Markdown summary (CI step summary)")
     add("--request-timeout", default=10.0, type=float, metavar="SECONDS", help="per-request timeout (default 10)")
     add("--insecure", action="store_true", default=False, help="do not verify the target's TLS certificate")
-    add("--popup-url", default=None, metavar="URL",
+    add(
+        "--popup-url",
+        default=None,
+        metavar="URL",
         help="popup callback page for the browser checks; {provider} is substituted, relative URLs resolve "
-             "against the target; error=access_denied is appended if it has no error/code "
-             "(default: callback/{provider}?popup=1)")
+        "against the target; error=access_denied is appended if it has no error/code "
+        "(default: callback/{provider}?popup=1)",
+    )
     add("--report-dir", default="reports", metavar="DIR", help="browser failure screenshots and traces go here")
     parser.addini("nextauth_target", "default --target for the conformance suite", default="")
 
@@ -79,9 +91,17 @@ def resolve(config: pytest.Config) -> RunOptions:
     if opt("--request-timeout") <= 0:
         raise UsageError("--request-timeout must be positive")
     return RunOptions(
-        active=active, target=target.rstrip("/") if target else None, profile=opt("--profile"),
-        base_path=opt("--base-path"), credentials=credentials, secret=opt("--secret"), mock_idp=opt("--mock-idp"),
-        waivers=opt("--waivers"), report_json=_path(opt("--report-json")),
-        report_junit=_path(opt("--report-junit")), report_markdown=_path(opt("--report-markdown")),
-        timeout=opt("--request-timeout"), verify_tls=not opt("--insecure"),
+        active=active,
+        target=target.rstrip("/") if target else None,
+        profile=opt("--profile"),
+        base_path=opt("--base-path"),
+        credentials=credentials,
+        secret=opt("--secret"),
+        mock_idp=opt("--mock-idp"),
+        waivers=opt("--waivers"),
+        report_json=_path(opt("--report-json")),
+        report_junit=_path(opt("--report-junit")),
+        report_markdown=_path(opt("--report-markdown")),
+        timeout=opt("--request-timeout"),
+        verify_tls=not opt("--insecure"),
     )

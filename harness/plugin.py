@@ -57,8 +57,10 @@ def _add_suite(config: pytest.Config) -> None:
     if config.args_source != pytest.Config.ArgsSource.ARGS:
         config.args[:] = [suite]
         return
-    targets_suite = any(Path(arg.split("::")[0]).resolve().is_relative_to(SUITE_DIR) or arg.startswith("harness.suite")
-                        for arg in config.args)
+    targets_suite = any(
+        Path(arg.split("::")[0]).resolve().is_relative_to(SUITE_DIR) or arg.startswith("harness.suite")
+        for arg in config.args
+    )
     if not targets_suite:
         config.args.append(suite)
 
@@ -79,8 +81,10 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     try:
         run.start()
     except TargetError as exc:
-        pytest.exit(f"nextauth-conformance: cannot test {run.options.target or 'the embedded server'}: {exc}",
-                    returncode=EXIT_TARGET_UNAVAILABLE)
+        pytest.exit(
+            f"nextauth-conformance: cannot test {run.options.target or 'the embedded server'}: {exc}",
+            returncode=EXIT_TARGET_UNAVAILABLE,
+        )
     except HarnessError as exc:
         pytest.exit(f"nextauth-conformance: {exc}", returncode=pytest.ExitCode.USAGE_ERROR)
 
@@ -94,8 +98,10 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         try:
             browser.shared()
         except browser.NoBrowser as exc:
-            pytest.exit(f"nextauth-conformance: {exc} (or leave the browser checks out: -m 'not browser')",
-                        returncode=pytest.ExitCode.USAGE_ERROR)
+            pytest.exit(
+                f"nextauth-conformance: {exc} (or leave the browser checks out: -m 'not browser')",
+                returncode=pytest.ExitCode.USAGE_ERROR,
+            )
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -110,8 +116,10 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     run = _run(config)
     if run is None or not run.target:
         return []
-    return [f"nextauth-conformance: target {run.target}{' (embedded)' if run.embedded else ''}, "
-            f"profile {run.profile_name} ({run.profile_reason})"]
+    return [
+        f"nextauth-conformance: target {run.target}{' (embedded)' if run.embedded else ''}, "
+        f"profile {run.profile_name} ({run.profile_reason})"
+    ]
 
 
 @pytest.hookimpl(wrapper=True)
@@ -132,8 +140,17 @@ def _schema_finding(item: pytest.Item, rep: pytest.TestReport) -> Finding | None
         return None
     check = REGISTRY.get(marker.args[0])
     label = item.name.partition("[")[2].rstrip("]")
-    finding = Finding(check.id, check.title, check.clause, str(check.severity), check.family, Verdict.PASS,
-                      param=label, action=label.split("/api/auth/")[-1].split("/")[0], duration=rep.duration)
+    finding = Finding(
+        check.id,
+        check.title,
+        check.clause,
+        str(check.severity),
+        check.family,
+        Verdict.PASS,
+        param=label,
+        action=label.split("/api/auth/")[-1].split("/")[0],
+        duration=rep.duration,
+    )
     advisories = item.stash.get(ADVISORY_KEY, [])
     if rep.failed or advisories:
         text = advisories[0] if advisories else str(rep.longrepr)
@@ -148,7 +165,7 @@ def _schema_finding(item: pytest.Item, rep: pytest.TestReport) -> Finding | None
 
 
 def _schemathesis_summary(text: str) -> str:
-    """"ST103 Undocumented status code (Received: 500); ST101 Server error" instead of "found 2 failures"."""
+    """ "ST103 Undocumented status code (Received: 500); ST101 Server error" instead of "found 2 failures"."""
     titles = list(dict.fromkeys(re.findall(r"^\s*- (ST\d+ [^\n]+)", text, re.M)))
     received = re.search(r"Received: ([^\n]+)", text)
     if not titles:
@@ -182,8 +199,11 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
 def _write_reports(run: Run) -> None:
     built = report.Report(run.final_header or run.header(), report.sort_findings(run.findings))
-    writers = ((run.options.report_json, report.write_json), (run.options.report_junit, report.write_junit),
-               (run.options.report_markdown, report.write_markdown))
+    writers = (
+        (run.options.report_json, report.write_json),
+        (run.options.report_junit, report.write_junit),
+        (run.options.report_markdown, report.write_markdown),
+    )
     for path, write in writers:
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)

@@ -18,19 +18,25 @@ def preflight(client: TargetClient) -> Exchange:
     exchange = client.action("csrf")
     hint = "check --target and --base-path"
     if 300 <= exchange.status < 400:
-        raise TargetNotAuthjs(f"GET {url} redirects ({exchange.status} -> {exchange.location}); an Auth.js csrf "
-                              f"action answers 200 JSON; {hint}", url=url)
+        raise TargetNotAuthjs(
+            f"GET {url} redirects ({exchange.status} -> {exchange.location}); an Auth.js csrf "
+            f"action answers 200 JSON; {hint}",
+            url=url,
+        )
     if exchange.status >= 500:
-        raise TargetNotAuthjs(f"GET {url} answered {exchange.status}: the target is failing "
-                              f"({exchange.text[:80]!r})", url=url)
+        raise TargetNotAuthjs(
+            f"GET {url} answered {exchange.status}: the target is failing ({exchange.text[:80]!r})", url=url
+        )
     if exchange.content_type != "application/json":
         kind = exchange.content_type or "no content type"
-        raise TargetNotAuthjs(f"GET {url} answered {exchange.status} {kind}, not Auth.js JSON "
-                              f"(a web page where JSON was promised?); {hint}", url=url)
+        raise TargetNotAuthjs(
+            f"GET {url} answered {exchange.status} {kind}, not Auth.js JSON "
+            f"(a web page where JSON was promised?); {hint}",
+            url=url,
+        )
     body = exchange.json()
     if not isinstance(body, dict) or "csrfToken" not in body:
-        raise TargetNotAuthjs(f"GET {url} answered JSON without csrfToken ({exchange.text[:60]!r}); {hint}",
-                              url=url)
+        raise TargetNotAuthjs(f"GET {url} answered JSON without csrfToken ({exchange.text[:60]!r}); {hint}", url=url)
     return exchange
 
 

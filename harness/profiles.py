@@ -33,27 +33,56 @@ LIBRARY_SESSION_SCHEMA: dict[str, Any] = {
     },
 }
 
-PAGE_MARKERS: Mapping[str, tuple[str, ...]] = MappingProxyType({
-    "signin": ("<title>Sign In</title>", 'name="csrfToken"'),
-    "signout": ("<title>Sign Out</title>", 'name="csrfToken"'),
-    "verify-request": ("<title>Verify Request</title>",),
-    "error": ("<title>Error</title>",),
-})
+PAGE_MARKERS: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {
+        "signin": ("<title>Sign In</title>", 'name="csrfToken"'),
+        "signout": ("<title>Sign Out</title>", 'name="csrfToken"'),
+        "verify-request": ("<title>Verify Request</title>",),
+        "error": ("<title>Error</title>",),
+    }
+)
 
-V5_ERROR_PAGE = MappingProxyType({"Configuration": 500, "AccessDenied": 403, "Verification": 403,
-                                  "Default": 200, "configuration": 200, "OAuthSignin": 200})
-V4_ERROR_PAGE = MappingProxyType({"Configuration": 500, "AccessDenied": 403, "Verification": 403,
-                                  "Default": 200, "configuration": 500, "OAuthSignin": 302})
+V5_ERROR_PAGE = MappingProxyType(
+    {
+        "Configuration": 500,
+        "AccessDenied": 403,
+        "Verification": 403,
+        "Default": 200,
+        "configuration": 200,
+        "OAuthSignin": 200,
+    }
+)
+V4_ERROR_PAGE = MappingProxyType(
+    {
+        "Configuration": 500,
+        "AccessDenied": 403,
+        "Verification": 403,
+        "Default": 200,
+        "configuration": 500,
+        "OAuthSignin": 302,
+    }
+)
 
-DOCUMENTED_CLAIMS: Mapping[str, Any] = MappingProxyType({
-    "sub": "00000000-0000-4000-8000-0000000000a1", "id": "00000000-0000-4000-8000-0000000000a1",
-    "email": "conformance@example.com", "name": "Conformance Probe", "username": "conformance",
-    "user_type": "internal", "tenant": "00000000-0000-4000-8000-0000000000b2", "login_method": "credentials",
-    "session_id": "00000000-0000-4000-8000-0000000000c3",
-})
-LIBRARY_CLAIMS: Mapping[str, Any] = MappingProxyType({
-    "sub": "conformance-user", "name": "Conformance Probe", "email": "conformance@example.com",
-})
+DOCUMENTED_CLAIMS: Mapping[str, Any] = MappingProxyType(
+    {
+        "sub": "00000000-0000-4000-8000-0000000000a1",
+        "id": "00000000-0000-4000-8000-0000000000a1",
+        "email": "conformance@example.com",
+        "name": "Conformance Probe",
+        "username": "conformance",
+        "user_type": "internal",
+        "tenant": "00000000-0000-4000-8000-0000000000b2",
+        "login_method": "credentials",
+        "session_id": "00000000-0000-4000-8000-0000000000c3",
+    }
+)
+LIBRARY_CLAIMS: Mapping[str, Any] = MappingProxyType(
+    {
+        "sub": "conformance-user",
+        "name": "Conformance Probe",
+        "email": "conformance@example.com",
+    }
+)
 
 
 def _frozen(table: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -97,24 +126,47 @@ def _s(*codes: int) -> frozenset[int]:
     return frozenset(codes)
 
 
-_DOCUMENTED_STATUSES = _frozen({
-    "csrf": _s(200), "providers": _s(200), "session": _s(200), "signin": _s(200, 302),
-    "signin-provider": _s(200, 302), "signout": _s(200, 302), "error": _s(200, 302),
-    "verify-request": _s(200, 302), "webauthn-options": _s(200, 302, 404),
-    "callback-credentials": _s(200, 302), "callback-unknown": _s(302, 400, 404), "unknown-action": _s(400, 404),
-})
-_V5_STATUSES = _frozen({
-    **_DOCUMENTED_STATUSES, "signin-provider": _s(302), "webauthn-options": _s(302, 404, 500),
-    "callback-credentials": _s(302), "callback-unknown": _s(302), "unknown-action": _s(400),
-})
-_V4_STATUSES = _frozen({
-    **_DOCUMENTED_STATUSES, "signin-provider": _s(200, 302), "webauthn-options": _s(400),
-    "callback-credentials": _s(500), "callback-unknown": _s(400), "unknown-action": _s(400),
-})
+_DOCUMENTED_STATUSES = _frozen(
+    {
+        "csrf": _s(200),
+        "providers": _s(200),
+        "session": _s(200),
+        "signin": _s(200, 302),
+        "signin-provider": _s(200, 302),
+        "signout": _s(200, 302),
+        "error": _s(200, 302),
+        "verify-request": _s(200, 302),
+        "webauthn-options": _s(200, 302, 404),
+        "callback-credentials": _s(200, 302),
+        "callback-unknown": _s(302, 400, 404),
+        "unknown-action": _s(400, 404),
+    }
+)
+_V5_STATUSES = _frozen(
+    {
+        **_DOCUMENTED_STATUSES,
+        "signin-provider": _s(302),
+        "webauthn-options": _s(302, 404, 500),
+        "callback-credentials": _s(302),
+        "callback-unknown": _s(302),
+        "unknown-action": _s(400),
+    }
+)
+_V4_STATUSES = _frozen(
+    {
+        **_DOCUMENTED_STATUSES,
+        "signin-provider": _s(200, 302),
+        "webauthn-options": _s(400),
+        "callback-credentials": _s(500),
+        "callback-unknown": _s(400),
+        "unknown-action": _s(400),
+    }
+)
 _V5_OAUTH_ERROR = frozenset({("signin", "OAuthCallbackError"), ("error", "Configuration")})
 _V5_CHECK_FAILURE = frozenset({("error", "Configuration")})
-_V4_OAUTH_ERROR = frozenset({("error", "Callback"), ("signin", "Callback"), ("error", "OAuthCallback"),
-                             ("signin", "OAuthCallback")})
+_V4_OAUTH_ERROR = frozenset(
+    {("error", "Callback"), ("signin", "Callback"), ("error", "OAuthCallback"), ("signin", "OAuthCallback")}
+)
 _LIBRARY_NA = {
     "SESS-003": "the library's default session carries only user.name/email/image and expires",
     "POPUP-001": "the library has no popup callback page (popup=1 is ignored; the popup mode is the documented API's)",
@@ -126,8 +178,9 @@ _V5_NA = {
 _V4_NA = {
     **_LIBRARY_NA,
     "SCHEMA-001[GET /api/auth/webauthn-options]": "v4 has no webauthn-options action: 400 (ACT-001 checks it)",
-    "SCHEMA-001[GET /api/auth/callback/{provider}]":
-        "v4 answers GET callback/credentials 500 and unknown providers 400 (CB-001/CB-002 check the profile's)",
+    "SCHEMA-001[GET /api/auth/callback/{provider}]": (
+        "v4 answers GET callback/credentials 500 and unknown providers 400 (CB-001/CB-002 check the profile's)"
+    ),
 }
 
 DOCUMENTED = Profile(

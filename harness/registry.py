@@ -112,6 +112,15 @@ def check(
 def declare(check_id: str, **meta: Any) -> Check:
     """Register a check that a suite test runs itself (schemathesis), so its id is listed and reported."""
     return REGISTRY.register(
-        Check(check_id, meta["title"], meta["clause"], Severity(meta["severity"]), meta["family"], None,
-              tuple(meta.get("params", ())), meta.get("action", ""), frozenset(meta.get("tags", ())))
+        Check(
+            check_id,
+            meta["title"],
+            meta["clause"],
+            Severity(meta["severity"]),
+            meta["family"],
+            None,
+            tuple(meta.get("params", ())),
+            meta.get("action", ""),
+            frozenset(meta.get("tags", ())),
+        )
     )

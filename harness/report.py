@@ -50,37 +50,55 @@ def terminal_lines(report: Report) -> list[str]:
     """The summary printed at the end of a run."""
     lines = _table("family", report.grouped("family")) + [""] + _table("action", report.grouped("action"))
     counts = report.counts()
-    lines += ["", "verdicts: " + ", ".join(f"{counts.get(c, 0)} {c}" for c in COLUMNS)
-              + f"; wall time {report.header.get('wall_time', 0):.2f}s"]
+    lines += [
+        "",
+        "verdicts: "
+        + ", ".join(f"{counts.get(c, 0)} {c}" for c in COLUMNS)
+        + f"; wall time {report.header.get('wall_time', 0):.2f}s",
+    ]
     for finding in report.problems():
         lines.append(f"{finding.verdict.upper():<12} {finding.key} [{finding.clause}] {finding.message}")
     return lines
 
 
 def write_json(report: Report, path: Path) -> None:
-    data = {"header": report.header, "summary": dict(report.counts()),
-            "findings": [{"key": f.key, **asdict(f)} for f in report.findings]}
+    data = {
+        "header": report.header,
+        "summary": dict(report.counts()),
+        "findings": [{"key": f.key, **asdict(f)} for f in report.findings],
+    }
     path.write_text(json.dumps(data, indent=2, default=str), encoding="utf-8")
 
 
 def _failure_text(finding: Finding) -> str:
-    return (f"{finding.message}\nClause: {finding.clause}\nExpected: {json.dumps(finding.expected, default=str)}\n"
-            f"Received: {json.dumps(finding.received, default=str)}\nReproduce with:\n    {finding.curl}")
+    return (
+        f"{finding.message}\nClause: {finding.clause}\nExpected: {json.dumps(finding.expected, default=str)}\n"
+        f"Received: {json.dumps(finding.received, default=str)}\nReproduce with:\n    {finding.curl}"
+    )
 
 
 def write_junit(report: Report, path: Path) -> None:
     """One <testcase> per check instance: fail/stale -> failure, N/A and waived -> skipped, warn -> system-out."""
     counts = report.counts()
-    suite = ET.Element("testsuite", name="nextauth-conformance", tests=str(len(report.findings)),
-                       failures=str(counts[Verdict.FAIL] + counts[Verdict.STALE_WAIVER]),
-                       skipped=str(counts[Verdict.NOT_APPLICABLE] + counts[Verdict.WAIVED]),
-                       time=f"{report.header.get('wall_time', 0):.3f}")
+    suite = ET.Element(
+        "testsuite",
+        name="nextauth-conformance",
+        tests=str(len(report.findings)),
+        failures=str(counts[Verdict.FAIL] + counts[Verdict.STALE_WAIVER]),
+        skipped=str(counts[Verdict.NOT_APPLICABLE] + counts[Verdict.WAIVED]),
+        time=f"{report.header.get('wall_time', 0):.3f}",
+    )
     props = ET.SubElement(suite, "properties")
     for key, value in report.header.items():
         ET.SubElement(props, "property", name=key, value=str(value))
     for finding in report.findings:
-        case = ET.SubElement(suite, "testcase", classname=f"conformance.{finding.family}", name=finding.key,
-                             time=f"{finding.duration:.3f}")
+        case = ET.SubElement(
+            suite,
+            "testcase",
+            classname=f"conformance.{finding.family}",
+            name=finding.key,
+            time=f"{finding.duration:.3f}",
+        )
         if finding.verdict in (Verdict.FAIL, Verdict.STALE_WAIVER):
             ET.SubElement(case, "failure", message=f"{finding.title}: {finding.message}").text = _failure_text(finding)
         elif finding.verdict == Verdict.NOT_APPLICABLE:
@@ -96,20 +114,36 @@ def markdown(report: Report) -> str:
     """A Markdown summary for `$GITHUB_STEP_SUMMARY`."""
     head = report.header
     counts = report.counts()
-    out = [f"## nextauth-conformance: {head.get('target')}", "",
-           f"Profile **{head.get('profile')}** ({head.get('profile_reason')}); {head.get('versions')}; "
-           f"wall time {head.get('wall_time', 0):.2f}s" + (f"; {head['browser']}" if head.get("browser") else ""), "",
-           "| " + " | ".join(str(c) for c in COLUMNS) + " |", "|" + "---|" * len(COLUMNS),
-           "| " + " | ".join(str(counts.get(c, 0)) for c in COLUMNS) + " |", ""]
+    out = [
+        f"## nextauth-conformance: {head.get('target')}",
+        "",
+        f"Profile **{head.get('profile')}** ({head.get('profile_reason')}); {head.get('versions')}; "
+        f"wall time {head.get('wall_time', 0):.2f}s" + (f"; {head['browser']}" if head.get("browser") else ""),
+        "",
+        "| " + " | ".join(str(c) for c in COLUMNS) + " |",
+        "|" + "---|" * len(COLUMNS),
+        "| " + " | ".join(str(counts.get(c, 0)) for c in COLUMNS) + " |",
+        "",
+    ]
     out += ["| family | " + " | ".join(str(c) for c in COLUMNS) + " |", "|---|" + "---|" * len(COLUMNS)]
-    out += [f"| {name} | " + " | ".join(str(row.get(c, 0)) for c in COLUMNS) + " |"
-            for name, row in report.grouped("family").items()]
+    out += [
+        f"| {name} | " + " | ".join(str(row.get(c, 0)) for c in COLUMNS) + " |"
+        for name, row in report.grouped("family").items()
+    ]
     for finding in report.problems():
-        out += ["", f"### {finding.verdict}: `{finding.key}` {finding.title}", "",
-                f"- clause: `{finding.clause}`", f"- {finding.message}",
-                f"- expected: `{json.dumps(finding.expected, default=str)[:300]}`",
-                f"- received: `{json.dumps(finding.received, default=str)[:300]}`",
-                "", "```sh", finding.curl, "```"]
+        out += [
+            "",
+            f"### {finding.verdict}: `{finding.key}` {finding.title}",
+            "",
+            f"- clause: `{finding.clause}`",
+            f"- {finding.message}",
+            f"- expected: `{json.dumps(finding.expected, default=str)[:300]}`",
+            f"- received: `{json.dumps(finding.received, default=str)[:300]}`",
+            "",
+            "```sh",
+            finding.curl,
+            "```",
+        ]
     return "\n".join(out) + "\n"
 
 

@@ -58,8 +58,9 @@ class Run:
         if not self.target:
             server = start_embedded(self.stack)
             self.target, self.embedded = server.url, True
-            self.inputs = Inputs(opts.secret or server.secret, opts.credentials or server.credentials,
-                                 opts.mock_idp or server.mock_idp)
+            self.inputs = Inputs(
+                opts.secret or server.secret, opts.credentials or server.credentials, opts.mock_idp or server.mock_idp
+            )
         client = self.client()
         csrf = preflight(client)
         if opts.profile == "auto":
@@ -70,8 +71,9 @@ class Run:
         client.close()
 
     def client(self) -> TargetClient:
-        return TargetClient(self.target, self.options.base_path, timeout=self.options.timeout,
-                            verify=self.options.verify_tls)
+        return TargetClient(
+            self.target, self.options.base_path, timeout=self.options.timeout, verify=self.options.verify_tls
+        )
 
     def context(self) -> CheckContext:
         if self._context is None:
@@ -79,15 +81,26 @@ class Run:
         return self._context
 
     def header(self) -> dict[str, object]:
-        return {"target": self.target + (" (embedded reference server)" if self.embedded else ""),
-                "base_path": self.options.base_path, "profile": self.profile_name,
-                "profile_reason": self.profile_reason, "versions": tool_versions(),
-                "browser": browser.header_line(), "wall_time": round(time.perf_counter() - self.started, 3)}
+        return {
+            "target": self.target + (" (embedded reference server)" if self.embedded else ""),
+            "base_path": self.options.base_path,
+            "profile": self.profile_name,
+            "profile_reason": self.profile_reason,
+            "versions": tool_versions(),
+            "browser": browser.header_line(),
+            "wall_time": round(time.perf_counter() - self.started, 3),
+        }
 
     def to_worker(self) -> dict[str, object]:
-        return {"target": self.target, "profile": self.profile_name, "reason": self.profile_reason,
-                "secret": self.inputs.secret, "credentials": list(self.inputs.credentials or []) or None,
-                "mock_idp": self.inputs.mock_idp, "embedded": self.embedded}
+        return {
+            "target": self.target,
+            "profile": self.profile_name,
+            "reason": self.profile_reason,
+            "secret": self.inputs.secret,
+            "credentials": list(self.inputs.credentials or []) or None,
+            "mock_idp": self.inputs.mock_idp,
+            "embedded": self.embedded,
+        }
 
     def from_controller(self, data: dict) -> None:
         self.target, self.profile_name, self.profile_reason = data["target"], data["profile"], data["reason"]

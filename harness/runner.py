@@ -15,8 +15,17 @@ FAILING = frozenset({Verdict.FAIL, Verdict.STALE_WAIVER})
 
 
 def new_finding(check: Check, param: str = "", **fields: object) -> Finding:
-    return Finding(check.id, check.title, check.clause, str(check.severity), check.family, "",
-                   param=param, action=check.action or (param if check.family == "action" else ""), **fields)
+    return Finding(
+        check.id,
+        check.title,
+        check.clause,
+        str(check.severity),
+        check.family,
+        "",
+        param=param,
+        action=check.action or (param if check.family == "action" else ""),
+        **fields,
+    )
 
 
 def run_check(check: Check, ctx: CheckContext, param: str = "") -> Finding:
@@ -39,8 +48,7 @@ def run_check(check: Check, ctx: CheckContext, param: str = "") -> Finding:
     except NotApplicable as na:
         finding.verdict, finding.reason = Verdict.NOT_APPLICABLE, na.reason
     except TargetError as exc:
-        record_failure(finding, CheckFailure(str(exc), expected="a complete HTTP answer", received=str(exc)),
-                       severity)
+        record_failure(finding, CheckFailure(str(exc), expected="a complete HTTP answer", received=str(exc)), severity)
     finding.duration = round(time.perf_counter() - started, 4)
     return finding
 

@@ -30,8 +30,9 @@ def load_waivers(path: str | Path, known_ids: Iterable[str]) -> dict[str, str]:
     try:
         data = json.loads(text) if file.suffix == ".json" else yaml.safe_load(text)
     except (ValueError, yaml.YAMLError) as exc:
-        raise UsageError(f"waivers file {file} is not valid {file.suffix.lstrip('.') or 'YAML'}: "
-                         f"{str(exc).splitlines()[0]}") from None
+        raise UsageError(
+            f"waivers file {file} is not valid {file.suffix.lstrip('.') or 'YAML'}: {str(exc).splitlines()[0]}"
+        ) from None
     waivers = _normalise(data, file)
     known = set(known_ids)
     for key in waivers:

@@ -69,9 +69,7 @@ def vendor_routes(providers: dict[str, Provider]) -> tuple[list[BaseRoute], list
             if real_host in IMPERSONATED_HOSTS:
                 hosts.append(Host(real_host, app=Starlette(routes=routes)))
             by_prefix.setdefault(provider.PREFIXES[key], []).extend(routes)
-    mounts: list[BaseRoute] = [
-        Mount(prefix, app=Starlette(routes=routes)) for prefix, routes in by_prefix.items()
-    ]
+    mounts: list[BaseRoute] = [Mount(prefix, app=Starlette(routes=routes)) for prefix, routes in by_prefix.items()]
     return hosts, mounts
 
 

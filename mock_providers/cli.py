@@ -25,14 +25,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--no-https", action="store_true", help="serve HTTP only")
     group.add_argument(
         "--public-url",
-        help="origin to put in issuers instead of the request's Host, "
-        "e.g. http://mock-idp:4010 behind Docker",
+        help="origin to put in issuers instead of the request's Host, e.g. http://mock-idp:4010 behind Docker",
     )
     group.add_argument(
         "--public-https-port",
         type=int,
-        help="port to put in impersonated vendor URLs "
-        "(default: the HTTPS port; use 443 when 443 is forwarded to it)",
+        help="port to put in impersonated vendor URLs (default: the HTTPS port; use 443 when 443 is forwarded to it)",
     )
     group.add_argument("--state-dir", type=Path, help="where the local CA lives (default: user cache dir)")
     group.add_argument("--code-ttl", type=float, default=60.0, help="authorization code lifetime in seconds")
@@ -55,9 +53,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default="template",
         help="'template' (real, Auth.js v5) or 'concrete' (next-auth v4) issuer for /common",
     )
-    group.add_argument(
-        "--entra-tenant", action="append", dest="entra_tenants", help="tenant GUID (repeatable)"
-    )
+    group.add_argument("--entra-tenant", action="append", dest="entra_tenants", help="tenant GUID (repeatable)")
     group.add_argument("--keycloak-realm", action="append", dest="keycloak_realms", help="realm (repeatable)")
 
 

@@ -194,9 +194,7 @@ class EntraProvider(Provider):
         self, *, tenants: tuple[str, ...] = (PRIMARY_TENANT,), issuer_mode: str = "template", **kwargs: Any
     ) -> None:
         if issuer_mode not in ISSUER_MODES:
-            raise ValueError(
-                f"entra issuer mode must be one of {', '.join(ISSUER_MODES)}; got {issuer_mode!r}"
-            )
+            raise ValueError(f"entra issuer mode must be one of {', '.join(ISSUER_MODES)}; got {issuer_mode!r}")
         super().__init__(**kwargs)
         self.tenants = tuple(t.lower() for t in tenants) or (PRIMARY_TENANT,)
         self.issuer_mode = issuer_mode

@@ -40,9 +40,7 @@ def _grant(provider: Provider, request: Request, params: dict[str, str]) -> Gran
         )
 
 
-async def me_endpoint(
-    provider: Provider, request: Request, params: dict[str, str], fault: Fault | None
-) -> Response:
+async def me_endpoint(provider: Provider, request: Request, params: dict[str, str], fault: Fault | None) -> Response:
     grant = _grant(provider, request, params)
     if isinstance(grant, Response):
         return grant
@@ -65,9 +63,7 @@ async def me_endpoint(
     )
 
 
-async def photo_endpoint(
-    provider: Provider, request: Request, params: dict[str, str], fault: Fault | None
-) -> Response:
+async def photo_endpoint(provider: Provider, request: Request, params: dict[str, str], fault: Fault | None) -> Response:
     from .entra import graph_error
 
     grant = _grant(provider, request, params)
@@ -75,15 +71,12 @@ async def photo_endpoint(
         return grant
     size = request.path_params.get("size", "648x648")
     if not PHOTO_SIZE.match(size):
-        return JSONResponse(
-            graph_error("ErrorInvalidImageSize", f"Invalid image size '{size[:20]}'."), status_code=400
-        )
+        return JSONResponse(graph_error("ErrorInvalidImageSize", f"Invalid image size '{size[:20]}'."), status_code=400)
     if not grant.user.photo:
         return JSONResponse(
             graph_error(
                 "ImageNotFound",
-                "Exception of type 'Microsoft.Fast.Profile.Core."
-                "Exception.ImageNotFoundException' was thrown.",
+                "Exception of type 'Microsoft.Fast.Profile.Core.Exception.ImageNotFoundException' was thrown.",
             ),
             status_code=404,
         )

@@ -174,9 +174,7 @@ class KeycloakProvider(Provider):
             },
         }
 
-    def access_token(
-        self, user: User, tenant: str, client_id: str, scope: str, issuer: str, session_id: str
-    ) -> str:
+    def access_token(self, user: User, tenant: str, client_id: str, scope: str, issuer: str, session_id: str) -> str:
         issued = now()
         claims = {
             "exp": issued + self.ACCESS_TOKEN_TTL,

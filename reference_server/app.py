@@ -112,10 +112,10 @@ class AuthEndpoint:
 async def _home(request: Request) -> Response:
     base = request.app.state.settings.base_path
     return HTMLResponse(
-        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"UTF-8\"><title>nextauth-conformance reference"
-        f"</title></head><body><h1>nextauth-conformance reference server</h1><ul><li><a href=\"{base}/signin\">"
-        f"Sign in</a></li><li><a href=\"{base}/session\">Session</a></li><li><a href=\"{base}/providers\">"
-        f"Providers</a></li><li><a href=\"{base}/signout\">Sign out</a></li></ul></body></html>"
+        '<!DOCTYPE html><html lang="en"><head><meta charset="UTF-8"><title>nextauth-conformance reference'
+        f'</title></head><body><h1>nextauth-conformance reference server</h1><ul><li><a href="{base}/signin">'
+        f'Sign in</a></li><li><a href="{base}/session">Session</a></li><li><a href="{base}/providers">'
+        f'Providers</a></li><li><a href="{base}/signout">Sign out</a></li></ul></body></html>'
     )
 
 
@@ -127,10 +127,12 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         seed_store(sqlite_store, settings.seed, settings.seed_users)
         store = sqlite_store
     endpoint = AuthEndpoint(settings, store)
-    app = Starlette(routes=[
-        Route("/", _home, methods=["GET"]),
-        Route(settings.base_path + "/{rest:path}", endpoint.handle, methods=_ALL_METHODS),
-    ])
+    app = Starlette(
+        routes=[
+            Route("/", _home, methods=["GET"]),
+            Route(settings.base_path + "/{rest:path}", endpoint.handle, methods=_ALL_METHODS),
+        ]
+    )
     app.state.settings = settings
     app.state.store = store
     return app

@@ -77,7 +77,7 @@ def parse_action(path: str, base_path: str) -> tuple[str, str | None]:
     """`/api/auth/callback/google` -> ("callback", "google"); anything else raises BadRequest."""
     if not path.startswith(base_path + "/"):
         raise BadRequest(path)
-    segments = [segment for segment in path[len(base_path):].split("/") if segment]
+    segments = [segment for segment in path[len(base_path) :].split("/") if segment]
     if not 1 <= len(segments) <= 2 or segments[0] not in ACTIONS:
         raise BadRequest(path)
     provider = segments[1] if len(segments) == 2 and segments[1] != "undefined" else None
@@ -138,18 +138,31 @@ async def build_context(settings: Settings, store: Store, request: Request) -> A
     providers = configured_providers(settings)
     if provider_id and provider_id not in {p.id for p in providers}:
         raise InvalidProvider(provider_id)
-    csrf = csrf_state(cookies.get(names.csrf), ",".join(settings.secrets()), body.get("csrfToken"),
-                      request.method == "POST")
+    csrf = csrf_state(
+        cookies.get(names.csrf), ",".join(settings.secrets()), body.get("csrfToken"), request.method == "POST"
+    )
     init_cookies = []
     if csrf.cookie_value:
         init_cookies.append(ResponseCookie(names.csrf, csrf.cookie_value, secure))
     if callback.cookie_value:
         init_cookies.append(ResponseCookie(names.callback_url, callback.cookie_value, secure))
     return AuthContext(
-        settings=settings, store=store, method=request.method, action=action, provider_id=provider_id,
-        origin=origin, host=host, request_url=origin + request.url.path + (f"?{query_string}" if query_string else ""),
-        query=query, body=body, cookies=cookies,
+        settings=settings,
+        store=store,
+        method=request.method,
+        action=action,
+        provider_id=provider_id,
+        origin=origin,
+        host=host,
+        request_url=origin + request.url.path + (f"?{query_string}" if query_string else ""),
+        query=query,
+        body=body,
+        cookies=cookies,
         headers={k.lower(): v for k, v in request.headers.items()},
-        client_ip=request.client.host if request.client else None, names=names, providers=providers,
-        csrf=csrf, callback=callback, init_cookies=init_cookies,
+        client_ip=request.client.host if request.client else None,
+        names=names,
+        providers=providers,
+        csrf=csrf,
+        callback=callback,
+        init_cookies=init_cookies,
     )

@@ -126,9 +126,7 @@ def read_session(cookies: Mapping[str, str], name: str) -> tuple[str, list[str]]
     return "".join(cookies[key] for key in names), names
 
 
-def chunk_session(
-    name: str, token: str, existing: Iterable[str], secure: bool, max_age: int
-) -> list[ResponseCookie]:
+def chunk_session(name: str, token: str, existing: Iterable[str], secure: bool, max_age: int) -> list[ResponseCookie]:
     """Cookies that store `token`, clearing chunks that the new layout no longer uses."""
     if len(token) <= CHUNK_SIZE:
         wanted = {name: token}

@@ -96,17 +96,24 @@ async def authorization_redirect(ctx: AuthContext, provider: Provider) -> AuthRe
             discovery = await _discover(http, config)
     except (httpx.HTTPError, ValueError, KeyError) as error:
         raise OAuthSignInError(str(error)) from error
-    params = {"response_type": "code", "client_id": config.client_id,
-              "redirect_uri": f"{ctx.base_url}/callback/{provider.id}", "scope": config.scope}
+    params = {
+        "response_type": "code",
+        "client_id": config.client_id,
+        "redirect_uri": f"{ctx.base_url}/callback/{provider.id}",
+        "scope": config.scope,
+    }
     cookies = list(ctx.init_cookies)
     if "pkce" in config.checks:
         verifier = _b64url(secrets.token_bytes(32))
-        params |= {"code_challenge": _b64url(hashlib.sha256(verifier.encode()).digest()),
-                   "code_challenge_method": "S256"}
+        params |= {
+            "code_challenge": _b64url(hashlib.sha256(verifier.encode()).digest()),
+            "code_challenge_method": "S256",
+        }
         cookies.append(_seal(ctx, ctx.names.pkce, provider, verifier))
     if "state" in config.checks:
-        state = jwe.encode({"random": _b64url(secrets.token_bytes(16))}, ctx.settings.secrets(), _STATE_SALT,
-                           CHECK_COOKIE_TTL)
+        state = jwe.encode(
+            {"random": _b64url(secrets.token_bytes(16))}, ctx.settings.secrets(), _STATE_SALT, CHECK_COOKIE_TTL
+        )
         params["state"] = state
         cookies.append(_seal(ctx, ctx.names.state, provider, state))
     if "nonce" in config.checks:
@@ -127,13 +134,29 @@ def _check_cookie_names(ctx: AuthContext) -> list[str]:
     return [ctx.names.pkce, ctx.names.state, ctx.names.nonce, _popup_name(ctx)]
 
 
-async def _exchange_code(ctx: AuthContext, config: OAuthProviderConfig, discovery: Discovery, code: str,
-                         verifier: str | None, http: httpx.AsyncClient) -> dict[str, Any]:
+async def _exchange_code(
+    ctx: AuthContext,
+    config: OAuthProviderConfig,
+    discovery: Discovery,
+    code: str,
+    verifier: str | None,
+    http: httpx.AsyncClient,
+) -> dict[str, Any]:
     credentials = f"{quote(config.client_id, safe='')}:{quote(config.client_secret, safe='')}"
-    form = {"grant_type": "authorization_code", "code": code,
-            "redirect_uri": f"{ctx.base_url}/callback/{config.id}", "code_verifier": verifier or "decoy"}
-    response = await http.post(discovery.token_endpoint, data=form, headers={
-        "Authorization": "Basic " + base64.b64encode(credentials.encode()).decode(), "Accept": "application/json"})
+    form = {
+        "grant_type": "authorization_code",
+        "code": code,
+        "redirect_uri": f"{ctx.base_url}/callback/{config.id}",
+        "code_verifier": verifier or "decoy",
+    }
+    response = await http.post(
+        discovery.token_endpoint,
+        data=form,
+        headers={
+            "Authorization": "Basic " + base64.b64encode(credentials.encode()).decode(),
+            "Accept": "application/json",
+        },
+    )
     body = response.json()
     if response.status_code != 200 or not isinstance(body, dict) or "error" in body:
         raise InvalidCheck(f"token endpoint answered {response.status_code}: {str(body)[:200]}")
@@ -142,17 +165,24 @@ async def _exchange_code(ctx: AuthContext, config: OAuthProviderConfig, discover
     return body
 
 
-async def _verify_id_token(http: httpx.AsyncClient, config: OAuthProviderConfig, discovery: Discovery,
-                           id_token: str, nonce: str | None) -> dict[str, Any]:
+async def _verify_id_token(
+    http: httpx.AsyncClient, config: OAuthProviderConfig, discovery: Discovery, id_token: str, nonce: str | None
+) -> dict[str, Any]:
     header = jwt.get_unverified_header(id_token)
     keys = (await http.get(discovery.jwks_uri)).json().get("keys", [])
     matching = [key for key in keys if key.get("kid") == header.get("kid")] or keys[:1]
     if not matching:
         raise InvalidCheck("no signing key in the provider's JWKS")
     unverified = jwt.decode(id_token, options={"verify_signature": False})
-    claims = jwt.decode(id_token, jwt.PyJWK(matching[0], algorithm="RS256").key, algorithms=["RS256"],
-                        audience=config.client_id, issuer=discovery.expected_token_issuer(unverified),
-                        leeway=15, options={"require": ["iss", "aud", "exp", "iat", "sub"]})
+    claims = jwt.decode(
+        id_token,
+        jwt.PyJWK(matching[0], algorithm="RS256").key,
+        algorithms=["RS256"],
+        audience=config.client_id,
+        issuer=discovery.expected_token_issuer(unverified),
+        leeway=15,
+        options={"require": ["iss", "aud", "exp", "iat", "sub"]},
+    )
     if nonce is not None and claims.get("nonce") != nonce:
         raise InvalidCheck("nonce mismatch")
     return claims
@@ -194,8 +224,9 @@ async def callback(ctx: AuthContext, provider: Provider) -> AuthResult:
             raise
         return _popup_result(ctx, provider, error)
     result = start_session(ctx, user, provider.id, picture=claims.get("picture"))
-    result.cookies += [ResponseCookie.clearing(name, ctx.names.secure) for name in _check_cookie_names(ctx)
-                       if name in ctx.cookies]
+    result.cookies += [
+        ResponseCookie.clearing(name, ctx.names.secure) for name in _check_cookie_names(ctx) if name in ctx.cookies
+    ]
     if popup:
         page = popup_page(provider.id, ctx.origin, success=True)
         return AuthResult(body=page, content_type="text/html", cookies=result.cookies)
@@ -205,7 +236,12 @@ async def callback(ctx: AuthContext, provider: Provider) -> AuthResult:
 def _popup_result(ctx: AuthContext, provider: Provider, error: AuthError) -> AuthResult:
     code = ctx.query.get("error") if isinstance(error, OAuthCallbackError) else error.redirect_error()
     description = ctx.query.get("error_description") if isinstance(error, OAuthCallbackError) else None
-    page = popup_page(provider.id, ctx.origin, success=False, error=code or "OAuthCallbackError",
-                      description=description or "Sign-in did not complete. Please try again.")
+    page = popup_page(
+        provider.id,
+        ctx.origin,
+        success=False,
+        error=code or "OAuthCallbackError",
+        description=description or "Sign-in did not complete. Please try again.",
+    )
     cleared = [ResponseCookie.clearing(_popup_name(ctx), ctx.names.secure)]
     return AuthResult(body=page, content_type="text/html", cookies=cleared)

@@ -35,13 +35,17 @@ SIGNIN_ERRORS = {
 
 # error code -> (status, heading, message); lookup is case-sensitive, as in Auth.js v5.
 ERROR_PAGES = {
-    "Configuration": (500, "Server error",
-                      "<p>There is a problem with the server configuration.</p>"
-                      "<p>Check the server logs for more information.</p>"),
+    "Configuration": (
+        500,
+        "Server error",
+        "<p>There is a problem with the server configuration.</p><p>Check the server logs for more information.</p>",
+    ),
     "AccessDenied": (403, "Access Denied", "<p>You do not have permission to sign in.</p>"),
-    "Verification": (403, "Unable to sign in",
-                     "<p>The sign in link is no longer valid.</p>"
-                     "<p>It may have been used already or it may have expired.</p>"),
+    "Verification": (
+        403,
+        "Unable to sign in",
+        "<p>The sign in link is no longer valid.</p><p>It may have been used already or it may have expired.</p>",
+    ),
 }
 
 
@@ -67,16 +71,21 @@ def _provider_form(provider: Provider, info: dict[str, str], csrf_token: str, ca
             f'type="{spec["type"]}"/></div>'
             for name, spec in CREDENTIAL_FIELDS.items()
         )
-        return (f'<form action="{escape(info["callbackUrl"])}" method="POST">{_hidden("csrfToken", csrf_token)}'
-                f'{fields}<button id="submitButton" type="submit">{label}</button></form>')
+        return (
+            f'<form action="{escape(info["callbackUrl"])}" method="POST">{_hidden("csrfToken", csrf_token)}'
+            f'{fields}<button id="submitButton" type="submit">{label}</button></form>'
+        )
     if provider.type == "webauthn":
         return ""
-    return (f'<form action="{escape(info["signinUrl"])}" method="POST">{_hidden("csrfToken", csrf_token)}'
-            f'{_hidden("callbackUrl", callback_url)}<button type="submit" class="button">{label}</button></form>')
+    return (
+        f'<form action="{escape(info["signinUrl"])}" method="POST">{_hidden("csrfToken", csrf_token)}'
+        f'{_hidden("callbackUrl", callback_url)}<button type="submit" class="button">{label}</button></form>'
+    )
 
 
-def signin_page(providers: list[tuple[Provider, dict[str, str]]], csrf_token: str, callback_url: str,
-                error: str | None) -> str:
+def signin_page(
+    providers: list[tuple[Provider, dict[str, str]]], csrf_token: str, callback_url: str, error: str | None
+) -> str:
     message = ""
     if error:
         message = f'<div class="error"><p>{escape(SIGNIN_ERRORS.get(error, "Unable to sign in."))}</p></div>'
@@ -101,8 +110,10 @@ def error_page(error: str | None, origin: str, host: str, signin_url: str) -> tu
     default = (200, "Error", f'<p><a class="site" href="{escape(origin)}">{escape(host)}</a></p>')
     status, heading, message = ERROR_PAGES.get(error or "", default)
     signin = f'<a class="button" href="{escape(signin_url)}">Sign in</a>' if status == 403 else ""
-    body = (f'<div class="error"><div class="card"><h1>{heading}</h1><div class="message">{message}</div>'
-            f"{signin}</div></div>")
+    body = (
+        f'<div class="error"><div class="card"><h1>{heading}</h1><div class="message">{message}</div>'
+        f"{signin}</div></div>"
+    )
     return status, _document("Error", body)
 
 

@@ -19,14 +19,20 @@ _NAMES = {"google": "Google", "azure-ad": "Microsoft", "keycloak": "Keycloak"}
 def _script_json(value: object) -> str:
     """JSON that is safe inside <script>: no `</script>`, no HTML comment or line-separator tricks."""
     text = json.dumps(value)
-    for raw, safe in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028"),
-                      ("\u2029", "\\u2029")):
+    for raw, safe in (
+        ("<", "\\u003c"),
+        (">", "\\u003e"),
+        ("&", "\\u0026"),
+        ("\u2028", "\\u2028"),
+        ("\u2029", "\\u2029"),
+    ):
         text = text.replace(raw, safe)
     return text
 
 
-def popup_page(provider: str, origin: str, *, success: bool, error: str | None = None,
-               description: str | None = None) -> str:
+def popup_page(
+    provider: str, origin: str, *, success: bool, error: str | None = None, description: str | None = None
+) -> str:
     message: dict[str, object] = {"type": "oauth-callback", "provider": provider, "success": success}
     if not success:
         message |= {"error": error or "OAuthCallbackError", "errorDescription": description or ""}

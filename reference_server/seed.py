@@ -46,8 +46,13 @@ def seed_store(store: SQLiteStore, seed: int, extra_users: int) -> str:
     tenant = _uuid(fake)
     if store.tenant(tenant):
         return tenant
-    store.execute("INSERT INTO tenants (tenant, company_name, plan, subscription_status) VALUES (?, ?, ?, ?)",
-                  tenant, fake.company(), "pro", "active")
+    store.execute(
+        "INSERT INTO tenants (tenant, company_name, plan, subscription_status) VALUES (?, ?, ?, ?)",
+        tenant,
+        fake.company(),
+        "pro",
+        "active",
+    )
     store.execute("INSERT INTO tenant_addons (tenant, addon_key) VALUES (?, ?)", tenant, "ai_assistant")
     for account in (DEMO_USER, DEMO_CLIENT):
         _add_user(store, fake, tenant, account)
@@ -64,12 +69,24 @@ def _add_user(store: SQLiteStore, fake: Faker, tenant: str, account: DemoAccount
     contact_id = None
     if account.user_type == "client":
         contact_id = _uuid(fake)
-        store.execute("INSERT INTO contacts (tenant, contact_name_id, client_id) VALUES (?, ?, ?)",
-                      tenant, contact_id, _uuid(fake))
+        store.execute(
+            "INSERT INTO contacts (tenant, contact_name_id, client_id) VALUES (?, ?, ?)",
+            tenant,
+            contact_id,
+            _uuid(fake),
+        )
     username = account.email.split("@")[0]
     store.execute(
         "INSERT INTO users (tenant, user_id, username, hashed_password, first_name, last_name, email, icon, "
         "user_type, contact_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        tenant, user_id, username, _cached_hash(account.password, user_id[:16]), account.first_name,
-        account.last_name, account.email, None, account.user_type, contact_id,
+        tenant,
+        user_id,
+        username,
+        _cached_hash(account.password, user_id[:16]),
+        account.first_name,
+        account.last_name,
+        account.email,
+        None,
+        account.user_type,
+        contact_id,
     )

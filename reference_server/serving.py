@@ -18,12 +18,14 @@ class ServerStartError(RuntimeError):
 
 
 @contextlib.contextmanager
-def serve_in_thread(app: Any, host: str = "127.0.0.1", port: int = 0, timeout: float = 15.0,
-                    **uvicorn_options: Any) -> Iterator[str]:
+def serve_in_thread(
+    app: Any, host: str = "127.0.0.1", port: int = 0, timeout: float = 15.0, **uvicorn_options: Any
+) -> Iterator[str]:
     """Yield the base URL (`http://127.0.0.1:PORT`) while `app` serves; port 0 picks a free port."""
     uvicorn_options.setdefault("timeout_graceful_shutdown", 2)  # idle keep-alive clients must not stall exit
-    config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="auto",
-                            access_log=False, **uvicorn_options)
+    config = uvicorn.Config(
+        app, host=host, port=port, log_level="warning", lifespan="auto", access_log=False, **uvicorn_options
+    )
     server = uvicorn.Server(config)
     server.install_signal_handlers = lambda: None  # type: ignore[method-assign]  # not the main thread
     thread = threading.Thread(target=server.run, name=f"uvicorn-{host}:{port}", daemon=True)

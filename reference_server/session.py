@@ -19,8 +19,24 @@ __all__ = ["NO_STORE", "current_claims", "session_action", "start_session", "ten
 
 NO_STORE = {"Cache-Control": "private, no-cache, no-store", "Expires": "0", "Pragma": "no-cache"}
 DEFAULT_IMAGE = "/image/avatar-purple-big.png"
-_USER_FIELDS = ("id", "email", "name", "username", "image", "proToken", "tenant", "tenantSlug", "user_type",
-                "clientId", "contactId", "plan", "addons", "trial_end", "subscription_status", "solo_pro_trial_end")
+_USER_FIELDS = (
+    "id",
+    "email",
+    "name",
+    "username",
+    "image",
+    "proToken",
+    "tenant",
+    "tenantSlug",
+    "user_type",
+    "clientId",
+    "contactId",
+    "plan",
+    "addons",
+    "trial_end",
+    "subscription_status",
+    "solo_pro_trial_end",
+)
 _NULLABLE = frozenset({"trial_end", "subscription_status", "solo_pro_trial_end"})
 
 
@@ -30,19 +46,30 @@ def tenant_slug(tenant: str) -> str:
     return compact[:6] + compact[-6:]
 
 
-def build_claims(ctx: AuthContext, user: User, login_method: str, session_id: str,
-                 picture: str | None = None) -> dict[str, Any]:
+def build_claims(
+    ctx: AuthContext, user: User, login_method: str, session_id: str, picture: str | None = None
+) -> dict[str, Any]:
     tenant = ctx.store.tenant(user.tenant)
     claims: dict[str, Any] = {
-        "sub": user.user_id, "id": user.user_id, "email": user.email, "name": user.display_name,
-        "picture": picture or user.icon or DEFAULT_IMAGE, "username": user.username, "proToken": "",
-        "tenant": user.tenant, "tenantSlug": tenant_slug(user.tenant), "user_type": user.user_type,
-        "clientId": ctx.store.client_id_of(user), "contactId": user.contact_id,
-        "plan": tenant.plan if tenant else None, "addons": list(tenant.addons) if tenant else [],
+        "sub": user.user_id,
+        "id": user.user_id,
+        "email": user.email,
+        "name": user.display_name,
+        "picture": picture or user.icon or DEFAULT_IMAGE,
+        "username": user.username,
+        "proToken": "",
+        "tenant": user.tenant,
+        "tenantSlug": tenant_slug(user.tenant),
+        "user_type": user.user_type,
+        "clientId": ctx.store.client_id_of(user),
+        "contactId": user.contact_id,
+        "plan": tenant.plan if tenant else None,
+        "addons": list(tenant.addons) if tenant else [],
         "trial_end": tenant.trial_end if tenant else None,
         "subscription_status": tenant.subscription_status if tenant else None,
         "solo_pro_trial_end": tenant.solo_pro_trial_end if tenant else None,
-        "session_id": session_id, "login_method": login_method,
+        "session_id": session_id,
+        "login_method": login_method,
     }
     return {key: value for key, value in claims.items() if value is not None or key in _NULLABLE}
 
@@ -56,8 +83,9 @@ def _session_cookies(ctx: AuthContext, claims: dict[str, Any], existing: list[st
 def start_session(ctx: AuthContext, user: User, login_method: str, picture: str | None = None) -> AuthResult:
     """Insert the `sessions` row, set the session cookie and send the browser to the callback URL."""
     expires = datetime.now(UTC) + timedelta(seconds=ctx.settings.session_max_age)
-    session_id = ctx.store.create_session(user, login_method, ctx.client_ip, ctx.headers.get("user-agent"),
-                                          expires.isoformat())
+    session_id = ctx.store.create_session(
+        user, login_method, ctx.client_ip, ctx.headers.get("user-agent"), expires.isoformat()
+    )
     claims = build_claims(ctx, user, login_method, session_id, picture)
     _, existing = read_session(ctx.cookies, ctx.names.session)
     cookies = ctx.init_cookies + _session_cookies(ctx, claims, existing)
@@ -75,7 +103,8 @@ def current_claims(ctx: AuthContext) -> tuple[dict[str, Any] | None, list[str]]:
         return None, names
     required = ("tenant", "session_id", "sub", "user_type")
     if any(not isinstance(claims.get(key), str) for key in required) or claims["user_type"] not in (
-        "internal", "client"
+        "internal",
+        "client",
     ):
         return None, names
     active = ctx.store.session_is_active(claims["tenant"], claims["session_id"], claims["sub"], claims["user_type"])

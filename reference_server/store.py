@@ -81,8 +81,9 @@ class Store(Protocol):
     def check_password(self, user: User, password: str) -> bool: ...
     def tenant(self, tenant: str) -> Tenant | None: ...
     def client_id_of(self, user: User) -> str | None: ...
-    def create_session(self, user: User, login_method: str, ip: str | None, user_agent: str | None,
-                       expires_at: str) -> str: ...
+    def create_session(
+        self, user: User, login_method: str, ip: str | None, user_agent: str | None, expires_at: str
+    ) -> str: ...
     def session_is_active(self, tenant: str, session_id: str, user_id: str, user_type: str) -> bool: ...
     def revoke_session(self, tenant: str, session_id: str, reason: str) -> None: ...
 
@@ -114,9 +115,16 @@ class SQLiteStore:
         if row is None:
             return None
         return User(
-            tenant=row["tenant"], user_id=row["user_id"], username=row["username"],
-            hashed_password=row["hashed_password"], first_name=row["first_name"], last_name=row["last_name"],
-            email=row["email"], icon=row["icon"], user_type=row["user_type"], contact_id=row["contact_id"],
+            tenant=row["tenant"],
+            user_id=row["user_id"],
+            username=row["username"],
+            hashed_password=row["hashed_password"],
+            first_name=row["first_name"],
+            last_name=row["last_name"],
+            email=row["email"],
+            icon=row["icon"],
+            user_type=row["user_type"],
+            contact_id=row["contact_id"],
             is_inactive=bool(row["is_inactive"]),
         )
 
@@ -137,22 +145,30 @@ class SQLiteStore:
         with self._lock:
             addons = self._db.execute(
                 "SELECT addon_key FROM tenant_addons WHERE tenant = ? AND (expires_at IS NULL OR expires_at > ?) "
-                "ORDER BY addon_key", (tenant, now_iso())).fetchall()
+                "ORDER BY addon_key",
+                (tenant, now_iso()),
+            ).fetchall()
         return Tenant(
-            tenant=row["tenant"], company_name=row["company_name"], plan=row["plan"],
-            addons=tuple(addon["addon_key"] for addon in addons), subscription_status=row["subscription_status"],
-            trial_end=row["trial_end"], solo_pro_trial_end=row["solo_pro_trial_end"],
+            tenant=row["tenant"],
+            company_name=row["company_name"],
+            plan=row["plan"],
+            addons=tuple(addon["addon_key"] for addon in addons),
+            subscription_status=row["subscription_status"],
+            trial_end=row["trial_end"],
+            solo_pro_trial_end=row["solo_pro_trial_end"],
         )
 
     def client_id_of(self, user: User) -> str | None:
         if not user.contact_id:
             return None
-        row = self._one("SELECT client_id FROM contacts WHERE tenant = ? AND contact_name_id = ?",
-                        user.tenant, user.contact_id)
+        row = self._one(
+            "SELECT client_id FROM contacts WHERE tenant = ? AND contact_name_id = ?", user.tenant, user.contact_id
+        )
         return row["client_id"] if row else None
 
-    def create_session(self, user: User, login_method: str, ip: str | None, user_agent: str | None,
-                       expires_at: str) -> str:
+    def create_session(
+        self, user: User, login_method: str, ip: str | None, user_agent: str | None, expires_at: str
+    ) -> str:
         session_id = str(uuid.uuid4())
         fingerprint = hashlib.sha256((user_agent or "").encode()).hexdigest()
         stamp = now_iso()
@@ -160,18 +176,33 @@ class SQLiteStore:
             "INSERT INTO sessions (tenant, session_id, user_id, token, created_at, updated_at, ip_address, "
             "user_agent, device_fingerprint, last_activity_at, expires_at, login_method) "
             "VALUES (?, ?, ?, '', ?, ?, ?, ?, ?, ?, ?, ?)",
-            user.tenant, session_id, user.user_id, stamp, stamp, ip, user_agent, fingerprint, stamp, expires_at,
+            user.tenant,
+            session_id,
+            user.user_id,
+            stamp,
+            stamp,
+            ip,
+            user_agent,
+            fingerprint,
+            stamp,
+            expires_at,
             login_method,
         )
-        self.execute("UPDATE users SET last_login_at = ?, last_login_method = ? WHERE tenant = ? AND user_id = ?",
-                     stamp, login_method, user.tenant, user.user_id)
+        self.execute(
+            "UPDATE users SET last_login_at = ?, last_login_method = ? WHERE tenant = ? AND user_id = ?",
+            stamp,
+            login_method,
+            user.tenant,
+            user.user_id,
+        )
         return session_id
 
     def session_is_active(self, tenant: str, session_id: str, user_id: str, user_type: str) -> bool:
         row = self._one(
             "SELECT s.revoked_at, s.user_id, u.user_type FROM sessions s JOIN users u "
             "ON u.tenant = s.tenant AND u.user_id = s.user_id WHERE s.tenant = ? AND s.session_id = ?",
-            tenant, session_id,
+            tenant,
+            session_id,
         )
         return bool(row) and row["revoked_at"] is None and row["user_id"] == user_id and row["user_type"] == user_type
 
@@ -179,7 +210,11 @@ class SQLiteStore:
         self.execute(
             "UPDATE sessions SET revoked_at = ?, revoked_reason = ?, updated_at = ? "
             "WHERE tenant = ? AND session_id = ? AND revoked_at IS NULL",
-            now_iso(), reason, now_iso(), tenant, session_id,
+            now_iso(),
+            reason,
+            now_iso(),
+            tenant,
+            session_id,
         )
 
     def session_row(self, tenant: str, session_id: str) -> dict[str, object] | None:

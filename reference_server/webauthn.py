@@ -56,8 +56,11 @@ def _options(ctx: AuthContext, ceremony: str, challenge: str, user: dict[str, st
         "timeout": _TIMEOUT_MS,
         "attestation": "none",
         "excludeCredentials": [],
-        "authenticatorSelection": {"residentKey": "preferred", "userVerification": "preferred",
-                                   "requireResidentKey": False},
+        "authenticatorSelection": {
+            "residentKey": "preferred",
+            "userVerification": "preferred",
+            "requireResidentKey": False,
+        },
         "extensions": {"credProps": True},
     }
 
@@ -88,8 +91,11 @@ def webauthn_options_action(ctx: AuthContext) -> AuthResult:
         return _bad_request("Invalid request")
     user = None
     if ceremony == "register":
-        user = ({"id": claims["sub"], "email": claims["email"], "name": claims.get("name", claims["email"])}
-                if claims else {"id": secrets.token_hex(16), "email": email or "", "name": email or ""})
+        user = (
+            {"id": claims["sub"], "email": claims["email"], "name": claims.get("name", claims["email"])}
+            if claims
+            else {"id": secrets.token_hex(16), "email": email or "", "name": email or ""}
+        )
     challenge = _b64url(secrets.token_bytes(32))
     body = {"action": ceremony, "options": _options(ctx, ceremony, challenge, user)}
     cookies = ctx.init_cookies + [_challenge_cookie(ctx, provider.id, challenge, user)]

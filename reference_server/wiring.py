@@ -29,8 +29,14 @@ MOCK_BACKED: dict[str, tuple[str, str, tuple[str, ...]]] = {
 
 def oauth_providers_for(mocks: RunningMocks, https: bool = False) -> tuple[OAuthProviderConfig, ...]:
     return tuple(
-        OAuthProviderConfig(provider_id, name, mocks.issuer(vendor, https=https), mocks.client_id(vendor),
-                            mocks.client_secret(vendor) or "", checks=checks)
+        OAuthProviderConfig(
+            provider_id,
+            name,
+            mocks.issuer(vendor, https=https),
+            mocks.client_id(vendor),
+            mocks.client_secret(vendor) or "",
+            checks=checks,
+        )
         for provider_id, (vendor, name, checks) in MOCK_BACKED.items()
     )
 
@@ -39,8 +45,13 @@ def register_accounts(mocks: RunningMocks, accounts: tuple[DemoAccount, ...] = (
     """Make each account a user of every mock; sign-ins pick it with `login_hint` or the mock's user picker."""
     for vendor, _, _ in MOCK_BACKED.values():
         for account in accounts:
-            mocks.add_user(vendor, email=account.email, name=f"{account.first_name} {account.last_name}",
-                           given_name=account.first_name, family_name=account.last_name)
+            mocks.add_user(
+                vendor,
+                email=account.email,
+                name=f"{account.first_name} {account.last_name}",
+                given_name=account.first_name,
+                family_name=account.last_name,
+            )
 
 
 @dataclass(frozen=True)

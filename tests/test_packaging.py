@@ -9,14 +9,27 @@ import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-REQUIRED = ["spec/openapi.yaml", "spec/published.yaml", "spec/clauses.yaml", "spec/schemas/SessionResponse.json",
-            "reference_server/schema.sql", "harness/suite/test_csrf.py", "harness/suite/test_browser.py",
-            "harness/plugin.py", "mock_providers/pytest_plugin.py", "mock_providers/oidc/token.py"]
+REQUIRED = [
+    "spec/openapi.yaml",
+    "spec/published.yaml",
+    "spec/clauses.yaml",
+    "spec/schemas/SessionResponse.json",
+    "reference_server/schema.sql",
+    "harness/suite/test_csrf.py",
+    "harness/suite/test_browser.py",
+    "harness/plugin.py",
+    "mock_providers/pytest_plugin.py",
+    "mock_providers/oidc/token.py",
+]
 
 
 def test_wheel_contains_data_files_and_entry_points(tmp_path: Path) -> None:
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps",
-                    "-w", str(tmp_path), str(ROOT)], check=True, capture_output=True, timeout=300)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(tmp_path), str(ROOT)],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
     [wheel] = tmp_path.glob("nextauth_conformance-*.whl")
     with zipfile.ZipFile(wheel) as archive:
         names = set(archive.namelist())

@@ -11,18 +11,48 @@ from openapi_spec_validator import validate
 
 import spec
 
-PAGE_SCHEMAS = {"AuthSessionAuthenticatedResponse", "AuthSessionUser", "EmptyObjectResponse", "CsrfTokenResponse",
-                "AuthProvidersResponse", "ProviderInfo", "OAuthCallbackHtmlResponse", "NextAuthGetResponse"}
+PAGE_SCHEMAS = {
+    "AuthSessionAuthenticatedResponse",
+    "AuthSessionUser",
+    "EmptyObjectResponse",
+    "CsrfTokenResponse",
+    "AuthProvidersResponse",
+    "ProviderInfo",
+    "OAuthCallbackHtmlResponse",
+    "NextAuthGetResponse",
+}
 PAGE_USER_FIELDS = {
-    "id": "string", "email": "string", "name": "string", "username": "string", "image": "string",
-    "proToken": "string", "tenant": "string", "tenantSlug": "string", "user_type": "string", "clientId": "string",
-    "contactId": "string", "plan": "string", "addons": "array", "trial_end": ["string", "null"],
-    "subscription_status": ["string", "null"], "solo_pro_trial_end": ["string", "null"],
-    "premium_trial_end": ["string", "null"], "premium_trial_confirmed": "boolean",
+    "id": "string",
+    "email": "string",
+    "name": "string",
+    "username": "string",
+    "image": "string",
+    "proToken": "string",
+    "tenant": "string",
+    "tenantSlug": "string",
+    "user_type": "string",
+    "clientId": "string",
+    "contactId": "string",
+    "plan": "string",
+    "addons": "array",
+    "trial_end": ["string", "null"],
+    "subscription_status": ["string", "null"],
+    "solo_pro_trial_end": ["string", "null"],
+    "premium_trial_end": ["string", "null"],
+    "premium_trial_confirmed": "boolean",
     "premium_trial_effective_date": ["string", "null"],
 }
-ACTIONS = ["csrf", "providers", "session", "signin", "signout", "error", "verify-request", "webauthn-options",
-           "callback/{provider}"]
+ACTIONS = [
+    "csrf",
+    "providers",
+    "session",
+    "signin",
+    "signout",
+    "error",
+    "verify-request",
+    "webauthn-options",
+    "callback/{provider}",
+]
 
 
 def test_openapi_documents_are_valid() -> None:

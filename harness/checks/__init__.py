@@ -3,5 +3,14 @@
 from harness.checks import actions, browser_pages, callback, csrf, pages, popup, providers, schema, security, session
 
 __all__ = [
-    "actions", "browser_pages", "callback", "csrf", "pages", "popup", "providers", "schema", "security", "session",
+    "actions",
+    "browser_pages",
+    "callback",
+    "csrf",
+    "pages",
+    "popup",
+    "providers",
+    "schema",
+    "security",
+    "session",
 ]

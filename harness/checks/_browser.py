@@ -182,8 +182,9 @@ class Probe:
     def open_popup(self, opener: Any, url: str, *, noopener: bool = False) -> Any:
         """`window.open(url)` from `opener` (with `noopener` if asked); the popup's Page."""
         with opener.expect_popup(timeout=STEP_TIMEOUT_MS) as info:
-            opener.evaluate("([url, features]) => { window.open(url, '_blank', features); }",
-                            [url, "noopener" if noopener else ""])
+            opener.evaluate(
+                "([url, features]) => { window.open(url, '_blank', features); }", [url, "noopener" if noopener else ""]
+            )
         return info.value
 
     def pump(self, page: Any, until: Callable[[], bool], timeout_ms: int) -> bool:
@@ -222,8 +223,9 @@ def _as_failure(exc: BaseException | None) -> CheckFailure | None:
         return exc
     if type(exc).__module__.startswith("playwright"):
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        return CheckFailure(f"browser step failed: {first[:300]}", expected="the page flow to complete",
-                            received=type(exc).__name__)
+        return CheckFailure(
+            f"browser step failed: {first[:300]}", expected="the page flow to complete", received=type(exc).__name__
+        )
     return None
 
 
@@ -282,8 +284,11 @@ def start_url(probe: Probe, provider: str, *, popup: bool) -> str:
     ctx = probe.ctx
     ensure_mock_user(ctx, provider)
     signin = ctx.providers().get(provider, {}).get("signinUrl") or ctx.client.url(f"signin/{provider}")
-    query = {"csrf": ctx.client.url("csrf"), "action": signin + ("?popup=1" if popup else ""),
-             "callbackUrl": probe.harness_url(ctx.origin, "done")}
+    query = {
+        "csrf": ctx.client.url("csrf"),
+        "action": signin + ("?popup=1" if popup else ""),
+        "callbackUrl": probe.harness_url(ctx.origin, "done"),
+    }
     if popup:
         query["popup"] = "1"
     return probe.harness_url(ctx.origin, "start", query)
@@ -378,7 +383,6 @@ def built_in_page(probe: Probe, action: str) -> tuple[Any, list[dict[str, Any]]]
     if not same_url(page.url, wanted):
         raise NotApplicable(f"{action} is a custom page ({page.url}); its forms are the app's")
     return page, page.evaluate(FORMS_SCRIPT)
-
 
 
 def instance(check_id: str, param: str = "") -> str:

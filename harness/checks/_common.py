@@ -16,8 +16,7 @@ from harness.context import CheckContext
 from harness.findings import CheckFailure, NotApplicable
 
 
-def expect(ok: object, message: str, *, expected: Any, exchange: Exchange | None = None,
-           received: Any = None) -> None:
+def expect(ok: object, message: str, *, expected: Any, exchange: Exchange | None = None, received: Any = None) -> None:
     """Return when `ok` is truthy; otherwise raise `CheckFailure` with the exchange's summary and curl line."""
     if ok:
         return
@@ -28,8 +27,10 @@ def expect(ok: object, message: str, *, expected: Any, exchange: Exchange | None
 
 def browser_resolve(value: str, base: str) -> str:
     """Resolve a URL roughly as a browser would: strip C0/space, drop tabs/newlines, `\\` means `/`."""
-    cleaned = value.strip("\x00\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0a\x0b\x0c\x0d\x0e\x0f\x10\x11\x12\x13"
-                          "\x14\x15\x16\x17\x18\x19\x1a\x1b\x1c\x1d\x1e\x1f ")
+    cleaned = value.strip(
+        "\x00\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0a\x0b\x0c\x0d\x0e\x0f\x10\x11\x12\x13"
+        "\x14\x15\x16\x17\x18\x19\x1a\x1b\x1c\x1d\x1e\x1f "
+    )
     cleaned = cleaned.replace("\t", "").replace("\n", "").replace("\r", "").replace("\\", "/")
     return urljoin(base.rstrip("/") + "/", cleaned)
 

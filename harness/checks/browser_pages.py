@@ -38,8 +38,15 @@ def judge_form(forms: list[dict[str, Any]], url: str, token: str | None, what: s
     return None
 
 
-@check("BROWSER-001", title="Sign-in page has a form per provider posting to its URL with the CSRF cookie's token",
-       clause="DOC-pages", severity=Severity.HIGH, family="browser", action="signin", tags=("browser",))
+@check(
+    "BROWSER-001",
+    title="Sign-in page has a form per provider posting to its URL with the CSRF cookie's token",
+    clause="DOC-pages",
+    severity=Severity.HIGH,
+    family="browser",
+    action="signin",
+    tags=("browser",),
+)
 def signin_page_forms(ctx: CheckContext) -> None:
     providers = {k: v for k, v in ctx.providers().items() if isinstance(v, dict)}
     if not providers:
@@ -55,20 +62,34 @@ def signin_page_forms(ctx: CheckContext) -> None:
             problem = judge_form(forms, str(url or ""), token, provider_id) if url else f"{provider_id}: no URL"
             if problem:
                 problems.append(problem)
-        expect(not problems, "the sign-in page's forms do not match GET providers and the CSRF cookie",
-               expected="one POST form per provider (signinUrl, or callbackUrl for credentials) with csrfToken",
-               received={"problems": problems, "forms": forms, "csrf cookie token": token})
+        expect(
+            not problems,
+            "the sign-in page's forms do not match GET providers and the CSRF cookie",
+            expected="one POST form per provider (signinUrl, or callbackUrl for credentials) with csrfToken",
+            received={"problems": problems, "forms": forms, "csrf cookie token": token},
+        )
 
 
-@check("BROWSER-002", title="Sign-out page posts to signout with the CSRF cookie's token", clause="DOC-pages",
-       severity=Severity.HIGH, family="browser", action="signout", tags=("browser",))
+@check(
+    "BROWSER-002",
+    title="Sign-out page posts to signout with the CSRF cookie's token",
+    clause="DOC-pages",
+    severity=Severity.HIGH,
+    family="browser",
+    action="signout",
+    tags=("browser",),
+)
 def signout_page_form(ctx: CheckContext) -> None:
     with Probe(ctx, "BROWSER-002") as probe:
         _, forms = built_in_page(probe, "signout")
         token = csrf_cookie_token(probe)
         problem = judge_form(forms, ctx.client.url("signout"), token, "signout")
-        expect(problem is None, "the sign-out page's form is wrong", expected="a POST form to signout with csrfToken",
-               received={"problem": problem, "forms": forms, "csrf cookie token": token})
+        expect(
+            problem is None,
+            "the sign-out page's form is wrong",
+            expected="a POST form to signout with csrfToken",
+            received={"problem": problem, "forms": forms, "csrf cookie token": token},
+        )
 
 
 # ------------------------------------------------------------------------------------ full sign-in
@@ -78,9 +99,16 @@ def oauth_entry(ctx: CheckContext, provider: str) -> None:
     ctx.oauth_provider(provider)
 
 
-@check("BROWSER-003", title="Full sign-in in the browser through the mock IdP's picker ends with that user's session",
-       clause="DOC-callback", severity=Severity.HIGH, family="browser", action="callback", params=OAUTH_PROVIDERS,
-       tags=("browser",))
+@check(
+    "BROWSER-003",
+    title="Full sign-in in the browser through the mock IdP's picker ends with that user's session",
+    clause="DOC-callback",
+    severity=Severity.HIGH,
+    family="browser",
+    action="callback",
+    params=OAUTH_PROVIDERS,
+    tags=("browser",),
+)
 @requires_mock_idp
 def browser_sign_in(ctx: CheckContext, provider: str) -> None:
     oauth_entry(ctx, provider)
@@ -90,16 +118,31 @@ def browser_sign_in(ctx: CheckContext, provider: str) -> None:
         page.wait_for_load_state("load", timeout=STEP_TIMEOUT_MS)
         body = session_of(page, ctx)
         user = body.get("user") if isinstance(body, dict) else None
-        expect(isinstance(user, dict), f"sign-in through {provider} gave no session",
-               expected="an authenticated session", received={"final url": page.url, "session": body})
+        expect(
+            isinstance(user, dict),
+            f"sign-in through {provider} gave no session",
+            expected="an authenticated session",
+            received={"final url": page.url, "session": body},
+        )
         if clicked:
-            expect(str(user.get("email", "")).lower() == clicked.lower(), "the session is not the chosen user's",
-                   expected={"email": clicked}, received=body)
+            expect(
+                str(user.get("email", "")).lower() == clicked.lower(),
+                "the session is not the chosen user's",
+                expected={"email": clicked},
+                received=body,
+            )
 
 
-@check("BROWSER-004", title="Denying at the mock IdP lands on the documented error page with no session",
-       clause="AUTHJS-oauth-errors", severity=Severity.HIGH, family="browser", action="callback",
-       params=OAUTH_PROVIDERS, tags=("browser", "security"))
+@check(
+    "BROWSER-004",
+    title="Denying at the mock IdP lands on the documented error page with no session",
+    clause="AUTHJS-oauth-errors",
+    severity=Severity.HIGH,
+    family="browser",
+    action="callback",
+    params=OAUTH_PROVIDERS,
+    tags=("browser", "security"),
+)
 @requires_mock_idp
 def browser_deny(ctx: CheckContext, provider: str) -> None:
     oauth_entry(ctx, provider)
@@ -109,16 +152,21 @@ def browser_deny(ctx: CheckContext, provider: str) -> None:
         page.wait_for_load_state("load", timeout=STEP_TIMEOUT_MS)
         landed = (urlsplit(page.url).path.rstrip("/").rsplit("/", 1)[-1], query_value(page.url, "error"))
         allowed = ctx.profile.oauth_error_destinations
-        expect(landed in allowed, "deny did not land on the documented error destination",
-               expected=sorted(f"/{p}?error={c}" for p, c in allowed), received={"final url": page.url})
+        expect(
+            landed in allowed,
+            "deny did not land on the documented error destination",
+            expected=sorted(f"/{p}?error={c}" for p, c in allowed),
+            received={"final url": page.url},
+        )
         body = session_of(page, ctx)
-        expect(not (isinstance(body, dict) and body.get("user")), "deny left a session", expected="no session",
-               received=body)
+        expect(
+            not (isinstance(body, dict) and body.get("user")),
+            "deny left a session",
+            expected="no session",
+            received=body,
+        )
 
 
 def _start_query(probe: Probe, provider: str) -> dict[str, str]:
     url = start_url(probe, provider, popup=False)
     return {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
-
-
-

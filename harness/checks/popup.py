@@ -24,8 +24,22 @@ from harness.context import CheckContext
 from harness.findings import NotApplicable, Severity
 from harness.registry import check
 
-SECRET_KEYS = frozenset({"accesstoken", "access_token", "refreshtoken", "refresh_token", "idtoken", "id_token",
-                         "code", "token", "sessiontoken", "session_token", "client_secret", "clientsecret"})
+SECRET_KEYS = frozenset(
+    {
+        "accesstoken",
+        "access_token",
+        "refreshtoken",
+        "refresh_token",
+        "idtoken",
+        "id_token",
+        "code",
+        "token",
+        "sessiontoken",
+        "session_token",
+        "client_secret",
+        "clientsecret",
+    }
+)
 JWT_LIKE = re.compile(r"eyJ[\w-]{5,}\.[\w-]{5,}\.[\w-]*")
 POPUP_VARIANTS = ("error", "success")
 
@@ -51,8 +65,11 @@ def leaked_secrets(value: Any, path: str = "") -> list[str]:
 
 
 def callback_messages(probe: Probe, opener: Any) -> list[dict[str, Any]]:
-    return [e.payload for e in probe.of("message", opener)
-            if isinstance(e.payload.get("data"), dict) and e.payload["data"].get("type") == "oauth-callback"]
+    return [
+        e.payload
+        for e in probe.of("message", opener)
+        if isinstance(e.payload.get("data"), dict) and e.payload["data"].get("type") == "oauth-callback"
+    ]
 
 
 def schema_errors(message: Any) -> list[str]:
@@ -63,28 +80,48 @@ def schema_errors(message: Any) -> list[str]:
 def judge_message(target: PopupTarget, message: dict[str, Any]) -> None:
     """The message matches the schema, the variant (success or error with a description) and the provider."""
     errors = schema_errors(message)
-    expect(not errors, "the popup's message does not match OAuthCallbackMessage", expected="OAuthCallbackMessage",
-           received={"message": message, "errors": errors})
+    expect(
+        not errors,
+        "the popup's message does not match OAuthCallbackMessage",
+        expected="OAuthCallbackMessage",
+        received={"message": message, "errors": errors},
+    )
     wanted_success = target.variant == "success"
-    expect(message.get("success") is wanted_success,
-           f"the {target.variant} popup reported success={message.get('success')}",
-           expected={"success": wanted_success}, received=message)
+    expect(
+        message.get("success") is wanted_success,
+        f"the {target.variant} popup reported success={message.get('success')}",
+        expected={"success": wanted_success},
+        received=message,
+    )
     if not wanted_success:
-        expect(isinstance(message.get("errorDescription"), str), "the error message has no errorDescription",
-               expected="error and errorDescription strings", received=message)
+        expect(
+            isinstance(message.get("errorDescription"), str),
+            "the error message has no errorDescription",
+            expected="error and errorDescription strings",
+            received=message,
+        )
     if not target.custom:
-        expect(message.get("provider") == target.provider, "the message names another provider",
-               expected={"provider": target.provider}, received=message)
-
-
+        expect(
+            message.get("provider") == target.provider,
+            "the message names another provider",
+            expected={"provider": target.provider},
+            received=message,
+        )
 
 
 # ------------------------------------------------------------------------------------------- checks
 
 
-@check("POPUP-001", title="Popup callback page posts one oauth-callback message to its opener and tries to close",
-       clause="DOC-popup", severity=Severity.HIGH, family="browser", action="callback", params=POPUP_VARIANTS,
-       tags=("browser",))
+@check(
+    "POPUP-001",
+    title="Popup callback page posts one oauth-callback message to its opener and tries to close",
+    clause="DOC-popup",
+    severity=Severity.HIGH,
+    family="browser",
+    action="callback",
+    params=POPUP_VARIANTS,
+    tags=("browser",),
+)
 def popup_posts_and_closes(ctx: CheckContext, variant: str) -> None:
     target = popup_target(ctx, variant)
     with Probe(ctx, instance("POPUP-001", variant)) as probe:
@@ -94,19 +131,36 @@ def popup_posts_and_closes(ctx: CheckContext, variant: str) -> None:
         probe.pump(opener, lambda: bool(probe.of("close", popup)), SETTLE_MS)
         pause(opener, SETTLE_MS)
         messages = callback_messages(probe, opener)
-        expect(len(messages) == 1, "the opener did not receive exactly one oauth-callback message",
-               expected="exactly one {type:'oauth-callback', ...} message", received={
-                   "oauth-callback messages": messages,
-                   "all messages": [e.payload for e in probe.of("message", opener)],
-                   "popup url": popup.url, "popup errors": [e.payload for e in probe.of("error", popup)]})
+        expect(
+            len(messages) == 1,
+            "the opener did not receive exactly one oauth-callback message",
+            expected="exactly one {type:'oauth-callback', ...} message",
+            received={
+                "oauth-callback messages": messages,
+                "all messages": [e.payload for e in probe.of("message", opener)],
+                "popup url": popup.url,
+                "popup errors": [e.payload for e in probe.of("error", popup)],
+            },
+        )
         judge_message(target, messages[0]["data"])
-        expect(probe.of("close", popup), "the popup page never called window.close()",
-               expected="window.close() after posting", received={"popup url": popup.url})
+        expect(
+            probe.of("close", popup),
+            "the popup page never called window.close()",
+            expected="window.close() after posting",
+            received={"popup url": popup.url},
+        )
 
 
-@check("POPUP-002", title="Popup never hands tokens or codes to an opener on another origin",
-       clause="HTML-postmessage", severity=Severity.CRITICAL, family="browser", action="callback",
-       params=POPUP_VARIANTS, tags=("browser", "security"))
+@check(
+    "POPUP-002",
+    title="Popup never hands tokens or codes to an opener on another origin",
+    clause="HTML-postmessage",
+    severity=Severity.CRITICAL,
+    family="browser",
+    action="callback",
+    params=POPUP_VARIANTS,
+    tags=("browser", "security"),
+)
 def popup_leaks_nothing_cross_origin(ctx: CheckContext, variant: str) -> None:
     with_foreign_opener(ctx, instance("POPUP-002", variant), variant, judge_no_secrets)
 
@@ -114,24 +168,39 @@ def popup_leaks_nothing_cross_origin(ctx: CheckContext, variant: str) -> None:
 def judge_no_secrets(messages: list[dict[str, Any]]) -> None:
     leaks = {i: leaked_secrets(m["data"]) for i, m in enumerate(messages)}
     leaks = {i: paths for i, paths in leaks.items() if paths}
-    expect(not leaks, f"a page on {FOREIGN_ORIGIN} received the popup's tokens/codes (targetOrigin '*')",
-           expected="postMessage(message, <the app's origin>): nothing reaches another origin",
-           received={"messages": messages, "secret fields": leaks})
+    expect(
+        not leaks,
+        f"a page on {FOREIGN_ORIGIN} received the popup's tokens/codes (targetOrigin '*')",
+        expected="postMessage(message, <the app's origin>): nothing reaches another origin",
+        received={"messages": messages, "secret fields": leaks},
+    )
 
 
-@check("POPUP-003", title="Popup posts with the app's origin as targetOrigin, not '*'", clause="HTML-postmessage",
-       severity=Severity.ADVISORY, family="browser", action="callback", tags=("browser",))
+@check(
+    "POPUP-003",
+    title="Popup posts with the app's origin as targetOrigin, not '*'",
+    clause="HTML-postmessage",
+    severity=Severity.ADVISORY,
+    family="browser",
+    action="callback",
+    tags=("browser",),
+)
 def popup_target_origin(ctx: CheckContext) -> None:
     with_foreign_opener(ctx, "POPUP-003", "error", judge_nothing_arrives)
 
 
 def judge_nothing_arrives(messages: list[dict[str, Any]]) -> None:
-    expect(not messages, f"a page on {FOREIGN_ORIGIN} received the popup's message: it posts with targetOrigin '*'",
-           expected="postMessage(message, <the app's origin>)", received={"messages": messages})
+    expect(
+        not messages,
+        f"a page on {FOREIGN_ORIGIN} received the popup's message: it posts with targetOrigin '*'",
+        expected="postMessage(message, <the app's origin>)",
+        received={"messages": messages},
+    )
 
 
-def with_foreign_opener(ctx: CheckContext, name: str, variant: str,
-                        judge: Callable[[list[dict[str, Any]]], None]) -> None:
+def with_foreign_opener(
+    ctx: CheckContext, name: str, variant: str, judge: Callable[[list[dict[str, Any]]], None]
+) -> None:
     """Open the popup from a page on another origin and judge every message that still reaches that page
     (inside the probe, so a failure keeps its screenshot and trace)."""
     target = popup_target(ctx, variant)
@@ -143,8 +212,15 @@ def with_foreign_opener(ctx: CheckContext, name: str, variant: str,
         judge([e.payload for e in probe.of("message", opener)])
 
 
-@check("POPUP-004", title="Popup page opened without an opener does not throw and shows a readable fallback",
-       clause="DOC-popup", severity=Severity.MEDIUM, family="browser", action="callback", tags=("browser",))
+@check(
+    "POPUP-004",
+    title="Popup page opened without an opener does not throw and shows a readable fallback",
+    clause="DOC-popup",
+    severity=Severity.MEDIUM,
+    family="browser",
+    action="callback",
+    tags=("browser",),
+)
 def popup_without_opener(ctx: CheckContext) -> None:
     target = popup_target(ctx, "error")
     with Probe(ctx, "POPUP-004") as probe:
@@ -154,11 +230,19 @@ def popup_without_opener(ctx: CheckContext) -> None:
             raise NotApplicable("this browser kept window.opener despite 'noopener'")
         pause(popup, SETTLE_MS)
         errors = [e.payload for e in probe.of("error", popup)]
-        expect(not errors, "the popup page throws when it has no opener", expected="no uncaught error",
-               received={"errors": errors, "popup url": popup.url})
+        expect(
+            not errors,
+            "the popup page throws when it has no opener",
+            expected="no uncaught error",
+            received={"errors": errors, "popup url": popup.url},
+        )
         text = visible_text(popup)
-        expect(text, "the popup page shows no readable text without an opener",
-               expected="a visible fallback such as 'You can close this window.'", received={"popup url": popup.url})
+        expect(
+            text,
+            "the popup page shows no readable text without an opener",
+            expected="a visible fallback such as 'You can close this window.'",
+            received={"popup url": popup.url},
+        )
 
 
 def visible_text(page: Any) -> str:
@@ -167,5 +251,3 @@ def visible_text(page: Any) -> str:
     except Exception:  # noqa: BLE001 - no text within the bound is the finding
         return ""
     return str(page.evaluate("document.body.innerText.trim()"))[:200]
-
-

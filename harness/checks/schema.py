@@ -18,10 +18,20 @@ from harness.findings import Severity
 from harness.registry import declare
 
 POSITIVE_ID, NEGATIVE_ID = "SCHEMA-001", "SCHEMA-002"
-declare(POSITIVE_ID, title="Generated valid requests get documented statuses, types, headers and bodies",
-        clause="DOC-responses", severity=Severity.HIGH, family="schema")
-declare(NEGATIVE_ID, title="Generated invalid requests are handled without errors (advisory)",
-        clause="DOC-responses", severity=Severity.ADVISORY, family="schema")
+declare(
+    POSITIVE_ID,
+    title="Generated valid requests get documented statuses, types, headers and bodies",
+    clause="DOC-responses",
+    severity=Severity.HIGH,
+    family="schema",
+)
+declare(
+    NEGATIVE_ID,
+    title="Generated invalid requests are handled without errors (advisory)",
+    clause="DOC-responses",
+    severity=Severity.ADVISORY,
+    family="schema",
+)
 
 EXCLUDED_CHECKS = ("unsupported_method", "allow_header_conformance", "missing_required_header")
 NEGATIVE_EXCLUDED = (*EXCLUDED_CHECKS, "negative_data_rejection")
@@ -30,16 +40,18 @@ MAX_EXAMPLES = int(os.environ.get("NEXTAUTH_CONFORMANCE_MAX_EXAMPLES", "10"))
 
 def pinned_config(mode: str, max_examples: int = MAX_EXAMPLES) -> SchemathesisConfig:
     """Every setting that decides the gate, fixed here rather than read from a discovered toml."""
-    return SchemathesisConfig.from_dict({
-        "seed": 20240601,
-        "request-timeout": 5,
-        "max-redirects": 0,
-        "suppress-health-check": ["all"],
-        "generation": {"mode": mode, "max-examples": max_examples, "database": "none"},
-        "phases": {"coverage": {"unexpected-methods": []}, "stateful": {"enabled": False}},
-        "checks": {name: {"enabled": False} for name in EXCLUDED_CHECKS},
-        "output": {"sanitization": {"enabled": False}},
-    })
+    return SchemathesisConfig.from_dict(
+        {
+            "seed": 20240601,
+            "request-timeout": 5,
+            "max-redirects": 0,
+            "suppress-health-check": ["all"],
+            "generation": {"mode": mode, "max-examples": max_examples, "database": "none"},
+            "phases": {"coverage": {"unexpected-methods": []}, "stateful": {"enabled": False}},
+            "checks": {name: {"enabled": False} for name in EXCLUDED_CHECKS},
+            "output": {"sanitization": {"enabled": False}},
+        }
+    )
 
 
 def load(mode: str) -> Any:

@@ -16,22 +16,30 @@ from harness.findings import NotApplicable, Severity
 from harness.registry import check
 
 EVIL = "evil.example"
-REDIRECT_BYPASSES: Mapping[str, str] = MappingProxyType({
-    "absolute": f"https://{EVIL}/steal",
-    "protocol-relative": f"//{EVIL}/steal",
-    "backslash": f"/\\{EVIL}/steal",
-    "double-backslash": f"\\\\{EVIL}/steal",
-    "userinfo": "https://{host}@" + EVIL + "/steal",
-    "prefix-host": "https://{host}." + EVIL + "/steal",
-    "tab-in-scheme": f"/\t/{EVIL}/steal",
-    "encoded-slashes": f"/%2F%2F{EVIL}/steal",
-    "http-downgrade": f"http://{EVIL}/steal",
-})
-SCRIPT_SCHEMES = ("javascript:alert(document.domain)", "data:text/html,<script>alert(1)</script>",
-                  "vbscript:msgbox(1)", "JaVaScRiPt:alert(1)")
+REDIRECT_BYPASSES: Mapping[str, str] = MappingProxyType(
+    {
+        "absolute": f"https://{EVIL}/steal",
+        "protocol-relative": f"//{EVIL}/steal",
+        "backslash": f"/\\{EVIL}/steal",
+        "double-backslash": f"\\\\{EVIL}/steal",
+        "userinfo": "https://{host}@" + EVIL + "/steal",
+        "prefix-host": "https://{host}." + EVIL + "/steal",
+        "tab-in-scheme": f"/\t/{EVIL}/steal",
+        "encoded-slashes": f"/%2F%2F{EVIL}/steal",
+        "http-downgrade": f"http://{EVIL}/steal",
+    }
+)
+SCRIPT_SCHEMES = (
+    "javascript:alert(document.domain)",
+    "data:text/html,<script>alert(1)</script>",
+    "vbscript:msgbox(1)",
+    "JaVaScRiPt:alert(1)",
+)
 STACK_TRACE = re.compile(
     r"Traceback \(most recent call last\)|File \"[^\"]+\", line \d+|\n\s+at [\w.<>]+ \(?[^\s)]+:\d+:\d+\)?"
-    r"|node_modules/|webpack-internal:|Exception in ASGI application", re.IGNORECASE)
+    r"|node_modules/|webpack-internal:|Exception in ASGI application",
+    re.IGNORECASE,
+)
 
 
 def _redirect_targets(ctx: CheckContext, exchange: Exchange) -> dict[str, str]:
@@ -48,49 +56,91 @@ def _redirect_targets(ctx: CheckContext, exchange: Exchange) -> dict[str, str]:
     return found
 
 
-@check("SEC-001", title="callbackUrl never sends the browser off-origin (Location, callback-url cookie)",
-       clause="RFC9700-4.11", severity=Severity.CRITICAL, family="security", params=tuple(REDIRECT_BYPASSES),
-       tags=("security",))
+@check(
+    "SEC-001",
+    title="callbackUrl never sends the browser off-origin (Location, callback-url cookie)",
+    clause="RFC9700-4.11",
+    severity=Severity.CRITICAL,
+    family="security",
+    params=tuple(REDIRECT_BYPASSES),
+    tags=("security",),
+)
 def no_open_redirect(ctx: CheckContext, form: str) -> None:
     host = ctx.origin.split("://", 1)[1]
     payload = REDIRECT_BYPASSES[form].format(host=host)
     for action in ("signin", "csrf"):
         exchange = ctx.client.action(action, params={"callbackUrl": payload})
-        off = {where: url for where, url in _redirect_targets(ctx, exchange).items()
-               if not same_origin(url, ctx.origin)}
-        expect(not off, f"callbackUrl {payload!r} escapes the origin via {action}",
-               expected=f"every redirect target on {ctx.origin}", exchange=exchange, received=off)
+        off = {
+            where: url for where, url in _redirect_targets(ctx, exchange).items() if not same_origin(url, ctx.origin)
+        }
+        expect(
+            not off,
+            f"callbackUrl {payload!r} escapes the origin via {action}",
+            expected=f"every redirect target on {ctx.origin}",
+            exchange=exchange,
+            received=off,
+        )
 
 
-@check("SEC-002", title="Non-http(s) callbackUrl schemes are never reflected", clause="AUTHJS-invalid-callback-url",
-       severity=Severity.CRITICAL, family="security", tags=("security",))
+@check(
+    "SEC-002",
+    title="Non-http(s) callbackUrl schemes are never reflected",
+    clause="AUTHJS-invalid-callback-url",
+    severity=Severity.CRITICAL,
+    family="security",
+    tags=("security",),
+)
 def script_schemes_not_reflected(ctx: CheckContext) -> None:
     for payload in SCRIPT_SCHEMES:
         for action in ("signin", "csrf"):
             exchange = ctx.client.action(action, params={"callbackUrl": payload})
             scheme = payload.split(":", 1)[0].lower()
-            surfaced = {where: url for where, url in _redirect_targets(ctx, exchange).items()
-                        if unquote(url).strip().lower().startswith(scheme + ":")}
+            surfaced = {
+                where: url
+                for where, url in _redirect_targets(ctx, exchange).items()
+                if unquote(url).strip().lower().startswith(scheme + ":")
+            }
             in_html = re.search(rf"(href|action|src)\s*=\s*[\"']?\s*{scheme}:", exchange.text, re.IGNORECASE)
-            expect(not surfaced and not in_html, f"{scheme}: callbackUrl is reflected by {action}",
-                   expected="rejected (Auth.js: configuration error) and never echoed", exchange=exchange,
-                   received=surfaced or {"html": in_html.group(0) if in_html else ""})
+            expect(
+                not surfaced and not in_html,
+                f"{scheme}: callbackUrl is reflected by {action}",
+                expected="rejected (Auth.js: configuration error) and never echoed",
+                exchange=exchange,
+                received=surfaced or {"html": in_html.group(0) if in_html else ""},
+            )
 
 
-@check("SEC-003", title="No credentialed CORS for a foreign Origin on /api/auth/*", clause="FETCH-cors-credentials",
-       severity=Severity.HIGH, family="security", params=("csrf", "session", "providers"), tags=("security",))
+@check(
+    "SEC-003",
+    title="No credentialed CORS for a foreign Origin on /api/auth/*",
+    clause="FETCH-cors-credentials",
+    severity=Severity.HIGH,
+    family="security",
+    params=("csrf", "session", "providers"),
+    tags=("security",),
+)
 def no_credentialed_cors(ctx: CheckContext, action: str) -> None:
     foreign = f"https://{EVIL}"
     exchange = ctx.client.action(action, headers={"Origin": foreign})
     allow = exchange.headers.get("access-control-allow-origin", "")
     credentials = exchange.headers.get("access-control-allow-credentials", "").strip().lower() == "true"
-    expect(not (credentials and allow in (foreign, "null")), f"{action} lets {foreign} read it with credentials",
-           expected="no Access-Control-Allow-Origin for foreign origins (or no Allow-Credentials)",
-           exchange=exchange, received={"Access-Control-Allow-Origin": allow, "Allow-Credentials": credentials})
+    expect(
+        not (credentials and allow in (foreign, "null")),
+        f"{action} lets {foreign} read it with credentials",
+        expected="no Access-Control-Allow-Origin for foreign origins (or no Allow-Credentials)",
+        exchange=exchange,
+        received={"Access-Control-Allow-Origin": allow, "Allow-Credentials": credentials},
+    )
 
 
-@check("SEC-004", title="Auth cookies are HttpOnly, SameSite, Path=/ (Secure and prefixed on https)",
-       clause="AUTHJS-cookies", severity=Severity.HIGH, family="security", tags=("security",))
+@check(
+    "SEC-004",
+    title="Auth cookies are HttpOnly, SameSite, Path=/ (Secure and prefixed on https)",
+    clause="AUTHJS-cookies",
+    severity=Severity.HIGH,
+    family="security",
+    tags=("security",),
+)
 def auth_cookie_flags(ctx: CheckContext) -> None:
     exchanges = [ctx.client.action("csrf"), ctx.client.action("signin")]
     with contextlib.suppress(NotApplicable):
@@ -101,28 +151,59 @@ def auth_cookie_flags(ctx: CheckContext) -> None:
             issues = [] if cookie.clears else cookie_flag_problems(cookie, secure=ctx.client.secure)
             if issues:
                 problems[cookie.name] = issues
-    expect(not problems, "auth cookies lack protective attributes", expected="HttpOnly; Path=/; SameSite=Lax",
-           exchange=exchanges[0], received=problems)
+    expect(
+        not problems,
+        "auth cookies lack protective attributes",
+        expected="HttpOnly; Path=/; SameSite=Lax",
+        exchange=exchanges[0],
+        received=problems,
+    )
 
 
-@check("SEC-005", title="TRACE is disabled on /api/auth/*", clause="RFC9110-9.3.8", severity=Severity.MEDIUM,
-       family="security", tags=("security",))
+@check(
+    "SEC-005",
+    title="TRACE is disabled on /api/auth/*",
+    clause="RFC9110-9.3.8",
+    severity=Severity.MEDIUM,
+    family="security",
+    tags=("security",),
+)
 def trace_disabled(ctx: CheckContext) -> None:
     marker = "nextauth-conformance-trace-probe"
     exchange = ctx.client.action("session", method="TRACE", headers={"X-Conformance-Probe": marker})
     echoed = 200 <= exchange.status < 300 and marker in exchange.text
-    expect(not echoed, "TRACE echoes the request (and with it cookies/credentials)",
-           expected="405/404/400, never an echo", exchange=exchange)
+    expect(
+        not echoed,
+        "TRACE echoes the request (and with it cookies/credentials)",
+        expected="405/404/400, never an echo",
+        exchange=exchange,
+    )
 
 
-@check("SEC-006", title="Error responses carry no stack traces", clause="OWASP-error-handling",
-       severity=Severity.MEDIUM, family="security", tags=("security",))
+@check(
+    "SEC-006",
+    title="Error responses carry no stack traces",
+    clause="OWASP-error-handling",
+    severity=Severity.MEDIUM,
+    family="security",
+    tags=("security",),
+)
 def no_stack_traces(ctx: CheckContext) -> None:
-    provocations = [("conformance-unknown-action", {}), ("callback/conformance-unknown", {}),
-                    ("csrf", {"callbackUrl": "javascript:alert(1)"}), ("error", {"error": "Configuration"}),
-                    ("session/x/y", {}), ("callback/credentials", {"code": "%", "state": "%%"})]
+    provocations = [
+        ("conformance-unknown-action", {}),
+        ("callback/conformance-unknown", {}),
+        ("csrf", {"callbackUrl": "javascript:alert(1)"}),
+        ("error", {"error": "Configuration"}),
+        ("session/x/y", {}),
+        ("callback/credentials", {"code": "%", "state": "%%"}),
+    ]
     for path, params in provocations:
         exchange = ctx.client.action(path, params=params)
         match = STACK_TRACE.search(exchange.text)
-        expect(not match, f"GET {path} leaks a stack trace", expected="a generic error body",
-               exchange=exchange, received=match.group(0).strip() if match else "")
+        expect(
+            not match,
+            f"GET {path} leaks a stack trace",
+            expected="a generic error body",
+            exchange=exchange,
+            received=match.group(0).strip() if match else "",
+        )

@@ -9,5 +9,9 @@ from harness.registry import REGISTRY
 
 
 def family(name: str) -> list[pytest.param]:
-    return [pytest.param(instance, id=instance) for check in REGISTRY.family(name) if check.func
-            for instance in check.instances()]
+    return [
+        pytest.param(instance, id=instance)
+        for check in REGISTRY.family(name)
+        if check.func
+        for instance in check.instances()
+    ]

@@ -95,9 +95,7 @@ def parse_request(provider: Provider, params: dict[str, str], tenant: str) -> Au
     )
 
 
-def show_picker(
-    provider: Provider, request: Request, auth: AuthorizationRequest, hinted: User | None
-) -> Response:
+def show_picker(provider: Provider, request: Request, auth: AuthorizationRequest, hinted: User | None) -> Response:
     request_id = secrets.token_urlsafe(16)
     provider.pending[request_id] = auth
     while len(provider.pending) > MAX_PENDING:
@@ -132,16 +130,12 @@ def decide(provider: Provider, request: Request, params: dict[str, str]) -> Resp
     return redirect_with_code(provider, request, auth, user)
 
 
-def redirect_with_code(
-    provider: Provider, request: Request, auth: AuthorizationRequest, user: User
-) -> Response:
+def redirect_with_code(provider: Provider, request: Request, auth: AuthorizationRequest, user: User) -> Response:
     code = provider.codes.issue(auth, user)
     params = {"code": code.value}
     if auth.state is not None:
         params["state"] = auth.state
-    params |= provider.authorize_response_extra(
-        site_of(request), auth.tenant, user, code.session_id, auth.scope
-    )
+    params |= provider.authorize_response_extra(site_of(request), auth.tenant, user, code.session_id, auth.scope)
     return redirect(auth, params)
 
 
@@ -150,9 +144,7 @@ def error_iss(provider: Provider, request: Request, auth: AuthorizationRequest) 
     return provider.issuer(site_of(request), auth.tenant) if provider.AUTH_RESPONSE_ISS else None
 
 
-def redirect_error(
-    auth: AuthorizationRequest, error: str, description: str | None, iss: str | None = None
-) -> Response:
+def redirect_error(auth: AuthorizationRequest, error: str, description: str | None, iss: str | None = None) -> Response:
     params = {"error": error}
     if description:
         params["error_description"] = description
@@ -168,6 +160,4 @@ def redirect(auth: AuthorizationRequest, params: dict[str, str]) -> Response:
         return login_page.form_post(auth.redirect_uri, params)
     separator = "#" if auth.response_mode == "fragment" else ("&" if "?" in auth.redirect_uri else "?")
     headers = {"Cache-Control": "no-store"}
-    return RedirectResponse(
-        auth.redirect_uri + separator + urlencode(params), status_code=302, headers=headers
-    )
+    return RedirectResponse(auth.redirect_uri + separator + urlencode(params), status_code=302, headers=headers)

@@ -31,9 +31,7 @@ from .requestlog import RequestLog
 class ControlPlane:
     """Python control API over the running providers (thread-safe enough for tests: small atomic updates)."""
 
-    def __init__(
-        self, providers: Mapping[str, Provider], log: RequestLog, resolve: Callable[[str], str]
-    ) -> None:
+    def __init__(self, providers: Mapping[str, Provider], log: RequestLog, resolve: Callable[[str], str]) -> None:
         self.providers = dict(providers)
         self.log = log
         self._resolve = resolve
@@ -106,16 +104,12 @@ def control_routes(control: ControlPlane, summary: Callable[[Request], dict[str,
         Route("/health", endpoint(lambda r, b: {"ok": True}), methods=["GET"]),
         Route(
             "/requests",
-            endpoint(
-                lambda r, b: control.requests(r.query_params.get("vendor"), r.query_params.get("endpoint"))
-            ),
+            endpoint(lambda r, b: control.requests(r.query_params.get("vendor"), r.query_params.get("endpoint"))),
             methods=["GET"],
         ),
         Route("/reset", endpoint(lambda r, b: control.reset()), methods=["POST"]),
         Route("/{vendor}/users", endpoint(lambda r, b: control.users(vendor(r))), methods=["GET"]),
-        Route(
-            "/{vendor}/users", endpoint(lambda r, b: control.add_user(vendor(r), **b), 201), methods=["POST"]
-        ),
+        Route("/{vendor}/users", endpoint(lambda r, b: control.add_user(vendor(r), **b), 201), methods=["POST"]),
         Route(
             "/{vendor}/users/{key}",
             endpoint(lambda r, b: control.patch_user(vendor(r), r.path_params["key"], **b)),
@@ -128,9 +122,7 @@ def control_routes(control: ControlPlane, summary: Callable[[Request], dict[str,
             methods=["GET"],
         ),
         Route("/{vendor}/faults", endpoint(lambda r, b: control.clear_faults(vendor(r))), methods=["DELETE"]),
-        Route(
-            "/{vendor}/keys/rotate", endpoint(lambda r, b: control.rotate_keys(vendor(r))), methods=["POST"]
-        ),
+        Route("/{vendor}/keys/rotate", endpoint(lambda r, b: control.rotate_keys(vendor(r))), methods=["POST"]),
         Route("/{vendor}/auto-login", endpoint(auto_login), methods=["POST"]),
     ]
 

@@ -18,7 +18,5 @@ async def discovery_endpoint(
     return JSONResponse(provider.discovery(site_of(request), request.state.tenant), headers=CACHE)
 
 
-async def jwks_endpoint(
-    provider: Provider, request: Request, params: dict[str, str], fault: Fault | None
-) -> Response:
+async def jwks_endpoint(provider: Provider, request: Request, params: dict[str, str], fault: Fault | None) -> Response:
     return JSONResponse(provider.jwks(), headers=CACHE)

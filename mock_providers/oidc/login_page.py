@@ -58,17 +58,13 @@ def picker(
 
 
 def error_page(title: str, status: int, error: str, description: str) -> HTMLResponse:
-    html = ERROR_PAGE.format(
-        title=escape(title), status=status, error=escape(error), description=escape(description)
-    )
+    html = ERROR_PAGE.format(title=escape(title), status=status, error=escape(error), description=escape(description))
     return HTMLResponse(html, status_code=status if status >= 400 else 400)
 
 
 def form_post(redirect_uri: str, params: dict[str, str]) -> HTMLResponse:
     """``response_mode=form_post``: an auto-submitting form (OAuth 2.0 Form Post Response Mode)."""
-    inputs = "".join(
-        f'<input type="hidden" name="{escape(k)}" value="{escape(v)}">' for k, v in params.items()
-    )
+    inputs = "".join(f'<input type="hidden" name="{escape(k)}" value="{escape(v)}">' for k, v in params.items())
     html = (
         f'<!doctype html><html><body onload="document.forms[0].submit()"><form method="post" '
         f'action="{escape(redirect_uri)}">{inputs}<noscript><button>Continue</button></noscript>'

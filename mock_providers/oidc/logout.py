@@ -43,15 +43,11 @@ async def logout_endpoint(
         return login_page.error_page("Logout", 400, "invalid_request", "Invalid id_token_hint")
     if target:
         if getattr(provider, "LOGOUT_NEEDS_HINT", False) and not hint and not client_id:
-            return login_page.error_page(
-                "Logout", 400, "invalid_request", "Missing parameters: id_token_hint"
-            )
+            return login_page.error_page("Logout", 400, "invalid_request", "Missing parameters: id_token_hint")
         parts = urlsplit(target)
         if parts.scheme not in ("http", "https") or not parts.netloc:
             return login_page.error_page("Logout", 400, "invalid_request", "Invalid redirect uri")
         query = {"state": params["state"]} if "state" in params else {}
         separator = "&" if "?" in target else "?"
         return RedirectResponse(target + (separator + urlencode(query) if query else ""), status_code=302)
-    return HTMLResponse(
-        '<!doctype html><html><body><h1 data-testid="signed-out">You are signed out</h1></body></html>'
-    )
+    return HTMLResponse('<!doctype html><html><body><h1 data-testid="signed-out">You are signed out</h1></body></html>')

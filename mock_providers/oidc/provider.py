@@ -140,9 +140,7 @@ class Provider:
     def id_token_extra(self, user: User, tenant: str, client_id: str, session_id: str) -> dict[str, Any]:
         return {}
 
-    def access_token(
-        self, user: User, tenant: str, client_id: str, scope: str, issuer: str, session_id: str
-    ) -> str:
+    def access_token(self, user: User, tenant: str, client_id: str, scope: str, issuer: str, session_id: str) -> str:
         return TokenStore.opaque(self.ACCESS_TOKEN_PREFIX)
 
     def refresh_token(self, issuer: str, client_id: str, session_id: str, scope: str) -> str:
@@ -296,9 +294,7 @@ async def read_params(request: Request) -> dict[str, str]:
     return params
 
 
-async def apply_generic_fault(
-    provider: Provider, fault: Fault | None, endpoint: str, tenant: str
-) -> Response | None:
+async def apply_generic_fault(provider: Provider, fault: Fault | None, endpoint: str, tenant: str) -> Response | None:
     """Delay, 5xx, malformed JSON and error bodies; authorize and ID-token faults are left to handlers."""
     if fault is None:
         return None

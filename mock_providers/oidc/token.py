@@ -21,9 +21,7 @@ from .users import User
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 
-async def token_endpoint(
-    provider: Provider, request: Request, params: dict[str, str], fault: Fault | None
-) -> Response:
+async def token_endpoint(provider: Provider, request: Request, params: dict[str, str], fault: Fault | None) -> Response:
     client = authenticate(provider.clients, request.headers.get("authorization"), params)
     grant_type = params.get("grant_type")
     tenant: str = request.state.tenant

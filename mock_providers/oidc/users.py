@@ -103,9 +103,7 @@ class UserDirectory:
         if not key:
             return None
         key = key.strip().lower()
-        return next(
-            (u for u in self.users if key in (u.sub.lower(), u.email.lower(), u.username.lower())), None
-        )
+        return next((u for u in self.users if key in (u.sub.lower(), u.email.lower(), u.username.lower())), None)
 
     def add(self, data: Mapping[str, Any]) -> User:
         user = user_from_mapping(data, self._make_sub(self._faker))

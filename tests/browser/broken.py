@@ -15,8 +15,10 @@ from tests.harness.mutator import Mutation, Mutator, Reply
 Rewrite = Callable[[str], str]
 
 POST_WITH_ORIGIN = "try { if (target) { target.postMessage(message, targetOrigin); } } catch (e) {}"
-LEAK = ("message.data = {accessToken: 'ya29.leaked-access-token', refreshToken: '1//leaked-refresh', "
-        "code: '4/leaked-code'}; if (target) { target.postMessage(message, '*'); }")
+LEAK = (
+    "message.data = {accessToken: 'ya29.leaked-access-token', refreshToken: '1//leaked-refresh', "
+    "code: '4/leaked-code'}; if (target) { target.postMessage(message, '*'); }"
+)
 STAR_NO_SECRETS = "if (target) { target.postMessage(message, '*'); }"
 THROW_WITHOUT_OPENER = "window.opener.postMessage(message, targetOrigin);"
 CSRF_INPUT = re.compile(r'<input type="hidden" name="csrfToken" value="[^"]*"/>')

@@ -23,9 +23,11 @@ from reference_server.settings import Settings
 from reference_server.testing import RunningReferenceServer, running_reference_server
 from tests.browser.broken import BREAKAGES, broken_app
 
-PROVIDERS = {"google": ("google", "Google", ("pkce",)),
-             "azure-ad": ("entra", "Azure Active Directory", ("pkce", "state")),
-             "keycloak": ("keycloak", "Keycloak", ("pkce",))}
+PROVIDERS = {
+    "google": ("google", "Google", ("pkce",)),
+    "azure-ad": ("entra", "Azure Active Directory", ("pkce", "state")),
+    "keycloak": ("keycloak", "Keycloak", ("pkce",)),
+}
 
 
 @dataclass
@@ -41,8 +43,11 @@ class Stack:
         """A fresh CheckContext for the good server (or a broken one), as the plugin would build it."""
         client = TargetClient(url or self.reference.url)
         self.clients.append(client)
-        inputs = Inputs(self.reference.secret, (self.reference.demo_email, self.reference.demo_password),
-                        self.mocks.http_url if mock_idp else None)
+        inputs = Inputs(
+            self.reference.secret,
+            (self.reference.demo_email, self.reference.demo_password),
+            self.mocks.http_url if mock_idp else None,
+        )
         return CheckContext(client, PROFILES["documented"], inputs)
 
 
@@ -71,9 +76,17 @@ def artifacts_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def stack() -> Iterator[Stack]:
     with running_mocks(auto_login=False) as mocks, contextlib.ExitStack() as servers:
-        configs = tuple(OAuthProviderConfig(pid, name, mocks.issuer(vendor), mocks.client_id(vendor),
-                                            mocks.client_secret(vendor) or "", checks=checks)
-                        for pid, (vendor, name, checks) in PROVIDERS.items())
+        configs = tuple(
+            OAuthProviderConfig(
+                pid,
+                name,
+                mocks.issuer(vendor),
+                mocks.client_id(vendor),
+                mocks.client_secret(vendor) or "",
+                checks=checks,
+            )
+            for pid, (vendor, name, checks) in PROVIDERS.items()
+        )
         reference = servers.enter_context(running_reference_server(oauth_providers=configs))
         built = Stack(mocks, reference)
         for name, (path_part, rewrite) in BREAKAGES.items():

@@ -33,8 +33,9 @@ def explain(finding: Finding) -> str:
 
 
 def test_check_command_prints_the_browser_line() -> None:
-    done = subprocess.run([sys.executable, "-m", "harness.browser", "--check"], capture_output=True, text=True,
-                          timeout=60, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "harness.browser", "--check"], capture_output=True, text=True, timeout=60, check=False
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     assert done.stdout.startswith("browser: chromium ") and done.stderr == ""
 
@@ -47,8 +48,16 @@ def test_no_browser_is_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_every_browser_check_is_registered() -> None:
-    assert {"POPUP-001", "POPUP-002", "POPUP-003", "POPUP-004", "BROWSER-001", "BROWSER-002", "BROWSER-003",
-            "BROWSER-004"} <= {c.id for c in REGISTRY.family("browser")}
+    assert {
+        "POPUP-001",
+        "POPUP-002",
+        "POPUP-003",
+        "POPUP-004",
+        "BROWSER-001",
+        "BROWSER-002",
+        "BROWSER-003",
+        "BROWSER-004",
+    } <= {c.id for c in REGISTRY.family("browser")}
 
 
 @pytest.mark.parametrize("instance", BROWSER_INSTANCES)
@@ -57,15 +66,18 @@ def test_passes_on_the_reference_server(stack: Stack, instance: str) -> None:
     assert finding.verdict == Verdict.PASS, explain(finding)
 
 
-@pytest.mark.parametrize(("breakage", "instance", "verdict"), [
-    ("leaks-token-to-star", "POPUP-002[error]", Verdict.FAIL),
-    ("leaks-token-to-star", "POPUP-003", Verdict.WARN),
-    ("posts-to-star", "POPUP-003", Verdict.WARN),
-    ("never-closes", "POPUP-001[error]", Verdict.FAIL),
-    ("throws-without-opener", "POPUP-004", Verdict.FAIL),
-    ("signin-without-csrf", "BROWSER-001", Verdict.FAIL),
-    ("signout-without-csrf", "BROWSER-002", Verdict.FAIL),
-])
+@pytest.mark.parametrize(
+    ("breakage", "instance", "verdict"),
+    [
+        ("leaks-token-to-star", "POPUP-002[error]", Verdict.FAIL),
+        ("leaks-token-to-star", "POPUP-003", Verdict.WARN),
+        ("posts-to-star", "POPUP-003", Verdict.WARN),
+        ("never-closes", "POPUP-001[error]", Verdict.FAIL),
+        ("throws-without-opener", "POPUP-004", Verdict.FAIL),
+        ("signin-without-csrf", "BROWSER-001", Verdict.FAIL),
+        ("signout-without-csrf", "BROWSER-002", Verdict.FAIL),
+    ],
+)
 def test_fails_on_a_broken_page(stack: Stack, breakage: str, instance: str, verdict: Verdict) -> None:
     finding = run(stack, instance, stack.broken[breakage])
     assert finding.verdict == verdict, explain(finding)
@@ -76,8 +88,9 @@ def test_star_without_secrets_is_not_a_leak(stack: Stack) -> None:
     assert finding.verdict == Verdict.PASS, explain(finding)
 
 
-@pytest.mark.parametrize(("breakage", "instance"), [("never-closes", "POPUP-001[error]"),
-                                                    ("leaks-token-to-star", "POPUP-002[error]")])
+@pytest.mark.parametrize(
+    ("breakage", "instance"), [("never-closes", "POPUP-001[error]"), ("leaks-token-to-star", "POPUP-002[error]")]
+)
 def test_failure_saves_screenshot_and_trace(stack: Stack, breakage: str, instance: str) -> None:
     finding = run(stack, instance, stack.broken[breakage])
     artifacts = finding.message.split("Artifacts: ", 1)[1]
@@ -119,13 +132,15 @@ def test_browser_checks_without_a_browser_stop_the_run_with_one_line(pytester: p
     monkeypatch.setenv("NEXTAUTH_CONFORMANCE_CHROMIUM", str(pytester.path / "no-such-chromium"))
     result = pytester.runpytest_subprocess("--conformance", "-k", "POPUP-004")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
-    result.stdout.fnmatch_lines(["*NEXTAUTH_CONFORMANCE_CHROMIUM=*no-such-chromium is not an executable Chromium*"
-                                 "-m 'not browser'*"])
+    result.stdout.fnmatch_lines(
+        ["*NEXTAUTH_CONFORMANCE_CHROMIUM=*no-such-chromium is not an executable Chromium*-m 'not browser'*"]
+    )
     assert "Traceback" not in result.stdout.str() + result.stderr.str()
 
 
 def test_without_a_browser_the_http_checks_still_run_when_browser_checks_are_left_out(
-        pytester: pytest.Pytester, monkeypatch) -> None:
+    pytester: pytest.Pytester, monkeypatch
+) -> None:
     monkeypatch.setenv("NEXTAUTH_CONFORMANCE_CHROMIUM", str(pytester.path / "no-such-chromium"))
     result = pytester.runpytest_subprocess("--conformance", "-k", "POPUP-004 or CSRF-001", "-m", "not browser")
     assert result.ret == pytest.ExitCode.OK

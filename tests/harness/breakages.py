@@ -20,12 +20,14 @@ def status(code: int, location: str | None = "keep") -> Any:
         reply.status = code
         if location != "keep":
             reply.set_header("location", location)
+
     return mutate
 
 
 def json_body(func: Any) -> Any:
     def mutate(reply: Reply) -> None:
         reply.body = json.dumps(func(json.loads(reply.body), reply)).encode()
+
     return mutate
 
 
@@ -44,6 +46,7 @@ def cookies(func: Any) -> Any:
 def replace_body(old: str, new: str) -> Any:
     def mutate(reply: Reply) -> None:
         reply.body = reply.body.replace(old.encode(), new.encode())
+
     return mutate
 
 
@@ -79,6 +82,7 @@ def with_user(**changes: Any) -> Any:
         if isinstance(body, dict) and "user" in body:
             body["user"].update(changes)
         return body
+
     return json_body(change)
 
 
@@ -106,21 +110,31 @@ BREAKAGES: dict[str, tuple[Any, ...]] = {
     "PAGE-004[AccessDenied]": ("/error", status(200)),
     "PAGE-005[error]": ("/error", reflect_error_raw),
     "PROV-001": ("/providers", json_body(lambda b, r: {f"x-{k}": v for k, v in b.items()})),
-    "PROV-002": ("/providers", json_body(lambda b, r: {k: {**v, "signinUrl": "https://evil.example/signin"}
-                                                      for k, v in b.items()})),
+    "PROV-002": (
+        "/providers",
+        json_body(lambda b, r: {k: {**v, "signinUrl": "https://evil.example/signin"} for k, v in b.items()}),
+    ),
     "PROV-003": ("/providers", add_cookie(SESSION_SET)),
     "SEC-001[absolute]": ("/csrf", reflect_callback_url),
     "SEC-002": ("/csrf", reflect_callback_url),
     "SEC-003[csrf]": ("/csrf", credentialed_cors),
     "SEC-004": ("/signin", cookies(lambda c: c.replace("; HttpOnly", ""))),
     "SEC-005": ("/session", trace_echo, "TRACE"),
-    "SEC-006": ("/conformance-unknown-action",
-                replace_body('"Bad request."', '"Traceback (most recent call last):\\n  File \\"app.py\\", line 1"')),
-    "SESS-001": ("/session", lambda r: setattr(r, "body", b"null") if "session-token" not in
-                 (r.request_header("cookie") or "") else None),
+    "SEC-006": (
+        "/conformance-unknown-action",
+        replace_body('"Bad request."', '"Traceback (most recent call last):\\n  File \\"app.py\\", line 1"'),
+    ),
+    "SESS-001": (
+        "/session",
+        lambda r: setattr(r, "body", b"null") if "session-token" not in (r.request_header("cookie") or "") else None,
+    ),
     "SESS-002": ("/session", with_user(email="not-an-email")),
-    "SESS-003": ("/session", json_body(lambda b, r: {**b, "user": {k: v for k, v in b.get("user", {}).items()
-                                                                  if k != "tenantSlug"}} if b else b)),
+    "SESS-003": (
+        "/session",
+        json_body(
+            lambda b, r: {**b, "user": {k: v for k, v in b.get("user", {}).items() if k != "tenantSlug"}} if b else b
+        ),
+    ),
     "SESS-004": ("/session", json_body(lambda b, r: {**b, "expires": "tomorrow"} if b else b)),
     "SESS-005": ("/session", cookies(lambda c: None if "Max-Age=0" in c or "max-age=0" in c.lower() else c)),
     "SESS-006": ("/session", with_user(proToken="$2b$10$" + "a" * 53)),

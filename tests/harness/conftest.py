@@ -18,10 +18,14 @@ from reference_server.testing import RunningReferenceServer, running_reference_s
 from tests.harness.mutator import Mutation, Mutator
 
 DEAD_ISSUER = "http://127.0.0.1:9"
-OAUTH = tuple(OAuthProviderConfig(pid, name, f"{DEAD_ISSUER}/{pid}", "client", "secret", checks)
-              for pid, name, checks in [("google", "Google", ("pkce",)),
-                                         ("azure-ad", "Azure Active Directory", ("pkce", "state")),
-                                         ("keycloak", "Keycloak", ("pkce",))])
+OAUTH = tuple(
+    OAuthProviderConfig(pid, name, f"{DEAD_ISSUER}/{pid}", "client", "secret", checks)
+    for pid, name, checks in [
+        ("google", "Google", ("pkce",)),
+        ("azure-ad", "Azure Active Directory", ("pkce", "state")),
+        ("keycloak", "Keycloak", ("pkce",)),
+    ]
+)
 
 
 @pytest.fixture(scope="session")
@@ -61,15 +65,17 @@ def broken(_broken_server: tuple[str, Switchable, Settings]) -> Iterator[tuple[s
     switch.reset()
 
 
-def make_context(url: str, profile: str = "documented", *, secret: str | None = None,
-                 credentials: tuple[str, str] | None = None) -> CheckContext:
+def make_context(
+    url: str, profile: str = "documented", *, secret: str | None = None, credentials: tuple[str, str] | None = None
+) -> CheckContext:
     return CheckContext(TargetClient(url), PROFILES[profile], Inputs(secret, credentials, None))
 
 
 @pytest.fixture
 def reference_context(reference: RunningReferenceServer) -> Iterator[CheckContext]:
-    ctx = make_context(reference.url, secret=reference.secret,
-                       credentials=(reference.demo_email, reference.demo_password))
+    ctx = make_context(
+        reference.url, secret=reference.secret, credentials=(reference.demo_email, reference.demo_password)
+    )
     yield ctx
     with contextlib.suppress(Exception):
         ctx.client.close()

@@ -60,8 +60,9 @@ class Mutator:
     """Wraps an ASGI app; `mutation(reply)` runs on every response whose path ends with `suffix` (or merely
     contains it, with `contains=True`)."""
 
-    def __init__(self, app: Any, suffix: str, mutation: Mutation, *, method: str | None = None,
-                 contains: bool = False) -> None:
+    def __init__(
+        self, app: Any, suffix: str, mutation: Mutation, *, method: str | None = None, contains: bool = False
+    ) -> None:
         self.app, self.suffix, self.mutation, self.method, self.contains = app, suffix, mutation, method, contains
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:

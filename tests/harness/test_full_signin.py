@@ -37,8 +37,9 @@ def wired() -> Iterator[tuple[str, Switchable, RunningMocks]]:
 
 
 def _context(url: str, mocks: RunningMocks) -> CheckContext:
-    return CheckContext(TargetClient(url), PROFILES["documented"],
-                        Inputs(None, (DEMO_USER.email, DEMO_USER.password), mocks.http_url))
+    return CheckContext(
+        TargetClient(url), PROFILES["documented"], Inputs(None, (DEMO_USER.email, DEMO_USER.password), mocks.http_url)
+    )
 
 
 @pytest.mark.parametrize("provider", PROVIDERS)
@@ -50,12 +51,18 @@ def test_cb006_passes_on_the_reference_server(wired, provider: str) -> None:
     assert any(entry["endpoint"] == "token" for entry in mocks.requests()), "the mock's token endpoint was used"
 
 
-@pytest.mark.parametrize(("suffix", "mutation", "message"), [
-    ("/callback/keycloak", cookies(lambda c: None if "session-token" in c else c), "set no session cookie"),
-    ("/session", json_body(lambda b, r: {**b, "login_method": "credentials"} if b else b), "login_method"),
-    ("/session", json_body(lambda b, r: {**b, "user": {**b["user"], "email": "someone@else.example"}} if b else b),
-     "not the signed-in user's"),
-])
+@pytest.mark.parametrize(
+    ("suffix", "mutation", "message"),
+    [
+        ("/callback/keycloak", cookies(lambda c: None if "session-token" in c else c), "set no session cookie"),
+        ("/session", json_body(lambda b, r: {**b, "login_method": "credentials"} if b else b), "login_method"),
+        (
+            "/session",
+            json_body(lambda b, r: {**b, "user": {**b["user"], "email": "someone@else.example"}} if b else b),
+            "not the signed-in user's",
+        ),
+    ],
+)
 def test_cb006_fails_on_a_broken_target(wired, suffix: str, mutation, message: str) -> None:
     url, switch, mocks = wired
     switch.use(suffix, mutation)

@@ -56,11 +56,14 @@ def test_cookie_checks_pass_over_https(https_target, check_id: str) -> None:
     assert finding.verdict == Verdict.PASS, (finding.message, finding.received)
 
 
-@pytest.mark.parametrize(("check_id", "mutation"), [
-    ("CSRF-006", cookies(lambda c: c.replace("; Secure", ""))),
-    ("CSRF-006", cookies(lambda c: c.replace("__Host-authjs.csrf-token", "authjs.csrf-token"))),
-    ("SEC-004", cookies(lambda c: c.replace("; Secure", ""))),
-])
+@pytest.mark.parametrize(
+    ("check_id", "mutation"),
+    [
+        ("CSRF-006", cookies(lambda c: c.replace("; Secure", ""))),
+        ("CSRF-006", cookies(lambda c: c.replace("__Host-authjs.csrf-token", "authjs.csrf-token"))),
+        ("SEC-004", cookies(lambda c: c.replace("; Secure", ""))),
+    ],
+)
 def test_cookie_checks_fail_when_https_cookies_lose_secure_or_prefix(https_target, check_id, mutation) -> None:
     url, switch, settings = https_target
     switch.use("/csrf" if check_id == "CSRF-006" else "/signin", mutation)

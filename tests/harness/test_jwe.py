@@ -26,8 +26,9 @@ def test_reference_cookie_decodes_with_the_harness() -> None:
 
 def test_v5_cookie_decodes_with_auth_core(node_peers: Path) -> None:
     token = _jwe.mint("v5", {"sub": "u-3", "name": "Node"}, SECRET, SALT)
-    result = subprocess.run(["node", "jwe.mjs", "decode", SECRET, SALT, token], cwd=node_peers,
-                            capture_output=True, text=True, timeout=30)
+    result = subprocess.run(
+        ["node", "jwe.mjs", "decode", SECRET, SALT, token], cwd=node_peers, capture_output=True, text=True, timeout=30
+    )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["name"] == "Node"
 

@@ -24,14 +24,16 @@ async def _slow(request):  # noqa: ANN001, ANN202
     return JSONResponse({"csrfToken": "x"})
 
 
-BAD = Starlette(routes=[
-    Route("/html/api/auth/csrf", lambda r: HTMLResponse("<html><title>Buy now</title></html>")),
-    Route("/loop/api/auth/csrf", lambda r: RedirectResponse("/loop/api/auth/csrf", 302)),
-    Route("/big/api/auth/csrf", lambda r: Response(b"{" + b" " * 10_000_000 + b"}", media_type="application/json")),
-    Route("/slow/api/auth/csrf", _slow),
-    Route("/notjson/api/auth/csrf", lambda r: Response("<html>", media_type="application/json")),
-    Route("/down/api/auth/csrf", lambda r: Response("upstream error", status_code=502)),
-])
+BAD = Starlette(
+    routes=[
+        Route("/html/api/auth/csrf", lambda r: HTMLResponse("<html><title>Buy now</title></html>")),
+        Route("/loop/api/auth/csrf", lambda r: RedirectResponse("/loop/api/auth/csrf", 302)),
+        Route("/big/api/auth/csrf", lambda r: Response(b"{" + b" " * 10_000_000 + b"}", media_type="application/json")),
+        Route("/slow/api/auth/csrf", _slow),
+        Route("/notjson/api/auth/csrf", lambda r: Response("<html>", media_type="application/json")),
+        Route("/down/api/auth/csrf", lambda r: Response("upstream error", status_code=502)),
+    ]
+)
 
 
 @pytest.fixture(scope="module")
@@ -78,10 +80,17 @@ def test_unreachable_target_is_one_line_and_exit_10(pytester: pytest.Pytester) -
     assert not re.search(r"\d+ (passed|failed)", result.stdout.str())
 
 
-@pytest.mark.parametrize(("prefix", "phrase"), [
-    ("/html", "not Auth.js JSON"), ("/loop", "redirects"), ("/big", "KiB"), ("/slow", "timed out"),
-    ("/notjson", "not JSON"), ("/down", "502"),
-])
+@pytest.mark.parametrize(
+    ("prefix", "phrase"),
+    [
+        ("/html", "not Auth.js JSON"),
+        ("/loop", "redirects"),
+        ("/big", "KiB"),
+        ("/slow", "timed out"),
+        ("/notjson", "not JSON"),
+        ("/down", "502"),
+    ],
+)
 def test_bad_targets_stop_with_one_line(pytester: pytest.Pytester, bad_target: str, prefix: str, phrase: str) -> None:
     result = pytester.runpytest("--target", bad_target, "--base-path", f"{prefix}/api/auth", "--request-timeout", "1")
     assert result.ret == EXIT_TARGET_UNAVAILABLE
@@ -94,8 +103,15 @@ def test_tls_failure_is_reported(pytester: pytest.Pytester, bad_target: str) -> 
     assert "TLS" in result.stderr.str() or "SSL" in result.stderr.str()
 
 
-@pytest.mark.parametrize("args", [["--credentials", "nopassword"], ["--target", "ftp://x"],
-                                  ["--conformance", "--waivers", "missing.yaml"], ["--request-timeout", "0"]])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--credentials", "nopassword"],
+        ["--target", "ftp://x"],
+        ["--conformance", "--waivers", "missing.yaml"],
+        ["--request-timeout", "0"],
+    ],
+)
 def test_usage_errors_exit_4(pytester: pytest.Pytester, args: list[str]) -> None:
     assert pytester.runpytest(*args).ret == pytest.ExitCode.USAGE_ERROR
 
@@ -108,8 +124,9 @@ def test_unknown_waiver_id_is_a_usage_error(pytester: pytest.Pytester) -> None:
 
 
 def test_embedded_run_passes_and_writes_reports(pytester: pytest.Pytester) -> None:
-    result = pytester.runpytest("--conformance", "--report-json", "r.json", "--report-junit", "r.xml",
-                                "--report-markdown", "r.md", *FAST)
+    result = pytester.runpytest(
+        "--conformance", "--report-json", "r.json", "--report-junit", "r.xml", "--report-markdown", "r.md", *FAST
+    )
     assert result.ret == pytest.ExitCode.OK
     result.stdout.fnmatch_lines(["*nextauth-conformance*", "*verdicts:*wall time*"])
     data = json.loads((pytester.path / "r.json").read_text())
@@ -162,8 +179,17 @@ def test_xdist_workers_report_the_same_verdicts(pytester: pytest.Pytester) -> No
 
 def test_schema_items_honour_the_profiles_not_applicable(pytester: pytest.Pytester) -> None:
     """SCHEMA-001 over GET session is N/A under authjs-v5 (its empty session is null, which SESS-001 judges)."""
-    result = pytester.runpytest("--conformance", "--profile", "authjs-v5", "--report-json", "r.json",
-                                "-p", "no:randomly", "-k", "test_schema_positive and session")
+    result = pytester.runpytest(
+        "--conformance",
+        "--profile",
+        "authjs-v5",
+        "--report-json",
+        "r.json",
+        "-p",
+        "no:randomly",
+        "-k",
+        "test_schema_positive and session",
+    )
     data = json.loads((pytester.path / "r.json").read_text())
     (finding,) = [f for f in data["findings"] if f["key"] == "SCHEMA-001[GET /api/auth/session]"]
     assert finding["verdict"] == "not-applicable" and "profile authjs-v5" in finding["reason"], finding

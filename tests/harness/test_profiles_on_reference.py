@@ -23,9 +23,23 @@ def algapsa_like() -> Iterator[RunningReferenceServer]:
 
 def _failures(pytester: pytest.Pytester, server: RunningReferenceServer, profile: str) -> tuple[int, set[str]]:
     result = pytester.runpytest(
-        "--target", server.url, "--profile", profile, "--secret", server.secret,
-        "--credentials", f"{DEMO_USER.email}:{DEMO_USER.password}", "-m", "not browser", "-k", "not SCHEMA",
-        "--report-json", "r.json", "-p", "no:randomly")
+        "--target",
+        server.url,
+        "--profile",
+        profile,
+        "--secret",
+        server.secret,
+        "--credentials",
+        f"{DEMO_USER.email}:{DEMO_USER.password}",
+        "-m",
+        "not browser",
+        "-k",
+        "not SCHEMA",
+        "--report-json",
+        "r.json",
+        "-p",
+        "no:randomly",
+    )
     findings = json.loads((pytester.path / "r.json").read_text())["findings"]
     return result.ret, {f["check_id"] for f in findings if f["verdict"] == "fail"}
 
@@ -35,8 +49,9 @@ def test_algapsa_configuration_passes_the_algapsa_profile(pytester: pytest.Pytes
     assert (ret, failed) == (0, set())
 
 
-def test_the_same_server_fails_the_library_profile_where_algapsa_differs(pytester: pytest.Pytester,
-                                                                         algapsa_like) -> None:
+def test_the_same_server_fails_the_library_profile_where_algapsa_differs(
+    pytester: pytest.Pytester, algapsa_like
+) -> None:
     ret, failed = _failures(pytester, algapsa_like, "authjs-v5")
     assert ret == 1
     assert "SESS-001" in failed  # AlgaPSA answers {} for no session; Auth.js v5 answers null

@@ -23,12 +23,16 @@ def test_schema_001_passes_on_the_reference_server(pytester: pytest.Pytester, re
     assert {f["verdict"] for f in schema} == {"pass"}
 
 
-@pytest.mark.parametrize(("suffix", "mutation", "operation"), [
-    ("/providers", json_body(lambda b, r: {"credentials": {"id": 1}}), "GET /api/auth/providers"),
-    ("/verify-request", status(503), "GET /api/auth/verify-request"),
-])
-def test_schema_001_fails_on_a_broken_server(pytester: pytest.Pytester, broken, suffix, mutation,
-                                              operation: str) -> None:
+@pytest.mark.parametrize(
+    ("suffix", "mutation", "operation"),
+    [
+        ("/providers", json_body(lambda b, r: {"credentials": {"id": 1}}), "GET /api/auth/providers"),
+        ("/verify-request", status(503), "GET /api/auth/verify-request"),
+    ],
+)
+def test_schema_001_fails_on_a_broken_server(
+    pytester: pytest.Pytester, broken, suffix, mutation, operation: str
+) -> None:
     url, switch = broken
     switch.use(suffix, mutation)
     ret, findings = _findings(pytester, "--target", url, "-k", "schema_positive")

@@ -79,9 +79,10 @@ class HarnessRun:
 @contextlib.contextmanager
 def interop_mocks() -> Iterator[RunningMocks]:
     """The mock IdPs with their account picker (three seeded users each; the harness adds its own)."""
-    with tempfile.TemporaryDirectory(prefix="interop-conformance-idp-") as state, running_mocks(
-        state_dir=Path(state), auto_login=False, entra_issuer_mode="template"
-    ) as mocks:
+    with (
+        tempfile.TemporaryDirectory(prefix="interop-conformance-idp-") as state,
+        running_mocks(state_dir=Path(state), auto_login=False, entra_issuer_mode="template") as mocks,
+    ):
         yield mocks
 
 
@@ -110,8 +111,20 @@ def run_harness(
     where = target.split("//", 1)[-1].replace(":", "_").replace("/", "_") if target else "embedded"
     stem = f"{profile}-{where}"
     report = report_dir / f"{stem}.json"
-    cmd = [str(CLI), "check", "--profile", profile, "--report-json", str(report),
-           "--report-dir", str(report_dir / f"{stem}-artifacts"), "-q", "-p", "no:randomly", *extra]
+    cmd = [
+        str(CLI),
+        "check",
+        "--profile",
+        profile,
+        "--report-json",
+        str(report),
+        "--report-dir",
+        str(report_dir / f"{stem}-artifacts"),
+        "-q",
+        "-p",
+        "no:randomly",
+        *extra,
+    ]
     if target:
         cmd += ["--target", target]
     if secret:
@@ -121,8 +134,16 @@ def run_harness(
     if mock_idp:
         cmd += ["--mock-idp", mock_idp]
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEXTAUTH_CONFORMANCE_")}
-    done = subprocess.run(cmd, cwd=report_dir, env=env, capture_output=True, text=True, timeout=timeout,
-                          stdin=subprocess.DEVNULL, check=False)
+    done = subprocess.run(
+        cmd,
+        cwd=report_dir,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        stdin=subprocess.DEVNULL,
+        check=False,
+    )
     output = (done.stdout + "\n" + done.stderr)[-6000:]
     if not report.is_file():
         raise AssertionError(f"{' '.join(cmd)} wrote no report (exit {done.returncode}):\n{output}")

@@ -124,9 +124,7 @@ def _run_logged(cmd: list[str], cwd: Path, timeout: float, what: str) -> None:
         except subprocess.TimeoutExpired:
             _kill_group(proc)
             out.seek(0)
-            raise RuntimeError(
-                f"{what} timed out after {timeout:.0f}s; last output:\n{_tail(out.read())}"
-            ) from None
+            raise RuntimeError(f"{what} timed out after {timeout:.0f}s; last output:\n{_tail(out.read())}") from None
         except BaseException:
             _kill_group(proc)
             raise

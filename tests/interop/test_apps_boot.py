@@ -93,9 +93,7 @@ def get_csrf(client: httpx.Client, app: RunningApp) -> tuple[str, httpx.Response
     return resp.json()["csrfToken"], resp
 
 
-def sign_in(
-    client: httpx.Client, app: RunningApp, email: str, password: str
-) -> tuple[httpx.Response, httpx.Response]:
+def sign_in(client: httpx.Client, app: RunningApp, email: str, password: str) -> tuple[httpx.Response, httpx.Response]:
     token, csrf_resp = get_csrf(client, app)
     resp = client.post(
         f"{app.auth_url}/callback/credentials",

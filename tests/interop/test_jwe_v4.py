@@ -26,8 +26,9 @@ const [mode, secret, arg] = process.argv.slice(1);
 
 def _node(mode: str, arg: str) -> str:
     app = ensure_built("nextauth-v4")
-    result = subprocess.run(["node", "-e", SCRIPT, mode, SECRET, arg], cwd=app, capture_output=True, text=True,
-                            timeout=60)
+    result = subprocess.run(
+        ["node", "-e", SCRIPT, mode, SECRET, arg], cwd=app, capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 0, result.stderr
     return result.stdout
 

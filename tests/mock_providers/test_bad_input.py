@@ -115,9 +115,7 @@ paths = st.sampled_from(
     data=params,
     auth=st.one_of(st.none(), st.text(max_size=40)),
 )
-def test_fuzz_never_5xx(
-    mocks: RunningMocks, path: str, method: str, data: dict[str, str], auth: str | None
-) -> None:
+def test_fuzz_never_5xx(mocks: RunningMocks, path: str, method: str, data: dict[str, str], auth: str | None) -> None:
     headers = {"Authorization": auth} if auth and auth.isascii() and auth.isprintable() else {}
     with httpx.Client(timeout=10) as client:
         if method == "GET":

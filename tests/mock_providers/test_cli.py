@@ -12,9 +12,7 @@ from mock_providers.testing import RunningMocks
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "mock_providers", *args], capture_output=True, text=True, timeout=30
-    )
+    return subprocess.run([sys.executable, "-m", "mock_providers", *args], capture_output=True, text=True, timeout=30)
 
 
 def test_port_in_use_is_one_line_and_exit_2(tmp_path) -> None:

@@ -49,9 +49,7 @@ def test_added_user_with_custom_claims_over_http(flow, mocks: RunningMocks) -> N
     mocks.set_auto_login(True)
     body = f.token(callback_params(f.authorize(login_hint="ada@lovelace.dev"))["code"]).json()
     claims = f.verify_id_token(body["id_token"])
-    assert (
-        claims["team"] == "engines" and claims["email_verified"] is False and claims["hd"] == "lovelace.dev"
-    )
+    assert claims["team"] == "engines" and claims["email_verified"] is False and claims["hd"] == "lovelace.dev"
 
 
 def test_bad_control_input_is_a_400(http, mocks: RunningMocks) -> None:
@@ -69,8 +67,7 @@ def test_injected_vendor_error_over_http(flow, mocks: RunningMocks) -> None:
             "endpoint": "token",
             "kind": "error",
             "error": "invalid_grant",
-            "error_description": "AADSTS70011: The provided value for the input parameter 'scope' "
-            "is not valid.",
+            "error_description": "AADSTS70011: The provided value for the input parameter 'scope' is not valid.",
         },
     )
     body = f.token(f.code()["code"]).json()
@@ -155,9 +152,7 @@ def test_key_rotation_keeps_old_key_published(flow, mocks: RunningMocks) -> None
 def test_request_log_and_reset(flow, mocks: RunningMocks) -> None:
     f = flow("keycloak")
     f.token(f.code()["code"], auth="post")
-    logged = f.http.get(
-        mocks.http_url + "/_mock/requests", params={"vendor": "keycloak", "endpoint": "token"}
-    ).json()
+    logged = f.http.get(mocks.http_url + "/_mock/requests", params={"vendor": "keycloak", "endpoint": "token"}).json()
     assert logged[-1]["status"] == 200 and logged[-1]["params"]["client_secret"] == "***"
     mocks.add_user("keycloak", email="temp@example.com")
     f.http.post(mocks.http_url + "/_mock/reset")

@@ -29,9 +29,7 @@ def test_authorization_code_flow_with_pkce(flow, vendor: str, auth: str) -> None
     issuer = f.discovery["issuer"].replace("{tenantid}", f.mocks.entra_tenant_id)
     claims = f.verify_id_token(body["id_token"], issuer=issuer)
     assert "nonce" not in claims
-    userinfo = f.http.get(
-        f.discovery["userinfo_endpoint"], headers={"Authorization": f"Bearer {body['access_token']}"}
-    )
+    userinfo = f.http.get(f.discovery["userinfo_endpoint"], headers={"Authorization": f"Bearer {body['access_token']}"})
     assert userinfo.status_code == 200 and userinfo.json()["email"] == claims["email"]
 
 
@@ -40,8 +38,7 @@ def test_google_tokens_look_like_google(flow) -> None:
     body = f.token(f.code(nonce="n-123", state="s-1")["code"]).json()
     assert body["access_token"].startswith("ya29.") and body["expires_in"] == 3599
     assert body["scope"] == (
-        "https://www.googleapis.com/auth/userinfo.email "
-        "https://www.googleapis.com/auth/userinfo.profile openid"
+        "https://www.googleapis.com/auth/userinfo.email https://www.googleapis.com/auth/userinfo.profile openid"
     )
     claims = f.verify_id_token(body["id_token"])
     assert claims["iss"] == f.mocks.issuer("google") and claims["azp"] == f.mocks.client_id("google")
@@ -93,9 +90,7 @@ def test_graph_photo_missing_and_bad_token(flow, mocks: RunningMocks) -> None:
         f"{mocks.http_url}/graph/v1.0/me/photos/64x64/$value", headers={"Authorization": f"Bearer {token}"}
     )
     assert photo.status_code == 404 and photo.json()["error"]["code"] == "ImageNotFound"
-    bad = f.http.get(
-        f"{mocks.http_url}/graph/v1.0/me/photos/64x64/$value", headers={"Authorization": "Bearer x"}
-    )
+    bad = f.http.get(f"{mocks.http_url}/graph/v1.0/me/photos/64x64/$value", headers={"Authorization": "Bearer x"})
     assert bad.status_code == 401 and bad.json()["error"]["code"] == "InvalidAuthenticationToken"
 
 
@@ -117,9 +112,7 @@ def test_authlib_client_signs_in_against_keycloak(mocks: RunningMocks) -> None:
             meta["authorization_endpoint"], code_verifier=verifier, nonce="authlib-nonce"
         )
         callback = client.request("GET", url, follow_redirects=False, withhold_token=True).headers["location"]
-        token = client.fetch_token(
-            meta["token_endpoint"], authorization_response=callback, code_verifier=verifier
-        )
+        token = client.fetch_token(meta["token_endpoint"], authorization_response=callback, code_verifier=verifier)
         jwks = JsonWebKey.import_key_set(client.request("GET", meta["jwks_uri"], withhold_token=True).json())
         claims = authlib_jwt.decode(
             token["id_token"],

@@ -21,12 +21,8 @@ def test_entra_over_https_rediscovers_by_tid(mocks: RunningMocks) -> None:
         common_issuer = f.discovery["issuer"].replace("{tenantid}", "common")
         assert common_issuer == mocks.issuer("entra", "common", https=True)
         body = f.token(f.code()["code"]).json()
-        tid = f.verify_id_token(
-            body["id_token"], issuer=f"{mocks.https_url}/entra/{mocks.entra_tenant_id}/v2.0"
-        )["tid"]
-        tenant_doc = client.get(
-            common_issuer.replace("common", tid) + "/.well-known/openid-configuration"
-        ).json()
+        tid = f.verify_id_token(body["id_token"], issuer=f"{mocks.https_url}/entra/{mocks.entra_tenant_id}/v2.0")["tid"]
+        tenant_doc = client.get(common_issuer.replace("common", tid) + "/.well-known/openid-configuration").json()
         assert tenant_doc["issuer"] == f"{mocks.https_url}/entra/{tid}/v2.0"
 
 

@@ -6,7 +6,8 @@ import pytest
 
 
 def test_mock_idp_fixture_serves_discovery_and_resets(pytester: pytest.Pytester) -> None:
-    pytester.makepyfile(test_app="""
+    pytester.makepyfile(
+        test_app="""
         import httpx
 
         def test_discovery(mock_idp):
@@ -17,6 +18,7 @@ def test_mock_idp_fixture_serves_discovery_and_resets(pytester: pytest.Pytester)
         def test_clean(mock_idp_clean):
             mock_idp_clean.inject_fault("google", "token", "error", error="invalid_grant")
             assert mock_idp_clean.requests() == []
-    """)
+    """
+    )
     result = pytester.runpytest_subprocess("-q")
     result.assert_outcomes(passed=2)

@@ -13,25 +13,29 @@ from tests.reference_server.helpers import sign_in
 ORIGIN = "https://app.example.com"
 
 
-@pytest.mark.parametrize(("given", "expected"), [
-    (None, ORIGIN),
-    ("/dash", f"{ORIGIN}/dash"),
-    ("https://app.example.com/x?y=1", "https://app.example.com/x?y=1"),
-    ("HTTPS://APP.EXAMPLE.COM/x", "HTTPS://APP.EXAMPLE.COM/x"),
-    ("https://evil.example/x", ORIGIN),
-    ("https://app.example.com.evil.example/", ORIGIN),
-    ("https://app.example.com@evil.example/", ORIGIN),
-    ("http://app.example.com/", ORIGIN),
-    ("https://app.example.com:444/", ORIGIN),
-    ("//evil.example/x", f"{ORIGIN}//evil.example/x"),
-    ("/\\evil.example", f"{ORIGIN}/\\evil.example"),
-])
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        (None, ORIGIN),
+        ("/dash", f"{ORIGIN}/dash"),
+        ("https://app.example.com/x?y=1", "https://app.example.com/x?y=1"),
+        ("HTTPS://APP.EXAMPLE.COM/x", "HTTPS://APP.EXAMPLE.COM/x"),
+        ("https://evil.example/x", ORIGIN),
+        ("https://app.example.com.evil.example/", ORIGIN),
+        ("https://app.example.com@evil.example/", ORIGIN),
+        ("http://app.example.com/", ORIGIN),
+        ("https://app.example.com:444/", ORIGIN),
+        ("//evil.example/x", f"{ORIGIN}//evil.example/x"),
+        ("/\\evil.example", f"{ORIGIN}/\\evil.example"),
+    ],
+)
 def test_redirect_callback_keeps_only_our_origin(given: str | None, expected: str) -> None:
     assert resolve_callback_url(given, None, ORIGIN).url == expected
 
 
-@pytest.mark.parametrize("bad", ["javascript:alert(1)", "data:text/html,x", "invalid-callback", "a", "ftp://x/",
-                                 "https://", "vbscript:x"])
+@pytest.mark.parametrize(
+    "bad", ["javascript:alert(1)", "data:text/html,x", "invalid-callback", "a", "ftp://x/", "https://", "vbscript:x"]
+)
 def test_non_http_callback_urls_are_configuration_errors(bad: str) -> None:
     with pytest.raises(InvalidCallbackUrl):
         resolve_callback_url(bad, None, ORIGIN)

@@ -16,8 +16,9 @@ import spec
 
 
 def _serve(*args: str) -> subprocess.Popen[str]:
-    return subprocess.Popen([sys.executable, "-m", "reference_server", *args], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "reference_server", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
 
 
 def test_serve_prints_url_and_demo_credentials_then_stops_on_ctrl_c(tmp_path) -> None:
@@ -32,8 +33,11 @@ def test_serve_prints_url_and_demo_credentials_then_stops_on_ctrl_c(tmp_path) ->
         assert "providers: credentials, google, azure-ad, keycloak, passkey" in first
         assert "demo@example.com / demo-password" in process.stdout.readline()
         url = match.group(1)
-        for action, schema in (("csrf", "CsrfTokenResponse"), ("providers", "AuthProvidersResponse"),
-                               ("session", "EmptyObjectResponse")):
+        for action, schema in (
+            ("csrf", "CsrfTokenResponse"),
+            ("providers", "AuthProvidersResponse"),
+            ("session", "EmptyObjectResponse"),
+        ):
             body = httpx.get(f"{url}/api/auth/{action}", timeout=5).json()
             assert not list(spec.validator(schema).iter_errors(body)), action
         at_mock = httpx.post(f"{url}/api/auth/signin/keycloak", timeout=5, data={"csrfToken": "x"})
@@ -47,14 +51,18 @@ def test_serve_prints_url_and_demo_credentials_then_stops_on_ctrl_c(tmp_path) ->
     assert database.exists(), "the SQLite file is created and kept"
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["--port", "70000"], "--port 70000: expected 0-65535"),
-    (["--origin", "ftp://x"], "--origin 'ftp://x': expected an http(s) URL"),
-    (["--oauth", "github=x,y,z"], "expected ID=ISSUER,CLIENT_ID,CLIENT_SECRET"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--port", "70000"], "--port 70000: expected 0-65535"),
+        (["--origin", "ftp://x"], "--origin 'ftp://x': expected an http(s) URL"),
+        (["--oauth", "github=x,y,z"], "expected ID=ISSUER,CLIENT_ID,CLIENT_SECRET"),
+    ],
+)
 def test_bad_options_are_one_line_and_exit_2(args: list[str], message: str) -> None:
-    result = subprocess.run([sys.executable, "-m", "reference_server", *args], capture_output=True, text=True,
-                            timeout=30)
+    result = subprocess.run(
+        [sys.executable, "-m", "reference_server", *args], capture_output=True, text=True, timeout=30
+    )
     assert result.returncode == 2
     assert message in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
@@ -65,7 +73,8 @@ def test_port_in_use_is_reported_clearly() -> None:
         busy.bind(("127.0.0.1", 0))
         busy.listen()
         port = busy.getsockname()[1]
-        result = subprocess.run([sys.executable, "-m", "reference_server", "--port", str(port)],
-                                capture_output=True, text=True, timeout=30)
+        result = subprocess.run(
+            [sys.executable, "-m", "reference_server", "--port", str(port)], capture_output=True, text=True, timeout=30
+        )
     assert result.returncode == 2
     assert f"127.0.0.1:{port} is already in use; pick another with --port" in result.stderr

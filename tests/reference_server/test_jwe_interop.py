@@ -43,8 +43,9 @@ def test_auth_core_rejects_our_cookie_under_another_salt_or_secret(node_peers: P
     assert _node(node_peers, "decode", "other-secret", "authjs.session-token", token).returncode != 0
 
 
-def test_auth_core_decodes_the_reference_server_session_cookie(node_peers: Path, client: httpx.Client,
-                                                               reference) -> None:
+def test_auth_core_decodes_the_reference_server_session_cookie(
+    node_peers: Path, client: httpx.Client, reference
+) -> None:
     sign_in(client, reference.demo_email, reference.demo_password)
     cookie = client.cookies["authjs.session-token"]
     result = _node(node_peers, "decode", reference.secret, "authjs.session-token", cookie)
@@ -54,7 +55,8 @@ def test_auth_core_decodes_the_reference_server_session_cookie(node_peers: Path,
 
 
 def test_a_session_cookie_minted_by_auth_core_is_a_session_on_the_reference_server(
-        node_peers: Path, client: httpx.Client, reference) -> None:
+    node_peers: Path, client: httpx.Client, reference
+) -> None:
     sign_in(client, reference.demo_email, reference.demo_password)
     claims = jwe.decode(client.cookies["authjs.session-token"], reference.secret, "authjs.session-token")
     payload = {k: v for k, v in claims.items() if k not in ("iat", "exp", "jti")}

@@ -29,8 +29,11 @@ def demo_users(stack: Stack) -> None:
 
 def _start(http: httpx.Client, provider: str, **params: str) -> httpx.Response:
     token = http.get("/api/auth/csrf").json()["csrfToken"]
-    response = http.post(f"/api/auth/signin/{provider}", data={"csrfToken": token, "callbackUrl": "/after"},
-                         params={"login_hint": "demo@example.com", **params})
+    response = http.post(
+        f"/api/auth/signin/{provider}",
+        data={"csrfToken": token, "callbackUrl": "/after"},
+        params={"login_hint": "demo@example.com", **params},
+    )
     assert response.status_code == 302, response.text
     return response
 
@@ -101,10 +104,18 @@ def test_check_cookie_from_another_provider_is_rejected(stack: Stack, http: http
     assert _session(http) == {}
 
 
-@pytest.mark.parametrize(("endpoint", "kind"), [
-    ("token", "error"), ("token", "malformed_json"), ("token", "status"), ("token", "wrong_issuer"),
-    ("token", "wrong_audience"), ("token", "bad_signature"), ("token", "expired_id_token"),
-])
+@pytest.mark.parametrize(
+    ("endpoint", "kind"),
+    [
+        ("token", "error"),
+        ("token", "malformed_json"),
+        ("token", "status"),
+        ("token", "wrong_issuer"),
+        ("token", "wrong_audience"),
+        ("token", "bad_signature"),
+        ("token", "expired_id_token"),
+    ],
+)
 def test_token_and_id_token_faults_never_create_a_session(stack: Stack, http: httpx.Client, endpoint, kind) -> None:
     stack.mocks.inject_fault("google", endpoint, kind)
     done = _through_idp(http, _start(http, "google"))
@@ -124,7 +135,7 @@ def test_popup_mode_ends_with_the_documented_page(stack: Stack, http: httpx.Clie
     done = _through_idp(http, _start(http, "google", popup="1"))
     assert done.status_code == 200 and done.headers["content-type"] == "text/html"
     assert '"type": "oauth-callback", "provider": "google", "success": true' in done.text
-    assert f"var targetOrigin = \"{stack.reference.url}\"" in done.text and "'*'" not in done.text
+    assert f'var targetOrigin = "{stack.reference.url}"' in done.text and "'*'" not in done.text
     assert _session(http)["login_method"] == "google"
 
 
@@ -137,8 +148,10 @@ def test_popup_mode_reports_a_denial_without_a_session(stack: Stack, http: httpx
 
 
 def test_popup_page_escapes_hostile_descriptions(stack: Stack, http: httpx.Client) -> None:
-    done = http.get("/api/auth/callback/google", params={
-        "popup": "1", "error": "access_denied", "error_description": "</script><script>alert(1)</script>"})
+    done = http.get(
+        "/api/auth/callback/google",
+        params={"popup": "1", "error": "access_denied", "error_description": "</script><script>alert(1)</script>"},
+    )
     assert "</script><script>alert(1)" not in done.text
     assert "\\u003c/script\\u003e" in done.text
 

@@ -12,8 +12,13 @@ from reference_server import OAuthProviderConfig, Settings, create_app
 
 ISSUER = "https://idp.test/realms/r"
 DISCOVERY = f"{ISSUER}/.well-known/openid-configuration"
-DOCUMENT = {"issuer": ISSUER, "authorization_endpoint": f"{ISSUER}/auth", "token_endpoint": f"{ISSUER}/token",
-            "jwks_uri": f"{ISSUER}/certs", "userinfo_endpoint": f"{ISSUER}/userinfo"}
+DOCUMENT = {
+    "issuer": ISSUER,
+    "authorization_endpoint": f"{ISSUER}/auth",
+    "token_endpoint": f"{ISSUER}/token",
+    "jwks_uri": f"{ISSUER}/certs",
+    "userinfo_endpoint": f"{ISSUER}/userinfo",
+}
 
 
 def _signin(**settings) -> httpx.Response:
@@ -37,14 +42,17 @@ def test_authorization_url_uses_discovery_and_pkce(respx_mock: respx.MockRouter)
     assert "code_challenge_method=S256" in location and "scope=openid%20profile%20email" in location
 
 
-@pytest.mark.parametrize("answer", [
-    httpx.Response(503),
-    httpx.Response(200, text="<html>not json</html>"),
-    httpx.Response(200, json={**DOCUMENT, "issuer": "https://other.test"}),
-    httpx.Response(200, json={"issuer": ISSUER}),
-    httpx.ConnectError("refused"),
-    httpx.ReadTimeout("slow"),
-])
+@pytest.mark.parametrize(
+    "answer",
+    [
+        httpx.Response(503),
+        httpx.Response(200, text="<html>not json</html>"),
+        httpx.Response(200, json={**DOCUMENT, "issuer": "https://other.test"}),
+        httpx.Response(200, json={"issuer": ISSUER}),
+        httpx.ConnectError("refused"),
+        httpx.ReadTimeout("slow"),
+    ],
+)
 def test_discovery_failures_are_sign_in_configuration_errors(answer) -> None:
     with respx.mock(assert_all_called=True) as mock:
         route = mock.get(DISCOVERY)

@@ -30,11 +30,14 @@ def test_signin_page_sets_csrf_and_callback_cookies(client: httpx.Client) -> Non
     assert names == {"authjs.csrf-token", "authjs.callback-url"}
 
 
-@pytest.mark.parametrize(("error", "message"), [
-    ("CredentialsSignin", "Sign in failed. Check the details you provided are correct."),
-    ("OAuthCallbackError", "Try signing in with a different account."),
-    ("Anything", "Unable to sign in."),
-])
+@pytest.mark.parametrize(
+    ("error", "message"),
+    [
+        ("CredentialsSignin", "Sign in failed. Check the details you provided are correct."),
+        ("OAuthCallbackError", "Try signing in with a different account."),
+        ("Anything", "Unable to sign in."),
+    ],
+)
 def test_signin_page_explains_errors(client: httpx.Client, error: str, message: str) -> None:
     assert f'<div class="error"><p>{message}</p></div>' in _page(client, "/api/auth/signin", error=error)
 
@@ -47,14 +50,17 @@ def test_signout_page_posts_to_signout_with_token(client: httpx.Client, referenc
     assert f'value="{token}"' in html
 
 
-@pytest.mark.parametrize(("error", "status", "heading"), [
-    ("Configuration", 500, "Server error"),
-    ("AccessDenied", 403, "Access Denied"),
-    ("Verification", 403, "Unable to sign in"),
-    ("configuration", 200, "Error"),
-    ("OAuthSignin", 200, "Error"),
-    (None, 200, "Error"),
-])
+@pytest.mark.parametrize(
+    ("error", "status", "heading"),
+    [
+        ("Configuration", 500, "Server error"),
+        ("AccessDenied", 403, "Access Denied"),
+        ("Verification", 403, "Unable to sign in"),
+        ("configuration", 200, "Error"),
+        ("OAuthSignin", 200, "Error"),
+        (None, 200, "Error"),
+    ],
+)
 def test_error_page_status_follows_the_error_code(client: httpx.Client, error, status, heading) -> None:
     html = _page(client, "/api/auth/error", status, **({"error": error} if error else {}))
     assert f"<h1>{heading}</h1>" in html and "<title>Error</title>" in html
@@ -78,7 +84,8 @@ def test_custom_pages_are_redirects() -> None:
         signin = http.get("/api/auth/signin", params={"error": "AccessDenied"})
         assert signin.status_code == 302
         assert signin.headers["location"] == (
-            f"/auth/signin?callbackUrl=http%3A%2F%2F127.0.0.1%3A{server.url.rsplit(':', 1)[1]}&error=AccessDenied")
+            f"/auth/signin?callbackUrl=http%3A%2F%2F127.0.0.1%3A{server.url.rsplit(':', 1)[1]}&error=AccessDenied"
+        )
         assert http.get("/api/auth/signout").headers["location"] == "/auth/signin"
         assert http.get("/api/auth/error", params={"error": "X"}).headers["location"] == "/auth/error?error=X"
         assert http.get("/api/auth/verify-request?a=1").headers["location"] == "/check?a=1"

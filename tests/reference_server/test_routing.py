@@ -8,18 +8,28 @@ import pytest
 CONFIG_MESSAGE = "There was a problem with the server configuration. Check the server logs for more information."
 
 
-@pytest.mark.parametrize("path", [
-    "/api/auth/foo", "/api/auth/session/x", "/api/auth/csrf/x", "/api/auth/callback/google/extra",
-    "/api/auth/a/b/c", "/api/auth/", "/api/auth/%2e%2e", "/api/auth/callback%2Fgoogle",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/auth/foo",
+        "/api/auth/session/x",
+        "/api/auth/csrf/x",
+        "/api/auth/callback/google/extra",
+        "/api/auth/a/b/c",
+        "/api/auth/",
+        "/api/auth/%2e%2e",
+        "/api/auth/callback%2Fgoogle",
+    ],
+)
 def test_unknown_actions_are_400_bad_request(client: httpx.Client, path: str) -> None:
     response = client.get(path)
     assert response.status_code == 400
     assert response.json() == "Bad request."
 
 
-@pytest.mark.parametrize("path", ["/api/auth/callback/credentials", "/api/auth/callback/nope",
-                                  "/api/auth/signin/google"])
+@pytest.mark.parametrize(
+    "path", ["/api/auth/callback/credentials", "/api/auth/callback/nope", "/api/auth/signin/google"]
+)
 def test_unusable_providers_redirect_to_configuration_error(client: httpx.Client, reference, path) -> None:
     response = client.get(path)
     assert response.status_code == 302
@@ -45,10 +55,17 @@ def test_x_auth_return_redirect_turns_redirects_into_json(client: httpx.Client, 
     assert response.json() == {"url": f"{reference.url}/api/auth/error?error=Configuration"}
 
 
-@pytest.mark.parametrize("cookie", [
-    "authjs.csrf-token=%E0%A4%A", "authjs.callback-url=javascript%3Aalert(1)", "=; ;;", "a" * 8000,
-    'authjs.session-token="quoted"', "authjs.csrf-token=" + "|" * 300,
-])
+@pytest.mark.parametrize(
+    "cookie",
+    [
+        "authjs.csrf-token=%E0%A4%A",
+        "authjs.callback-url=javascript%3Aalert(1)",
+        "=; ;;",
+        "a" * 8000,
+        'authjs.session-token="quoted"',
+        "authjs.csrf-token=" + "|" * 300,
+    ],
+)
 def test_malformed_cookies_never_cause_a_server_error(client: httpx.Client, cookie: str) -> None:
     for action in ("csrf", "session", "signin", "providers"):
         response = client.get(f"/api/auth/{action}", headers={"cookie": cookie})
@@ -58,8 +75,17 @@ def test_malformed_cookies_never_cause_a_server_error(client: httpx.Client, cook
             assert "javascript" not in response.text
 
 
-@pytest.mark.parametrize("query", ["callbackUrl=%00", "error=%FF%FE", "callbackUrl=" + "/a" * 2000,
-                                   "callbackUrl=http://[::1", "code=&state=&&&=", "callbackUrl=https://"])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "callbackUrl=%00",
+        "error=%FF%FE",
+        "callbackUrl=" + "/a" * 2000,
+        "callbackUrl=http://[::1",
+        "code=&state=&&&=",
+        "callbackUrl=https://",
+    ],
+)
 def test_odd_query_strings_get_documented_answers(client: httpx.Client, query: str) -> None:
     for action in ("csrf", "session", "signin", "error"):
         response = client.get(f"/api/auth/{action}?{query}")
@@ -80,8 +106,11 @@ def test_bad_host_header_is_rejected(reference) -> None:
 
 
 def test_oversized_post_body_is_rejected(client: httpx.Client) -> None:
-    response = client.post("/api/auth/callback/credentials", content=b"a=" + b"b" * 100_000,
-                           headers={"content-type": "application/x-www-form-urlencoded"})
+    response = client.post(
+        "/api/auth/callback/credentials",
+        content=b"a=" + b"b" * 100_000,
+        headers={"content-type": "application/x-www-form-urlencoded"},
+    )
     assert response.status_code == 400
 
 

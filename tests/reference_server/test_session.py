@@ -14,8 +14,22 @@ from reference_server.testing import running_reference_server
 from tests.reference_server.helpers import set_cookie_lines, sign_in
 
 SESSION = "authjs.session-token"
-DOCUMENTED_USER_FIELDS = {"id", "email", "name", "username", "image", "proToken", "tenant", "tenantSlug",
-                          "user_type", "plan", "addons", "trial_end", "subscription_status", "solo_pro_trial_end"}
+DOCUMENTED_USER_FIELDS = {
+    "id",
+    "email",
+    "name",
+    "username",
+    "image",
+    "proToken",
+    "tenant",
+    "tenantSlug",
+    "user_type",
+    "plan",
+    "addons",
+    "trial_end",
+    "subscription_status",
+    "solo_pro_trial_end",
+}
 
 
 def _session(client: httpx.Client, **kwargs) -> httpx.Response:
@@ -45,8 +59,10 @@ def test_credentials_sign_in_gives_every_documented_field(client: httpx.Client, 
     assert body["user"]["name"] == "Demo User"
     assert body["user"]["user_type"] == "internal"
     assert body["login_method"] == "credentials"
-    assert body["user"]["tenantSlug"] == body["user"]["tenant"].replace("-", "")[:6] + \
-        body["user"]["tenant"].replace("-", "")[-6:]
+    assert (
+        body["user"]["tenantSlug"]
+        == body["user"]["tenant"].replace("-", "")[:6] + body["user"]["tenant"].replace("-", "")[-6:]
+    )
     assert body["expires"].endswith("Z")
 
 
@@ -65,13 +81,16 @@ def test_session_refreshes_its_cookie(client: httpx.Client, reference) -> None:
     assert "Expires=" in line and "HttpOnly" in line and "Max-Age" not in line
 
 
-@pytest.mark.parametrize("value", [
-    "garbage",
-    "a.b.c.d.e",
-    "eyJhbGciOiJkaXIiLCJlbmMiOiJBMjU2Q0JDLUhTNTEyIn0....",
-    "%ZZ%",
-    "x" * 5000,
-])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "garbage",
+        "a.b.c.d.e",
+        "eyJhbGciOiJkaXIiLCJlbmMiOiJBMjU2Q0JDLUhTNTEyIn0....",
+        "%ZZ%",
+        "x" * 5000,
+    ],
+)
 def test_malformed_cookies_give_empty_object_and_are_cleared(client: httpx.Client, value: str) -> None:
     response = _session(client, headers={"cookie": f"{SESSION}={value}"})
     assert response.json() == {}
@@ -81,8 +100,9 @@ def test_malformed_cookies_give_empty_object_and_are_cleared(client: httpx.Clien
 def test_truncated_and_foreign_cookies_give_empty_object(client: httpx.Client, reference) -> None:
     sign_in(client, reference.demo_email, reference.demo_password)
     token = client.cookies[SESSION]
-    foreign = jwe.encode({"sub": "x", "tenant": "t", "session_id": "s", "user_type": "internal"},
-                         "another-secret", SESSION, 60)
+    foreign = jwe.encode(
+        {"sub": "x", "tenant": "t", "session_id": "s", "user_type": "internal"}, "another-secret", SESSION, 60
+    )
     wrong_salt = jwe.encode({"sub": "x"}, reference.secret, "__Secure-authjs.session-token", 60)
     for value in (token[:-10], token[:50], foreign, wrong_salt):
         fresh = httpx.Client(base_url=reference.url, timeout=5)
@@ -120,7 +140,7 @@ def test_oversized_session_is_chunked_and_reassembled(reference) -> None:
         sign_in(http, server.demo_email, server.demo_password)
         claims = jwe.decode(http.cookies[SESSION], server.secret, SESSION)
         big = jwe.encode({**claims, "padding": "p" * 6000}, server.secret, SESSION, 600)
-        chunks = [big[i:i + CHUNK_SIZE] for i in range(0, len(big), CHUNK_SIZE)]
+        chunks = [big[i : i + CHUNK_SIZE] for i in range(0, len(big), CHUNK_SIZE)]
         cookie = "; ".join(f"{SESSION}.{index}={chunk}" for index, chunk in enumerate(chunks))
         http.cookies.clear()
         response = _session(http, headers={"cookie": cookie})
