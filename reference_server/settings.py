@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
+from reference_server.flaws import validate_flaws
+
 __all__ = ["OAuthProviderConfig", "Pages", "Settings"]
 
 
@@ -50,6 +52,14 @@ class Settings:
     session_max_age: int = 86400
     secure_cookies: bool | None = None
     http_timeout: float = 10.0
+    flaws: frozenset[str] = frozenset()
+    """Deliberate flaws for fail tests (reference_server/flaws.py); empty in every real deployment."""
+
+    def __post_init__(self) -> None:
+        validate_flaws(self.flaws)
+
+    def has_flaw(self, name: str) -> bool:
+        return name in self.flaws
 
     def secrets(self) -> tuple[str, ...]:
         """Auth.js accepts a list of secrets: the first encrypts, all decrypt (key rotation)."""
