@@ -12,11 +12,13 @@ import logging
 from urllib.parse import urlencode
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from reference_server.actions import dispatch
+from reference_server.body_limits import BodyLimits
 from reference_server.context import AuthResult, build_context, parse_action, raw_path, request_origin
 from reference_server.errors import AuthError, BadRequest, CredentialsSignin, InvalidCallbackUrlError
 from reference_server.pages import error_page
@@ -35,7 +37,7 @@ _ALL_METHODS = ["GET", "POST", "HEAD", "PUT", "PATCH", "DELETE", "OPTIONS", "TRA
 def _to_response(result: AuthResult) -> Response:
     headers = dict(result.headers)
     if result.redirect is not None:
-        response: Response = Response(status_code=302, headers={**headers, "Location": result.redirect})
+        response: Response = Response(status_code=302, headers={**headers, "Location": result.redirect.rstrip(" ")})
     elif result.content_type == "text/html":
         response = HTMLResponse(result.body, status_code=result.status, headers=headers)
         response.headers["content-type"] = "text/html"  # exactly what Auth.js sends
@@ -131,7 +133,8 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         routes=[
             Route("/", _home, methods=["GET"]),
             Route(settings.base_path + "/{rest:path}", endpoint.handle, methods=_ALL_METHODS),
-        ]
+        ],
+        middleware=[Middleware(BodyLimits, max_bytes=settings.max_body_bytes, timeout=settings.body_timeout)],
     )
     app.state.settings = settings
     app.state.store = store

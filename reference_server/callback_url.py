@@ -2,15 +2,27 @@
 
 Order: the body's or query's callbackUrl, then the callback-url cookie, then the origin. A value that is not
 `/relative` or absolute http(s) is a configuration error (never reflected). A relative value is joined to the
-origin; an absolute value on another origin is replaced by the origin.
+origin; an absolute value on another origin is replaced by the origin. A value holding a character that
+cannot travel in a Location header (controls, tab, anything above U+00FF) is refused before any action runs:
+Auth.js only notices when `Headers.set("Location")` throws, after the sign-in's side effects.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-__all__ = ["ResolvedCallbackUrl", "is_valid_http_url", "resolve_callback_url", "same_origin_or_base"]
+__all__ = [
+    "InvalidCallbackUrl",
+    "ResolvedCallbackUrl",
+    "UnsendableCallbackUrl",
+    "is_valid_http_url",
+    "resolve_callback_url",
+    "same_origin_or_base",
+]
+
+_NOT_IN_A_HEADER = re.compile(r"[\x00-\x1f\x7f\u0100-\U0010ffff]")
 
 
 def _origin_of(url: str) -> str | None:
@@ -48,11 +60,18 @@ class InvalidCallbackUrl(ValueError):
     """The callbackUrl is neither `/relative` nor absolute http(s)."""
 
 
+class UnsendableCallbackUrl(ValueError):
+    """The callbackUrl holds a character no Location header may carry (CR, LF, NUL, tab, U+0100 and up)."""
+
+
 def resolve_callback_url(param: str | None, cookie: str | None, origin: str) -> ResolvedCallbackUrl:
-    """Pick, validate and sanitise the callback URL; raise InvalidCallbackUrl for a bad param or cookie."""
+    """Pick, validate and sanitise the callback URL; raise InvalidCallbackUrl or UnsendableCallbackUrl."""
     for candidate in (param, cookie):
         if candidate and not is_valid_http_url(candidate):  # empty values are absent, as in assert.ts
             raise InvalidCallbackUrl(candidate)
+    for candidate in (param, cookie):
+        if candidate and _NOT_IN_A_HEADER.search(candidate):
+            raise UnsendableCallbackUrl(repr(candidate))
     chosen = param or cookie or origin
     url = same_origin_or_base(chosen, origin)
     return ResolvedCallbackUrl(url, None if url == cookie else url)

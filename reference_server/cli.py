@@ -15,6 +15,7 @@ import sys
 import uvicorn
 
 from reference_server.app import create_app
+from reference_server.header_deadline import header_deadline_protocol
 from reference_server.seed import DEMO_CLIENT, DEMO_USER
 from reference_server.settings import OAuthProviderConfig, Pages, Settings
 
@@ -145,7 +146,8 @@ def _serve(args: argparse.Namespace, sock: socket.socket, settings: Settings, ap
         f"{DEMO_CLIENT.password})"
     )
     print(f"database: {settings.database}   stop with Ctrl-C", flush=True)
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False))
+    config = uvicorn.Config(app, log_level="warning", access_log=False, http=header_deadline_protocol())
+    server = uvicorn.Server(config)
     with contextlib.suppress(KeyboardInterrupt):
         server.run(sockets=[sock])
     print("stopped", flush=True)

@@ -14,10 +14,15 @@ from urllib.parse import parse_qsl, urlsplit
 
 from starlette.requests import Request
 
-from reference_server.callback_url import InvalidCallbackUrl, ResolvedCallbackUrl, resolve_callback_url
+from reference_server.callback_url import (
+    InvalidCallbackUrl,
+    ResolvedCallbackUrl,
+    UnsendableCallbackUrl,
+    resolve_callback_url,
+)
 from reference_server.cookies import CookieNames, ResponseCookie, cookie_names, parse_cookie_header
 from reference_server.csrf import CsrfState, csrf_state
-from reference_server.errors import BadRequest, InvalidCallbackUrlError, InvalidProvider
+from reference_server.errors import BadRequest, CallbackUrlNotSendable, InvalidCallbackUrlError, InvalidProvider
 from reference_server.providers import Provider, configured_providers
 from reference_server.settings import Settings
 from reference_server.store import Store
@@ -28,7 +33,6 @@ ACTIONS = frozenset(
     {"providers", "session", "csrf", "signin", "signout", "callback", "verify-request", "error", "webauthn-options"}
 )
 _WITH_PROVIDER = frozenset({"signin", "callback", "webauthn-options"})
-MAX_BODY_BYTES = 64 * 1024
 
 
 @dataclass
@@ -105,14 +109,12 @@ def request_origin(settings: Settings, request: Request) -> tuple[str, str]:
 async def _form_body(request: Request) -> dict[str, str]:
     if request.method != "POST":
         return {}
-    raw = await request.body()
-    if len(raw) > MAX_BODY_BYTES:
-        raise BadRequest("body too large")
+    raw = await request.body()  # already bounded in size and time by body_limits.BodyLimits
     text = raw.decode("utf-8", errors="replace")
     if request.headers.get("content-type", "").startswith("application/json"):
         try:
             data = json.loads(text or "{}")
-        except ValueError as error:
+        except (ValueError, RecursionError) as error:  # RecursionError: arrays nested thousands deep
             raise BadRequest("malformed JSON body") from error
         return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
     return dict(parse_qsl(text, keep_blank_values=True))
@@ -135,6 +137,8 @@ async def build_context(settings: Settings, store: Store, request: Request) -> A
         callback = resolve_callback_url(param, cookies.get(names.callback_url), origin)
     except InvalidCallbackUrl as error:
         raise InvalidCallbackUrlError(str(error)) from error
+    except UnsendableCallbackUrl as error:
+        raise CallbackUrlNotSendable(str(error)) from error
     providers = configured_providers(settings)
     if provider_id and provider_id not in {p.id for p in providers}:
         raise InvalidProvider(provider_id)

@@ -26,7 +26,7 @@ __all__ = [
 
 CHUNK_SIZE = 4096 - 160
 CHECK_COOKIE_TTL = 15 * 60
-_CHUNK_SUFFIX = re.compile(r"\.(\d+)$")
+_CHUNK_SUFFIX = re.compile(r"\.(\d{1,6})$")  # a longer index is no chunk of ours (and int() of 5000 digits raises)
 
 
 @dataclass(frozen=True)

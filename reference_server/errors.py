@@ -10,6 +10,7 @@ __all__ = [
     "AccessDenied",
     "AuthError",
     "BadRequest",
+    "CallbackUrlNotSendable",
     "CredentialsSignin",
     "InvalidCallbackUrlError",
     "InvalidCheck",
@@ -46,6 +47,11 @@ class InvalidCallbackUrlError(AuthError):
     """callbackUrl (query, body or cookie) is neither /relative nor absolute http(s): a configuration error."""
 
     type = "InvalidCallbackUrl"
+
+
+class CallbackUrlNotSendable(AuthError):
+    """callbackUrl cannot be a Location header value. Auth.js ends such a request with a Configuration redirect
+    (`Headers.set` throws in `toResponse`); here it is raised in init, before the action writes anything."""
 
 
 class InvalidProvider(AuthError):

@@ -62,9 +62,11 @@ def _header(token: str) -> dict[str, Any]:
     try:
         segment = token.split(".")[0]
         header = json.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
-    except (ValueError, IndexError) as error:
+    except (ValueError, IndexError, RecursionError) as error:  # RecursionError: JSON nested thousands deep
         raise InvalidToken("not a compact JWE") from error
-    if not isinstance(header, dict) or header.get("alg") != "dir" or header.get("enc") not in _KEY_LENGTHS:
+    if not isinstance(header, dict) or header.get("alg") != "dir" or not isinstance(header.get("enc"), str):
+        raise InvalidToken("unsupported JWE header")
+    if header["enc"] not in _KEY_LENGTHS:
         raise InvalidToken("unsupported JWE header")
     return header
 
@@ -82,7 +84,7 @@ def decode(token: str, secret: str | Iterable[str], salt: str, now: float | None
         try:
             plaintext = jwe.decrypt_compact(token, OctKey.import_key(key)).plaintext
             claims = json.loads(plaintext or b"null")
-        except (JoseError, ValueError) as error:
+        except (JoseError, ValueError, RecursionError) as error:
             raise InvalidToken("decryption failed") from error
         return _checked(claims, now)
     raise InvalidToken("no matching decryption secret")

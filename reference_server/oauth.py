@@ -94,7 +94,7 @@ async def authorization_redirect(ctx: AuthContext, provider: Provider) -> AuthRe
     try:
         async with _client(ctx) as http:
             discovery = await _discover(http, config)
-    except (httpx.HTTPError, ValueError, KeyError) as error:
+    except (httpx.HTTPError, ValueError, KeyError, RecursionError) as error:
         raise OAuthSignInError(str(error)) from error
     params = {
         "response_type": "code",
@@ -214,7 +214,7 @@ async def callback(ctx: AuthContext, provider: Provider) -> AuthResult:
     try:
         try:
             claims = await _validated_claims(ctx, provider)
-        except (httpx.HTTPError, ValueError, KeyError, jwt.PyJWTError) as error:
+        except (httpx.HTTPError, ValueError, KeyError, RecursionError, jwt.PyJWTError) as error:
             raise InvalidCheck(str(error)) from error
         user = ctx.store.user_by_email(str(claims.get("email", "")))
         if user is None or user.user_type != "internal":

@@ -10,6 +10,8 @@ from typing import Any
 
 import uvicorn
 
+from reference_server.header_deadline import header_deadline_protocol
+
 __all__ = ["ServerStartError", "serve_in_thread"]
 
 
@@ -23,6 +25,7 @@ def serve_in_thread(
 ) -> Iterator[str]:
     """Yield the base URL (`http://127.0.0.1:PORT`) while `app` serves; port 0 picks a free port."""
     uvicorn_options.setdefault("timeout_graceful_shutdown", 2)  # idle keep-alive clients must not stall exit
+    uvicorn_options.setdefault("http", header_deadline_protocol())  # half-sent headers must not hold a connection
     config = uvicorn.Config(
         app, host=host, port=port, log_level="warning", lifespan="auto", access_log=False, **uvicorn_options
     )

@@ -52,6 +52,9 @@ class Settings:
     session_max_age: int = 86400
     secure_cookies: bool | None = None
     http_timeout: float = 10.0
+    max_body_bytes: int = 64 * 1024
+    body_timeout: float = 10.0
+    """Request bodies: larger ones get 413 unread, slower ones 408 (reference_server/body_limits.py)."""
     flaws: frozenset[str] = frozenset()
     """Deliberate flaws for fail tests (reference_server/flaws.py); empty in every real deployment."""
 

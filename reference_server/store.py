@@ -217,6 +217,10 @@ class SQLiteStore:
             session_id,
         )
 
+    def session_count(self) -> int:
+        row = self._one("SELECT count(*) AS n FROM sessions")
+        return int(row["n"]) if row else 0
+
     def session_row(self, tenant: str, session_id: str) -> dict[str, object] | None:
         row = self._one("SELECT * FROM sessions WHERE tenant = ? AND session_id = ?", tenant, session_id)
         return dict(row) if row else None
