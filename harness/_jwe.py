@@ -57,7 +57,8 @@ def decode(token: str, secret: str, salt: str, flavour: str = "v5") -> dict[str,
         key = _hkdf(secret, salt, f"Auth.js Generated Encryption Key ({salt})", 64)
     else:
         key = _hkdf(secret, salt, "NextAuth.js Generated Encryption Key" + (f" ({salt})" if salt else ""), 32)
-    return json.loads(jwe.decrypt_compact(token, OctKey.import_key(key)).plaintext)
+    claims: dict[str, Any] = json.loads(jwe.decrypt_compact(token, OctKey.import_key(key)).plaintext or b"")
+    return claims
 
 
 def mint(flavour: str, token: Mapping[str, Any], secret: str, cookie_name: str, max_age: int = 86400) -> str:

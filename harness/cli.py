@@ -16,6 +16,7 @@ import argparse
 import importlib
 import os
 import sys
+import types
 from collections.abc import Sequence
 
 import pytest
@@ -26,7 +27,7 @@ SERVER_COMMANDS = {"serve": "reference_server.cli", "mocks": "mock_providers.cli
 USAGE = "usage: nextauth-conformance {check [pytest args...] | checks [--markdown] | serve [...] | mocks [...]}"
 
 
-def _load(module: str) -> object | None:
+def _load(module: str) -> types.ModuleType | None:
     try:
         return importlib.import_module(module)
     except ImportError:
@@ -40,8 +41,8 @@ def run_server(command: str, argv: Sequence[str]) -> int:
         print(f"nextauth-conformance {command}: {SERVER_COMMANDS[command]} is not available yet", file=sys.stderr)
         return 2
     parser = argparse.ArgumentParser(prog=f"nextauth-conformance {command}")
-    module.add_arguments(parser)  # type: ignore[attr-defined]
-    return int(module.run(parser.parse_args(list(argv))))  # type: ignore[attr-defined]
+    module.add_arguments(parser)
+    return int(module.run(parser.parse_args(list(argv))))
 
 
 def list_checks(argv: Sequence[str]) -> int:

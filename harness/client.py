@@ -44,11 +44,12 @@ class Exchange:
 
     @property
     def content_type(self) -> str:
-        return self.headers.get("content-type", "").split(";")[0].strip().lower()
+        return str(self.headers.get("content-type", "")).split(";")[0].strip().lower()
 
     @property
     def location(self) -> str | None:
-        return self.headers.get("location")
+        location: str | None = self.headers.get("location")
+        return location
 
     @property
     def set_cookies(self) -> list[SetCookie]:

@@ -41,7 +41,7 @@ class CheckContext:
         """A signed-in session: `--credentials` first, else a cookie minted with `--secret`, else N/A."""
         if "session" not in self._cache:
             self._cache["session"] = self._obtain_session()
-        result = self._cache["session"]
+        result: SessionCookies | Exception = self._cache["session"]
         if isinstance(result, Exception):
             raise result
         return result
@@ -64,7 +64,8 @@ class CheckContext:
             except Exception:  # noqa: BLE001 - a broken providers action is judged by its own checks
                 body = {}
             self._cache["providers"] = body if isinstance(body, dict) else {}
-        return self._cache["providers"]
+        providers: dict[str, Any] = self._cache["providers"]
+        return providers
 
     def oauth_provider(self, provider_id: str) -> dict[str, Any]:
         """The provider entry, or N/A when this target does not configure that OAuth provider."""

@@ -9,6 +9,7 @@ the findings into the terminal summary and the JSON / JUnit / Markdown reports. 
 from __future__ import annotations
 
 import re
+from collections.abc import Generator
 from pathlib import Path
 
 import pytest
@@ -123,7 +124,9 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
 
 
 @pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> pytest.TestReport:
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     rep = yield
     run = _run(item.config)
     if run is None or rep.when != "call" and not (rep.when == "setup" and rep.skipped):
@@ -160,7 +163,7 @@ def _schema_finding(item: pytest.Item, rep: pytest.TestReport) -> Finding | None
         finding.received, finding.curl = text[-1500:], curl.group(0) if curl else ""
         finding.expected = "documented status, Content-Type, headers and body"
     elif rep.skipped:
-        finding.verdict, finding.reason = Verdict.NOT_APPLICABLE, str(rep.longrepr[-1]) if rep.longrepr else ""
+        finding.verdict, finding.reason = Verdict.NOT_APPLICABLE, _skip_reason(rep)
     return finding
 
 
@@ -231,3 +234,10 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     run = _run(config)
     if run is not None:
         run.close()
+
+
+def _skip_reason(rep: pytest.TestReport) -> str:
+    """A skip's reason: pytest keeps (path, line, reason) for skips, a plain text otherwise."""
+    if isinstance(rep.longrepr, tuple):
+        return str(rep.longrepr[-1])
+    return str(rep.longrepr) if rep.longrepr else ""

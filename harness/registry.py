@@ -79,6 +79,10 @@ class Registry:
     def family(self, name: str) -> list[Check]:
         return [c for c in self if c.family == name]
 
+    def instances(self, family: str) -> list[str]:
+        """The runnable instance keys of a family, in registration order (the suite's parameters)."""
+        return [instance for c in self.family(family) if c.func for instance in c.instances()]
+
     def families(self) -> list[str]:
         return list(dict.fromkeys(c.family for c in self))
 

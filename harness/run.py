@@ -7,6 +7,7 @@ import platform
 import time
 from dataclasses import dataclass, field
 from importlib import metadata
+from typing import Any
 
 from harness import browser
 from harness.client import TargetClient
@@ -102,10 +103,10 @@ class Run:
             "embedded": self.embedded,
         }
 
-    def from_controller(self, data: dict) -> None:
+    def from_controller(self, data: dict[str, Any]) -> None:
         self.target, self.profile_name, self.profile_reason = data["target"], data["profile"], data["reason"]
         creds = tuple(data["credentials"]) if data["credentials"] else None
-        self.inputs = Inputs(data["secret"], creds, data["mock_idp"])  # type: ignore[arg-type]
+        self.inputs = Inputs(data["secret"], creds, data["mock_idp"])
         self.embedded = bool(data["embedded"])
 
     def close(self) -> None:

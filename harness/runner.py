@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
+from typing import Any
 
 from harness.context import CheckContext
 from harness.errors import TargetError
@@ -14,7 +15,7 @@ from harness.waivers import waiver_for
 FAILING = frozenset({Verdict.FAIL, Verdict.STALE_WAIVER})
 
 
-def new_finding(check: Check, param: str = "", **fields: object) -> Finding:
+def new_finding(check: Check, param: str = "", **fields: Any) -> Finding:
     return Finding(
         check.id,
         check.title,

@@ -14,7 +14,7 @@ import uuid
 from typing import Any, ClassVar
 
 from .oidc.errors import OAuthError
-from .oidc.keys import b64url, thumbprint_kid
+from .oidc.keys import KidStyle, b64url, thumbprint_kid
 from .oidc.provider import Handler, Provider, now
 from .oidc.site import Site
 from .oidc.users import User, guid_sub
@@ -185,7 +185,7 @@ class EntraProvider(Provider):
     }
     ACCESS_DENIED_DESCRIPTION = "AADSTS65004: User declined to consent to access the app."
     USER_SEED = 2002
-    KID_STYLE = staticmethod(thumbprint_kid)
+    KID_STYLE: ClassVar[KidStyle] = staticmethod(thumbprint_kid)
     KEY_COUNT = 2
     ID_TOKEN_AT_HASH = False
     make_sub = staticmethod(guid_sub)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from .oidc.keys import hex40_kid
+from .oidc.keys import KidStyle, hex40_kid
 from .oidc.provider import Provider
 from .oidc.site import Site
 from .oidc.users import User, numeric_sub
@@ -92,7 +92,7 @@ class GoogleProvider(Provider):
         "malformed_request": ("invalid_request", "Invalid request.", 400),
     }
     USER_SEED = 1001
-    KID_STYLE = staticmethod(hex40_kid)
+    KID_STYLE: ClassVar[KidStyle] = staticmethod(hex40_kid)
     KEY_COUNT = 2
     ACCESS_TOKEN_PREFIX = "ya29.a0"
     REFRESH_TOKEN_PREFIX = "1//0g"

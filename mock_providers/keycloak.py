@@ -9,7 +9,7 @@ from typing import Any, ClassVar
 import jwt
 
 from .oidc.errors import OAuthError, Reason
-from .oidc.keys import random_b64_kid
+from .oidc.keys import KidStyle, random_b64_kid
 from .oidc.provider import Handler, Provider, now
 from .oidc.site import Site
 from .oidc.users import User, guid_sub
@@ -130,7 +130,7 @@ class KeycloakProvider(Provider):
     }
     ACCESS_DENIED_DESCRIPTION = "User denied consent"
     USER_SEED = 3003
-    KID_STYLE = staticmethod(random_b64_kid)
+    KID_STYLE: ClassVar[KidStyle] = staticmethod(random_b64_kid)
     REJECT_VERIFIER_WITHOUT_CHALLENGE = True
     AUTH_RESPONSE_ISS = True
     ALWAYS_REFRESH_TOKEN = True

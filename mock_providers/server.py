@@ -76,7 +76,6 @@ class MockServers:
     def _listener(self, port: int, tls: TlsFiles | None) -> Listener:
         sock = bind(self.options.host, port)
         app = build_app(self.providers, self.control, self.options.public_url, self.options.public_https_port)
-        ssl = {"ssl_certfile": str(tls.server_cert), "ssl_keyfile": str(tls.server_key)} if tls else {}
         config = uvicorn.Config(
             app,
             lifespan="on",
@@ -84,8 +83,9 @@ class MockServers:
             access_log=False,
             timeout_graceful_shutdown=2,
             timeout_keep_alive=5,
-            **ssl,
-        )  # type: ignore[arg-type]
+            ssl_certfile=str(tls.server_cert) if tls else None,
+            ssl_keyfile=str(tls.server_key) if tls else None,
+        )
         return Listener(sock, uvicorn.Server(config), "https" if tls else "http")
 
     def start(self) -> MockServers:

@@ -13,6 +13,7 @@ import socket
 import sys
 
 import uvicorn
+from starlette.applications import Starlette
 
 from reference_server.app import create_app
 from reference_server.header_deadline import header_deadline_protocol
@@ -134,7 +135,7 @@ def run(args: argparse.Namespace) -> int:
         return _serve(args, sock, settings, app)
 
 
-def _serve(args: argparse.Namespace, sock: socket.socket, settings: Settings, app: object) -> int:
+def _serve(args: argparse.Namespace, sock: socket.socket, settings: Settings, app: Starlette) -> int:
     port = sock.getsockname()[1]
     url = settings.origin or f"http://{args.host}:{port}"
     providers = ", ".join(

@@ -84,7 +84,8 @@ def _unseal(ctx: AuthContext, name: str, provider: Provider) -> str:
         raise InvalidCheck(f"{name} value could not be parsed") from error
     if payload.get("provider") != provider.id or not isinstance(payload.get("value"), str):
         raise InvalidCheck(f"{name} cookie was created for a different provider")
-    return payload["value"]
+    sealed_value: str = payload["value"]
+    return sealed_value
 
 
 async def authorization_redirect(ctx: AuthContext, provider: Provider) -> AuthResult:

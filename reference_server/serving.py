@@ -30,7 +30,6 @@ def serve_in_thread(
         app, host=host, port=port, log_level="warning", lifespan="auto", access_log=False, **uvicorn_options
     )
     server = uvicorn.Server(config)
-    server.install_signal_handlers = lambda: None  # type: ignore[method-assign]  # not the main thread
     thread = threading.Thread(target=server.run, name=f"uvicorn-{host}:{port}", daemon=True)
     thread.start()
     deadline = time.monotonic() + timeout

@@ -104,7 +104,8 @@ class SQLiteStore:
 
     def _one(self, sql: str, *args: object) -> sqlite3.Row | None:
         with self._lock:
-            return self._db.execute(sql, args).fetchone()
+            row: sqlite3.Row | None = self._db.execute(sql, args).fetchone()
+            return row
 
     def execute(self, sql: str, *args: object) -> None:
         with self._lock:
@@ -204,7 +205,12 @@ class SQLiteStore:
             tenant,
             session_id,
         )
-        return bool(row) and row["revoked_at"] is None and row["user_id"] == user_id and row["user_type"] == user_type
+        return (
+            row is not None
+            and row["revoked_at"] is None
+            and row["user_id"] == user_id
+            and row["user_type"] == user_type
+        )
 
     def revoke_session(self, tenant: str, session_id: str, reason: str) -> None:
         self.execute(

@@ -33,7 +33,8 @@ _COMPONENT_REF = "#/components/schemas/"
 @functools.cache
 def _read_yaml(name: str) -> dict[str, Any]:
     with (SPEC_DIR / name).open(encoding="utf-8") as handle:
-        return yaml.safe_load(handle)
+        document: dict[str, Any] = yaml.safe_load(handle)
+    return document
 
 
 def load_openapi() -> dict[str, Any]:
@@ -46,11 +47,13 @@ def load_published() -> dict[str, Any]:
     document = copy.deepcopy(_read_yaml("published.yaml"))
     document["components"] = {"schemas": load_openapi()["components"]["schemas"]}
     text = json.dumps(document).replace('"openapi.yaml#/components/', '"#/components/')
-    return json.loads(text)
+    published: dict[str, Any] = json.loads(text)
+    return published
 
 
 def _components() -> dict[str, Any]:
-    return _read_yaml("openapi.yaml")["components"]["schemas"]
+    schemas: dict[str, Any] = _read_yaml("openapi.yaml")["components"]["schemas"]
+    return schemas
 
 
 SCHEMA_NAMES: tuple[str, ...] = tuple(sorted(_components()))
@@ -95,7 +98,8 @@ def _standalone(name: str) -> str:
 
 def schema(name: str) -> dict[str, Any]:
     """One component schema as a standalone JSON Schema 2020-12 document."""
-    return json.loads(_standalone(name))
+    document: dict[str, Any] = json.loads(_standalone(name))
+    return document
 
 
 @functools.cache

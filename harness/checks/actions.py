@@ -51,11 +51,12 @@ def probe(ctx: CheckContext, action: str) -> Exchange:
     key = f"probe:{action}"
     if key not in ctx._cache:
         ctx._cache[key] = ctx.client.action(PROBES[action].path)
-    return ctx._cache[key]
+    exchange: Exchange = ctx._cache[key]
+    return exchange
 
 
 def empty_session_ok(profile: Profile, body: object) -> bool:
-    return body == profile.empty_session
+    return bool(body == profile.empty_session)
 
 
 @check(

@@ -124,6 +124,7 @@ def browser_sign_in(ctx: CheckContext, provider: str) -> None:
             expected="an authenticated session",
             received={"final url": page.url, "session": body},
         )
+        assert isinstance(user, dict)  # expect() raised otherwise
         if clicked:
             expect(
                 str(user.get("email", "")).lower() == clicked.lower(),

@@ -174,9 +174,9 @@ def stale_cookie_cleared(ctx: CheckContext) -> None:
 def no_secrets_in_session(ctx: CheckContext) -> None:
     exchange, _ = signed_in_session(ctx)
     leaks = {
-        label: pattern.search(exchange.text).group(0)[:24] + "..."
+        label: match.group(0)[:24] + "..."
         for label, pattern in SECRET_PATTERNS.items()
-        if pattern.search(exchange.text)
+        if (match := pattern.search(exchange.text))
     }
     expect(
         not leaks,

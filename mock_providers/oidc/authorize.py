@@ -50,9 +50,9 @@ async def authorize_endpoint(
             f"{provider.name} sign-in error", error.status_code, error.error, error.description
         )
     if fault and fault.kind in ("error", "access_denied"):
-        error = str(fault.params.get("error", "access_denied"))
+        code = str(fault.params.get("error", "access_denied"))
         description = fault.params.get("error_description", provider.ACCESS_DENIED_DESCRIPTION)
-        return redirect_error(auth, error, description, error_iss(provider, request, auth))
+        return redirect_error(auth, code, description, error_iss(provider, request, auth))
     if params.get("response_type") != "code":
         return redirect_error(
             auth,

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable
 
 from .errors import Reason
 from .keys import b64url
 
 CODE_VERIFIER_PATTERN = re.compile(r"^[A-Za-z0-9\-._~]{43,128}$")
-CODE_CHALLENGE_METHODS = {
+CODE_CHALLENGE_METHODS: dict[str, Callable[[str], str]] = {
     "plain": lambda verifier: verifier,
     "S256": lambda verifier: b64url(hashlib.sha256(verifier.encode("ascii")).digest()),
 }

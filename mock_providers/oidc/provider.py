@@ -240,12 +240,11 @@ class Provider:
     async def dispatch(self, name: str, handler: Handler, request: Request) -> Response:
         """Log, apply generic faults, run the handler, and word any refusal the vendor's way."""
         tenant_name = request.path_params.get("tenant", "")
+        early: Reason | None = None
         try:
             params = await read_params(request)
         except Reason as reason:
             params, early = {}, reason
-        else:
-            early = None
         entry = self.log.record(
             LoggedRequest(
                 self.name,

@@ -15,12 +15,11 @@ from harness.checks import _browser as browser_probe
 from harness.findings import Finding, Verdict
 from harness.registry import REGISTRY
 from harness.runner import run_check
-from harness.suite._instances import family
 from tests.browser.conftest import Stack
 
 pytestmark = pytest.mark.browser
 
-BROWSER_INSTANCES = [p.values[0] for p in family("browser")]
+BROWSER_INSTANCES = REGISTRY.instances("browser")
 
 
 def run(stack: Stack, instance: str, url: str | None = None, *, mock_idp: bool = True) -> Finding:

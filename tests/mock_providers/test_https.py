@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import ssl
 import subprocess
 
 import httpx
@@ -16,7 +17,7 @@ from .conftest import TIMEOUT, Flow
 
 def test_entra_over_https_rediscovers_by_tid(mocks: RunningMocks) -> None:
     """What Auth.js v5 does: discover /common, sign in, then re-discover at /{tid}/v2.0 over HTTPS."""
-    with httpx.Client(verify=str(mocks.ca_path), timeout=TIMEOUT) as client:
+    with httpx.Client(verify=ssl.create_default_context(cafile=str(mocks.ca_path)), timeout=TIMEOUT) as client:
         f = Flow(mocks, client, "entra", "common", https=True)
         common_issuer = f.discovery["issuer"].replace("{tenantid}", "common")
         assert common_issuer == mocks.issuer("entra", "common", https=True)

@@ -131,8 +131,8 @@ def test_a_token_naming_another_user_for_the_session_row_is_rejected(client: htt
     claims = jwe.decode(client.cookies[SESSION], reference.secret, SESSION)
     other = reference.store.user_by_email(reference.client_email)
     forged = jwe.encode({**claims, "sub": other.user_id, "id": other.user_id}, reference.secret, SESSION, 60)
-    fresh = httpx.Client(base_url=reference.url, timeout=5)
-    assert _session(fresh, headers={"cookie": f"{SESSION}={forged}"}).json() == {}
+    with httpx.Client(base_url=reference.url, timeout=5) as fresh:
+        assert _session(fresh, headers={"cookie": f"{SESSION}={forged}"}).json() == {}
 
 
 def test_oversized_session_is_chunked_and_reassembled(reference) -> None:
