@@ -60,7 +60,7 @@ class _HeaderDeadline:
             self._arm_header_deadline()
 
 
-class H11WithHeaderDeadline(_HeaderDeadline, H11Protocol):
+class H11WithHeaderDeadline(_HeaderDeadline, H11Protocol):  # type: ignore[misc]  # transport types differ
     """h11: a request is due while h11 has not parsed a whole request line and header block."""
 
     def _waiting_for_headers(self) -> bool:
