@@ -106,7 +106,6 @@ class Profile:
     mint_claims: Mapping[str, Any]
     jwe: str
     no_store_actions: tuple[str, ...] = ("csrf", "session")
-    documented_session_fields: bool = True
     tolerated_nulls: tuple[str, ...] = ()
     severity: Mapping[str, Severity] = field(default_factory=dict)
     not_applicable: Mapping[str, str] = field(default_factory=dict)
@@ -222,7 +221,6 @@ AUTHJS_V5 = Profile(
     session_schema=_frozen(LIBRARY_SESSION_SCHEMA),
     mint_claims=LIBRARY_CLAIMS,
     jwe="v5",
-    documented_session_fields=False,
     not_applicable=_frozen(_V5_NA),
 )
 

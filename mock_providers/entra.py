@@ -13,6 +13,9 @@ import re
 import uuid
 from typing import Any, ClassVar
 
+from . import graph
+from .graph import graph_error
+from .oidc import logout
 from .oidc.errors import OAuthError
 from .oidc.keys import KidStyle, b64url, thumbprint_kid
 from .oidc.provider import Handler, Provider, now
@@ -308,8 +311,6 @@ class EntraProvider(Provider):
         }
 
     def handlers(self) -> dict[str, Handler]:
-        from . import graph
-        from .oidc import logout
 
         return super().handlers() | {
             "logout": logout.logout_endpoint,
@@ -317,18 +318,3 @@ class EntraProvider(Provider):
             "graph_photo": graph.photo_endpoint,
             "graph_photo_default": graph.photo_endpoint,
         }
-
-
-def graph_error(code: str, message: str) -> dict[str, Any]:
-    """Microsoft Graph's error envelope (not OAuth's)."""
-    return {
-        "error": {
-            "code": code,
-            "message": message,
-            "innerError": {
-                "date": f"{dt.datetime.now(dt.UTC):%Y-%m-%dT%H:%M:%S}",
-                "request-id": str(uuid.uuid4()),
-                "client-request-id": str(uuid.uuid4()),
-            },
-        }
-    }

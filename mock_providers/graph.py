@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import re
+import uuid
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -23,8 +26,6 @@ PHOTO_SIZE = re.compile(r"^\d{1,4}x\d{1,4}$")
 
 
 def _grant(provider: Provider, request: Request, params: dict[str, str]) -> Grant | JSONResponse:
-    from .entra import graph_error
-
     try:
         return bearer_grant(provider, request, params)
     except Reason as reason:
@@ -64,8 +65,6 @@ async def me_endpoint(provider: Provider, request: Request, params: dict[str, st
 
 
 async def photo_endpoint(provider: Provider, request: Request, params: dict[str, str], fault: Fault | None) -> Response:
-    from .entra import graph_error
-
     grant = _grant(provider, request, params)
     if isinstance(grant, Response):
         return grant
@@ -81,3 +80,18 @@ async def photo_endpoint(provider: Provider, request: Request, params: dict[str,
             status_code=404,
         )
     return Response(PHOTO_JPEG, media_type="image/jpeg", headers={"Cache-Control": "private"})
+
+
+def graph_error(code: str, message: str) -> dict[str, Any]:
+    """Microsoft Graph's error envelope (not OAuth's)."""
+    return {
+        "error": {
+            "code": code,
+            "message": message,
+            "innerError": {
+                "date": f"{dt.datetime.now(dt.UTC):%Y-%m-%dT%H:%M:%S}",
+                "request-id": str(uuid.uuid4()),
+                "client-request-id": str(uuid.uuid4()),
+            },
+        }
+    }

@@ -6,13 +6,16 @@ import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from . import entra, google, keycloak
 from .oidc.provider import Provider
 from .oidc.requestlog import RequestLog
 
-VENDORS = ("google", "entra", "keycloak")
+_VENDOR_MODULES: dict[str, ModuleType] = {"google": google, "entra": entra, "keycloak": keycloak}
+"""Vendor name -> its module (CLIENT_ID, CLIENT_SECRET and the Provider class live there)."""
+VENDORS = tuple(_VENDOR_MODULES)
 VENDOR_ALIASES = {"azure-ad": "entra", "microsoft-entra-id": "entra", "azure": "entra"}
 
 
@@ -52,16 +55,12 @@ def vendor_name(name: str) -> str:
 
 
 def build_providers(options: MockOptions, log: RequestLog) -> dict[str, Provider]:
-    defaults = {
-        "google": (google.CLIENT_ID, google.CLIENT_SECRET),
-        "entra": (entra.CLIENT_ID, entra.CLIENT_SECRET),
-        "keycloak": (keycloak.CLIENT_ID, keycloak.CLIENT_SECRET),
-    }
     for vendor in list(options.users) + list(options.clients):
         vendor_name(vendor)
 
     def common(vendor: str) -> dict[str, Any]:
-        client_id, secret = options.clients.get(vendor) or defaults[vendor]
+        module = _VENDOR_MODULES[vendor]
+        client_id, secret = options.clients.get(vendor) or (module.CLIENT_ID, module.CLIENT_SECRET)
         users = [u for name, group in options.users.items() if vendor_name(name) == vendor for u in group]
         return {
             "client_id": client_id,

@@ -18,6 +18,8 @@ from .entra import EntraProvider
 from .options import MockOptions, vendor_name
 from .server import MockServers
 
+__all__ = ["RunningMocks", "running_mocks"]
+
 READY_TIMEOUT_SECONDS = 10.0
 
 

@@ -17,12 +17,11 @@ from starlette.applications import Starlette
 
 from reference_server.app import create_app
 from reference_server.header_deadline import header_deadline_protocol
+from reference_server.provider_catalog import OAUTH_PROVIDERS
 from reference_server.seed import DEMO_CLIENT, DEMO_USER
 from reference_server.settings import OAuthProviderConfig, Pages, Settings
 
 __all__ = ["add_arguments", "run", "settings_from_args"]
-
-_OAUTH_NAMES = {"google": "Google", "azure-ad": "Azure Active Directory", "keycloak": "Keycloak"}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -44,7 +43,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="append",
         default=[],
         metavar="ID=ISSUER,CLIENT_ID,CLIENT_SECRET",
-        help=f"configure an OAuth provider ({', '.join(_OAUTH_NAMES)}); repeatable",
+        help=f"configure an OAuth provider ({', '.join(OAUTH_PROVIDERS)}); repeatable",
     )
     parser.add_argument(
         "--no-mocks",
@@ -65,15 +64,13 @@ class UsageError(ValueError):
 def _oauth_provider(spec: str) -> OAuthProviderConfig:
     provider_id, _, rest = spec.partition("=")
     parts = rest.split(",")
-    if provider_id not in _OAUTH_NAMES or len(parts) != 3 or not all(parts):
+    kind = OAUTH_PROVIDERS.get(provider_id)
+    if kind is None or len(parts) != 3 or not all(parts):
         raise UsageError(
-            f"--oauth {spec!r}: expected ID=ISSUER,CLIENT_ID,CLIENT_SECRET with ID in {', '.join(_OAUTH_NAMES)}"
+            f"--oauth {spec!r}: expected ID=ISSUER,CLIENT_ID,CLIENT_SECRET with ID in {', '.join(OAUTH_PROVIDERS)}"
         )
     issuer, client_id, client_secret = parts
-    checks = ("pkce", "state") if provider_id == "azure-ad" else ("pkce",)
-    return OAuthProviderConfig(
-        provider_id, _OAUTH_NAMES[provider_id], issuer.rstrip("/"), client_id, client_secret, checks=checks
-    )
+    return OAuthProviderConfig(kind.id, kind.name, issuer.rstrip("/"), client_id, client_secret, checks=kind.checks)
 
 
 def settings_from_args(args: argparse.Namespace) -> Settings:

@@ -10,10 +10,11 @@ from __future__ import annotations
 import json
 from html import escape
 
+from reference_server.provider_catalog import OAUTH_PROVIDERS
+
 __all__ = ["POPUP_COOKIE", "popup_page"]
 
 POPUP_COOKIE = "nextauth-conformance.popup"
-_NAMES = {"google": "Google", "azure-ad": "Microsoft", "keycloak": "Keycloak"}
 
 
 def _script_json(value: object) -> str:
@@ -36,7 +37,8 @@ def popup_page(
     message: dict[str, object] = {"type": "oauth-callback", "provider": provider, "success": success}
     if not success:
         message |= {"error": error or "OAuthCallbackError", "errorDescription": description or ""}
-    name = escape(_NAMES.get(provider, provider))
+    kind = OAUTH_PROVIDERS.get(provider)
+    name = escape(kind.popup_name if kind else provider)
     outcome = "Success" if success else "Error"
     return (
         '<!DOCTYPE html><html lang="en"><head><meta charset="UTF-8">'

@@ -13,40 +13,34 @@ from dataclasses import dataclass
 from typing import Any
 
 from mock_providers.testing import RunningMocks, running_mocks
+from reference_server.provider_catalog import OAUTH_PROVIDERS
 from reference_server.seed import DEMO_USER, DemoAccount
 from reference_server.settings import OAuthProviderConfig, Settings
 from reference_server.testing import RunningReferenceServer, running_reference_server
 
-__all__ = ["MOCK_BACKED", "Stack", "oauth_providers_for", "register_accounts", "running_stack"]
-
-# provider id -> (mock vendor, display name, Auth.js checks as AlgaPSA configures them)
-MOCK_BACKED: dict[str, tuple[str, str, tuple[str, ...]]] = {
-    "google": ("google", "Google", ("pkce",)),
-    "azure-ad": ("entra", "Azure Active Directory", ("pkce", "state")),
-    "keycloak": ("keycloak", "Keycloak", ("pkce",)),
-}
+__all__ = ["Stack", "oauth_providers_for", "register_accounts", "running_stack"]
 
 
 def oauth_providers_for(mocks: RunningMocks, https: bool = False) -> tuple[OAuthProviderConfig, ...]:
     return tuple(
         OAuthProviderConfig(
-            provider_id,
-            name,
-            mocks.issuer(vendor, https=https),
-            mocks.client_id(vendor),
-            mocks.client_secret(vendor) or "",
-            checks=checks,
+            kind.id,
+            kind.name,
+            mocks.issuer(kind.mock_vendor, https=https),
+            mocks.client_id(kind.mock_vendor),
+            mocks.client_secret(kind.mock_vendor) or "",
+            checks=kind.checks,
         )
-        for provider_id, (vendor, name, checks) in MOCK_BACKED.items()
+        for kind in OAUTH_PROVIDERS.values()
     )
 
 
 def register_accounts(mocks: RunningMocks, accounts: tuple[DemoAccount, ...] = (DEMO_USER,)) -> None:
     """Make each account a user of every mock; sign-ins pick it with `login_hint` or the mock's user picker."""
-    for vendor, _, _ in MOCK_BACKED.values():
+    for kind in OAUTH_PROVIDERS.values():
         for account in accounts:
             mocks.add_user(
-                vendor,
+                kind.mock_vendor,
                 email=account.email,
                 name=f"{account.first_name} {account.last_name}",
                 given_name=account.first_name,

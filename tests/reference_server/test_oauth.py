@@ -9,9 +9,10 @@ import httpx
 import pytest
 
 import spec
-from reference_server.wiring import MOCK_BACKED, Stack, register_accounts, running_stack
+from reference_server.provider_catalog import OAUTH_PROVIDERS
+from reference_server.wiring import Stack, register_accounts, running_stack
 
-PROVIDERS = list(MOCK_BACKED)
+PROVIDERS = list(OAUTH_PROVIDERS)
 
 
 @pytest.fixture(scope="module")
