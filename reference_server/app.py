@@ -24,7 +24,7 @@ from reference_server.errors import AuthError, BadRequest, CredentialsSignin, In
 from reference_server.pages import error_page
 from reference_server.seed import seed_store
 from reference_server.settings import Settings
-from reference_server.store import SQLiteStore, Store, open_store
+from reference_server.store import Store, open_store
 
 __all__ = ["create_app"]
 
@@ -122,12 +122,12 @@ async def _home(request: Request) -> Response:
 
 
 def create_app(settings: Settings | None = None, store: Store | None = None) -> Starlette:
-    """A reference server for `settings`; seeds a fresh SQLite store unless one is given."""
+    """A reference server for `settings`; opens and seeds `settings.database` unless a store is given."""
     settings = settings or Settings()
     if store is None:
-        sqlite_store: SQLiteStore = open_store(settings.database)
-        seed_store(sqlite_store, settings.seed, settings.seed_users)
-        store = sqlite_store
+        opened = open_store(settings.database)
+        seed_store(opened, settings.seed, settings.seed_users)
+        store = opened
     endpoint = AuthEndpoint(settings, store)
     app = Starlette(
         routes=[

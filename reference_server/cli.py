@@ -20,6 +20,7 @@ from reference_server.header_deadline import header_deadline_protocol
 from reference_server.provider_catalog import OAUTH_PROVIDERS
 from reference_server.seed import DEMO_CLIENT, DEMO_USER
 from reference_server.settings import OAuthProviderConfig, Pages, Settings
+from reference_server.store import database_problem, describe_database
 
 __all__ = ["add_arguments", "run", "settings_from_args"]
 
@@ -37,7 +38,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=os.environ.get("NEXTAUTH_URL"),
         help="fixed public origin, like NEXTAUTH_URL (default: trust the Host header)",
     )
-    parser.add_argument("--database", default=":memory:", help="SQLite file path, or :memory: (default)")
+    parser.add_argument(
+        "--database",
+        default=":memory:",
+        help="a postgresql://user:password@host:port/db URL, a SQLite file path, or :memory: (default)",
+    )
     parser.add_argument(
         "--oauth",
         action="append",
@@ -78,6 +83,8 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
         raise UsageError(f"--origin {args.origin!r}: expected an http(s) URL such as http://localhost:3000")
     if not 0 <= args.port <= 65535:
         raise UsageError(f"--port {args.port}: expected 0-65535")
+    if problem := database_problem(args.database):
+        raise UsageError(f"--database {describe_database(args.database)!r}: {problem}")
     return Settings(
         secret=args.secret,
         origin=args.origin.rstrip("/") if args.origin else None,
@@ -143,7 +150,7 @@ def _serve(args: argparse.Namespace, sock: socket.socket, settings: Settings, ap
         f"sign in as {DEMO_USER.email} / {DEMO_USER.password}  (client portal: {DEMO_CLIENT.email} / "
         f"{DEMO_CLIENT.password})"
     )
-    print(f"database: {settings.database}   stop with Ctrl-C", flush=True)
+    print(f"database: {describe_database(settings.database)}   stop with Ctrl-C", flush=True)
     config = uvicorn.Config(app, log_level="warning", access_log=False, http=header_deadline_protocol())
     server = uvicorn.Server(config)
     with contextlib.suppress(KeyboardInterrupt):

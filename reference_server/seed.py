@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from faker import Faker
 
-from reference_server.store import SQLiteStore, hash_password
+from reference_server.store import SqlStore, hash_password
 
 __all__ = ["DEMO_CLIENT", "DEMO_USER", "DemoAccount", "seed_store"]
 
@@ -39,8 +39,15 @@ def _uuid(fake: Faker) -> str:
     return str(uuid.UUID(fake.uuid4()))
 
 
-def seed_store(store: SQLiteStore, seed: int, extra_users: int) -> str:
-    """Fill an empty store; return the demo tenant id. Does nothing but return it when already seeded."""
+def seed_store(store: SqlStore, seed: int, extra_users: int) -> str:
+    """Fill an empty store; return the demo tenant id. Does nothing but return it when already seeded.
+
+    One transaction, exclusive across processes: workers starting together on one database seed it once."""
+    with store.transaction():
+        return _seed(store, seed, extra_users)
+
+
+def _seed(store: SqlStore, seed: int, extra_users: int) -> str:
     fake = Faker()
     fake.seed_instance(seed)
     tenant = _uuid(fake)
@@ -64,7 +71,7 @@ def seed_store(store: SQLiteStore, seed: int, extra_users: int) -> str:
     return tenant
 
 
-def _add_user(store: SQLiteStore, fake: Faker, tenant: str, account: DemoAccount) -> None:
+def _add_user(store: SqlStore, fake: Faker, tenant: str, account: DemoAccount) -> None:
     user_id = _uuid(fake)
     contact_id = None
     if account.user_type == "client":

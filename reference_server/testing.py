@@ -11,7 +11,7 @@ from reference_server.app import create_app
 from reference_server.seed import DEMO_CLIENT, DEMO_USER
 from reference_server.serving import serve_in_thread
 from reference_server.settings import Settings
-from reference_server.store import SQLiteStore
+from reference_server.store import SqlStore
 
 __all__ = ["RunningReferenceServer", "running_reference_server"]
 
@@ -21,7 +21,7 @@ class RunningReferenceServer:
     url: str
     settings: Settings
     app: Any
-    store: SQLiteStore
+    store: SqlStore
 
     @property
     def secret(self) -> str:
@@ -42,5 +42,8 @@ def running_reference_server(settings: Settings | None = None, **overrides: Any)
     """Serve a freshly seeded reference server on a free 127.0.0.1 port until the block ends."""
     settings = (settings or Settings()).with_changes(**overrides) if overrides else (settings or Settings())
     app = create_app(settings)
-    with serve_in_thread(app) as url:
-        yield RunningReferenceServer(url=url, settings=settings, app=app, store=app.state.store)
+    try:
+        with serve_in_thread(app) as url:
+            yield RunningReferenceServer(url=url, settings=settings, app=app, store=app.state.store)
+    finally:
+        app.state.store.close()

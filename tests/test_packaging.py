@@ -14,7 +14,7 @@ REQUIRED = [
     "spec/published.yaml",
     "spec/clauses.yaml",
     "spec/schemas/SessionResponse.json",
-    "reference_server/schema.sql",
+    "reference_server/store/migrations/0001_initial.sql",
     "harness/suite/test_checks.py",
     "harness/suite/test_schema.py",
     "harness/plugin.py",

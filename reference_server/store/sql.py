@@ -1,118 +1,74 @@
-"""Users and sessions, with AlgaPSA's columns (research/algapsa.md section 9), in SQLite.
+"""`Store` in SQL that SQLite and PostgreSQL both run: every query once, the back ends only connect and execute.
 
-`Store` is the one small interface the server talks to; `SQLiteStore` implements it on a file or in memory.
-A session row is the server-side truth: a JWE cookie whose row is missing or revoked is no session at all
-(AlgaPSA's `isRevokedOrIdentityMismatch`).
+Queries use `?` placeholders; a back end that wants another style rewrites them. `transaction()` is exclusive
+across every process sharing the database, so migrations and seeding run once however many workers start.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
-import hmac
-import secrets
-import sqlite3
-import threading
 import uuid
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from pathlib import Path
-from typing import Protocol
+from collections.abc import Mapping, Sequence
+from typing import Any
 
-__all__ = ["SQLiteStore", "Store", "Tenant", "User", "hash_password", "open_store"]
+from reference_server.store.migrations import MIGRATIONS
+from reference_server.store.model import Tenant, User, now_iso, password_matches
 
-_SCHEMA = Path(__file__).with_name("schema.sql")
-_PBKDF2_ROUNDS = 60_000
+__all__ = ["SqlStore"]
 
-
-def hash_password(password: str, salt: str | None = None) -> str:
-    salt = salt or secrets.token_hex(16)
-    digest = hashlib.pbkdf2_hmac("sha256", password.encode(), salt.encode(), _PBKDF2_ROUNDS).hex()
-    return f"pbkdf2_sha256${_PBKDF2_ROUNDS}${salt}${digest}"
+Row = Mapping[str, Any]
 
 
-def _password_matches(password: str, stored: str) -> bool:
-    try:
-        scheme, rounds, salt, digest = stored.split("$")
-    except ValueError:
-        return False
-    if scheme != "pbkdf2_sha256":
-        return False
-    candidate = hashlib.pbkdf2_hmac("sha256", password.encode(), salt.encode(), int(rounds)).hex()
-    return hmac.compare_digest(candidate, digest)
+class SqlStore:
+    """The shared queries. Subclasses provide `_one`, `_all`, `execute`, `transaction` and `close`."""
 
+    dialect = "sql"
 
-def now_iso() -> str:
-    return datetime.now(UTC).isoformat()
+    def _one(self, sql: str, *args: object) -> Row | None:
+        raise NotImplementedError
 
-
-@dataclass(frozen=True)
-class User:
-    tenant: str
-    user_id: str
-    username: str
-    hashed_password: str
-    first_name: str | None
-    last_name: str | None
-    email: str
-    icon: str | None
-    user_type: str
-    contact_id: str | None
-    is_inactive: bool
-
-    @property
-    def display_name(self) -> str:
-        return " ".join(part for part in (self.first_name, self.last_name) if part) or self.username
-
-
-@dataclass(frozen=True)
-class Tenant:
-    tenant: str
-    company_name: str
-    plan: str | None
-    addons: tuple[str, ...]
-    subscription_status: str | None
-    trial_end: str | None
-    solo_pro_trial_end: str | None
-
-
-class Store(Protocol):
-    def user_by_email(self, email: str) -> User | None: ...
-    def user_by_id(self, tenant: str, user_id: str) -> User | None: ...
-    def check_password(self, user: User, password: str) -> bool: ...
-    def tenant(self, tenant: str) -> Tenant | None: ...
-    def client_id_of(self, user: User) -> str | None: ...
-    def create_session(
-        self, user: User, login_method: str, ip: str | None, user_agent: str | None, expires_at: str
-    ) -> str: ...
-    def session_is_active(self, tenant: str, session_id: str, user_id: str, user_type: str) -> bool: ...
-    def revoke_session(self, tenant: str, session_id: str, reason: str) -> None: ...
-
-
-class SQLiteStore:
-    """`Store` on SQLite. One connection guarded by a lock: the server is one process, requests are short."""
-
-    def __init__(self, database: str = ":memory:") -> None:
-        self._db = sqlite3.connect(database, check_same_thread=False, isolation_level=None)
-        self._db.row_factory = sqlite3.Row
-        self._db.execute("PRAGMA foreign_keys = ON")
-        self._lock = threading.Lock()
-        with self._lock:
-            self._db.executescript(_SCHEMA.read_text(encoding="utf-8"))
-
-    def close(self) -> None:
-        self._db.close()
-
-    def _one(self, sql: str, *args: object) -> sqlite3.Row | None:
-        with self._lock:
-            row: sqlite3.Row | None = self._db.execute(sql, args).fetchone()
-            return row
+    def _all(self, sql: str, *args: object) -> Sequence[Row]:
+        raise NotImplementedError
 
     def execute(self, sql: str, *args: object) -> None:
-        with self._lock:
-            self._db.execute(sql, args)
+        raise NotImplementedError
+
+    def transaction(self) -> contextlib.AbstractContextManager[None]:
+        """Exclusive across processes: a second caller waits until the first commits or rolls back."""
+        raise NotImplementedError
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def migrate(self) -> list[str]:
+        """Apply the migrations this database lacks, in order; return the names applied."""
+        applied: list[str] = []
+        with self.transaction():
+            self.execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations "
+                "(version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
+            )
+            done = {row["version"] for row in self._all("SELECT version FROM schema_migrations")}
+            for migration in MIGRATIONS:
+                if migration.version in done:
+                    continue
+                for statement in migration.statements:
+                    self.execute(statement)
+                self.execute(
+                    "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+                    migration.version,
+                    migration.name,
+                    now_iso(),
+                )
+                applied.append(migration.name)
+        return applied
+
+    def applied_migrations(self) -> list[str]:
+        return [row["name"] for row in self._all("SELECT name FROM schema_migrations ORDER BY version")]
 
     @staticmethod
-    def _user(row: sqlite3.Row | None) -> User | None:
+    def _user(row: Row | None) -> User | None:
         if row is None:
             return None
         return User(
@@ -137,18 +93,18 @@ class SQLiteStore:
         return self._user(self._one("SELECT * FROM users WHERE tenant = ? AND user_id = ?", tenant, user_id))
 
     def check_password(self, user: User, password: str) -> bool:
-        return _password_matches(password, user.hashed_password)
+        return password_matches(password, user.hashed_password)
 
     def tenant(self, tenant: str) -> Tenant | None:
         row = self._one("SELECT * FROM tenants WHERE tenant = ?", tenant)
         if row is None:
             return None
-        with self._lock:
-            addons = self._db.execute(
-                "SELECT addon_key FROM tenant_addons WHERE tenant = ? AND (expires_at IS NULL OR expires_at > ?) "
-                "ORDER BY addon_key",
-                (tenant, now_iso()),
-            ).fetchall()
+        addons = self._all(
+            "SELECT addon_key FROM tenant_addons WHERE tenant = ? AND (expires_at IS NULL OR expires_at > ?) "
+            "ORDER BY addon_key",
+            tenant,
+            now_iso(),
+        )
         return Tenant(
             tenant=row["tenant"],
             company_name=row["company_name"],
@@ -213,12 +169,13 @@ class SQLiteStore:
         )
 
     def revoke_session(self, tenant: str, session_id: str, reason: str) -> None:
+        stamp = now_iso()
         self.execute(
             "UPDATE sessions SET revoked_at = ?, revoked_reason = ?, updated_at = ? "
             "WHERE tenant = ? AND session_id = ? AND revoked_at IS NULL",
-            now_iso(),
+            stamp,
             reason,
-            now_iso(),
+            stamp,
             tenant,
             session_id,
         )
@@ -230,8 +187,3 @@ class SQLiteStore:
     def session_row(self, tenant: str, session_id: str) -> dict[str, object] | None:
         row = self._one("SELECT * FROM sessions WHERE tenant = ? AND session_id = ?", tenant, session_id)
         return dict(row) if row else None
-
-
-def open_store(database: str) -> SQLiteStore:
-    """A store on `database` (a file path or ":memory:"), schema created if missing."""
-    return SQLiteStore(database)

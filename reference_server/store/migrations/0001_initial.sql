@@ -1,5 +1,5 @@
--- AlgaPSA's users and sessions columns (server/migrations, research/algapsa.md section 9), SQLite types.
--- tenants/tenant_addons/contacts hold just what the session JSON reads from them.
+-- AlgaPSA's users and sessions columns (server/migrations, research/algapsa.md section 9), in types SQLite and
+-- PostgreSQL both take. tenants/tenant_addons/contacts hold just what the session JSON reads from them.
 CREATE TABLE IF NOT EXISTS tenants (
     tenant TEXT PRIMARY KEY,
     company_name TEXT NOT NULL,

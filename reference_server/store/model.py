@@ -1,0 +1,86 @@
+"""What the store holds and the one small interface the server talks to (`Store`), whatever the back end.
+
+Users and sessions carry AlgaPSA's columns (research/algapsa.md section 9). A session row is the server-side
+truth: a JWE cookie whose row is missing or revoked is no session at all (AlgaPSA's `isRevokedOrIdentityMismatch`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Protocol
+
+__all__ = ["Store", "StoreUnavailable", "Tenant", "User", "hash_password", "now_iso", "password_matches"]
+
+_PBKDF2_ROUNDS = 60_000
+
+
+def hash_password(password: str, salt: str | None = None) -> str:
+    salt = salt or secrets.token_hex(16)
+    digest = hashlib.pbkdf2_hmac("sha256", password.encode(), salt.encode(), _PBKDF2_ROUNDS).hex()
+    return f"pbkdf2_sha256${_PBKDF2_ROUNDS}${salt}${digest}"
+
+
+def password_matches(password: str, stored: str) -> bool:
+    try:
+        scheme, rounds, salt, digest = stored.split("$")
+    except ValueError:
+        return False
+    if scheme != "pbkdf2_sha256":
+        return False
+    candidate = hashlib.pbkdf2_hmac("sha256", password.encode(), salt.encode(), int(rounds)).hex()
+    return hmac.compare_digest(candidate, digest)
+
+
+class StoreUnavailable(RuntimeError):
+    """The database cannot be opened or reached; the message is the one line a user sees."""
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat()
+
+
+@dataclass(frozen=True)
+class User:
+    tenant: str
+    user_id: str
+    username: str
+    hashed_password: str
+    first_name: str | None
+    last_name: str | None
+    email: str
+    icon: str | None
+    user_type: str
+    contact_id: str | None
+    is_inactive: bool
+
+    @property
+    def display_name(self) -> str:
+        return " ".join(part for part in (self.first_name, self.last_name) if part) or self.username
+
+
+@dataclass(frozen=True)
+class Tenant:
+    tenant: str
+    company_name: str
+    plan: str | None
+    addons: tuple[str, ...]
+    subscription_status: str | None
+    trial_end: str | None
+    solo_pro_trial_end: str | None
+
+
+class Store(Protocol):
+    def user_by_email(self, email: str) -> User | None: ...
+    def user_by_id(self, tenant: str, user_id: str) -> User | None: ...
+    def check_password(self, user: User, password: str) -> bool: ...
+    def tenant(self, tenant: str) -> Tenant | None: ...
+    def client_id_of(self, user: User) -> str | None: ...
+    def create_session(
+        self, user: User, login_method: str, ip: str | None, user_agent: str | None, expires_at: str
+    ) -> str: ...
+    def session_is_active(self, tenant: str, session_id: str, user_id: str, user_type: str) -> bool: ...
+    def revoke_session(self, tenant: str, session_id: str, reason: str) -> None: ...
