@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 from harness.client import TargetClient
@@ -16,26 +17,36 @@ OAUTH_PROVIDERS = ("google", "azure-ad", "keycloak")
 
 @dataclass
 class Inputs:
-    """Optional knowledge about the target: its secret, a test user, a mock IdP."""
+    """Optional knowledge about the target: its secret, a test user, a mock IdP, a custom popup page."""
 
     secret: str | None = None
     credentials: tuple[str, str] | None = None
     mock_idp: str | None = None
+    popup_url: str | None = None
 
 
 @dataclass
 class CheckContext:
-    """Everything a check may use; state that costs requests is built once and cached."""
+    """Everything a check may use; state that costs requests is built once and cached.
+
+    `instance` is the check instance being run (`POPUP-001[error]`): the runner hands each check its own
+    view (`for_instance`), sharing the client and the cache. `report_dir` is where browser artifacts go."""
 
     client: TargetClient
     profile: Profile
     inputs: Inputs = field(default_factory=Inputs)
     profile_reason: str = ""
+    report_dir: Path = Path("reports")
+    instance: str = ""
     _cache: dict[str, Any] = field(default_factory=dict)
 
     @property
     def origin(self) -> str:
         return self.client.origin
+
+    def for_instance(self, instance: str) -> CheckContext:
+        """The same context (client, inputs, cache) naming the check instance it runs."""
+        return replace(self, instance=instance)
 
     def session(self) -> SessionCookies:
         """A signed-in session: `--credentials` first, else a cookie minted with `--secret`, else N/A."""

@@ -6,19 +6,16 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from harness.context import CheckContext
-from harness.findings import Finding, Verdict
+from harness.findings import CheckFailure, Finding, Verdict
 from harness.registry import REGISTRY
 from harness.run import Run
 from harness.runner import apply_waiver, run_check
 
 RUN_KEY = pytest.StashKey[Run]()
 FINDING_KEY = pytest.StashKey[Finding]()
-ADVISORY_KEY = pytest.StashKey[list[str]]()
 
 
 def split_instance(instance: str) -> tuple[str, str]:
@@ -32,37 +29,28 @@ class CheckRunner:
     def __init__(self, node: pytest.Item, run: Run) -> None:
         self.node, self.run = node, run
 
+    @property
+    def label(self) -> str:
+        """The item's parameter id (`GET /api/auth/csrf` for a schema item)."""
+        return self.node.name.partition("[")[2].rstrip("]")
+
     def check(self, instance: str) -> None:
         check_id, param = split_instance(instance)
-        finding = apply_waiver(run_check(REGISTRY.get(check_id), self.run.context(), param), self.run.waivers)
+        self.record(apply_waiver(run_check(REGISTRY.get(check_id), self.run.context(), param), self.run.waivers))
+
+    @property
+    def finding(self) -> Finding | None:
+        """The finding recorded for this item so far (a generated test runs once per example)."""
+        return self.node.stash.get(FINDING_KEY, None)
+
+    @finding.setter
+    def finding(self, finding: Finding) -> None:
         self.node.stash[FINDING_KEY] = finding
+
+    def record(self, finding: Finding) -> None:
+        """The item's finding goes into the reports; its verdict becomes the pytest outcome."""
+        self.finding = finding
         outcome(finding)
-
-    def schemathesis(self, case: Any, *, advisory: bool = False) -> None:
-        """Call and validate one generated case; advisory failures are remembered, not raised."""
-        from harness.checks.schema import NEGATIVE_ID, POSITIVE_ID, excluded_checks
-
-        check_id = NEGATIVE_ID if advisory else POSITIVE_ID
-        profile = self.run.context().profile
-        reason = profile.not_applicable_reason(check_id, f"{check_id}[{self.node.name.partition('[')[2].rstrip(']')}]")
-        if reason:
-            pytest.skip(f"not applicable: profile {profile.name}: {reason}")
-        base = self.run.options.base_path.rstrip("/")
-        if not base.endswith("/api/auth"):
-            pytest.skip(f"not applicable: the spec's paths are /api/auth/*, the target's base path is {base}")
-        mode = "negative" if advisory else "positive"
-        kwargs = {
-            "base_url": self.run.target + base.removesuffix("/api/auth"),
-            "excluded_checks": excluded_checks(mode),
-            "timeout": self.run.options.timeout,
-        }
-        if not advisory:
-            case.call_and_validate(**kwargs)
-            return
-        try:
-            case.call_and_validate(**kwargs)
-        except (AssertionError, BaseExceptionGroup) as failure:  # noqa: B030 - FailureGroup is an ExceptionGroup
-            self.node.stash.setdefault(ADVISORY_KEY, []).append(str(failure))
 
 
 def outcome(finding: Finding) -> None:
@@ -76,8 +64,6 @@ def outcome(finding: Finding) -> None:
 
 
 def describe(finding: Finding) -> str:
-    from harness.findings import CheckFailure
-
     failure = CheckFailure(finding.message, expected=finding.expected, received=finding.received, curl=finding.curl)
     return f"{finding.key} {finding.title} [{finding.clause}, {finding.severity}]\n{failure}"
 

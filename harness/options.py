@@ -12,6 +12,8 @@ from harness.errors import UsageError
 from harness.profiles import PROFILE_CHOICES
 
 TARGET_ENV = "NEXTAUTH_CONFORMANCE_TARGET"
+POPUP_URL_ENV = "NEXTAUTH_CONFORMANCE_POPUP_URL"
+REPORT_DIR_ENV = "NEXTAUTH_CONFORMANCE_REPORT_DIR"
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,8 @@ class RunOptions:
     report_markdown: Path | None
     timeout: float
     verify_tls: bool
+    popup_url: str | None = None
+    report_dir: Path = Path("reports")
 
 
 def add_options(parser: pytest.Parser) -> None:
@@ -67,7 +71,12 @@ def add_options(parser: pytest.Parser) -> None:
         "against the target; error=access_denied is appended if it has no error/code "
         "(default: callback/{provider}?popup=1)",
     )
-    add("--report-dir", default="reports", metavar="DIR", help="browser failure screenshots and traces go here")
+    add(
+        "--report-dir",
+        default=None,
+        metavar="DIR",
+        help=f"browser failure screenshots and traces go here (default reports/, env {REPORT_DIR_ENV})",
+    )
     parser.addini("nextauth_target", "default --target for the conformance suite", default="")
 
 
@@ -104,4 +113,6 @@ def resolve(config: pytest.Config) -> RunOptions:
         report_markdown=_path(opt("--report-markdown")),
         timeout=opt("--request-timeout"),
         verify_tls=not opt("--insecure"),
+        popup_url=opt("--popup-url") or os.environ.get(POPUP_URL_ENV) or None,
+        report_dir=Path(opt("--report-dir") or os.environ.get(REPORT_DIR_ENV) or "reports"),
     )

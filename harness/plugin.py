@@ -8,19 +8,16 @@ the findings into the terminal summary and the JSON / JUnit / Markdown reports. 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Generator
 from pathlib import Path
 
 import pytest
 
 from harness import browser, fixtures, report
-from harness.checks import _browser as browser_probe
 from harness.errors import HarnessError, TargetError, UsageError
 from harness.findings import Finding, Verdict
-from harness.fixtures import ADVISORY_KEY, FINDING_KEY, RUN_KEY
+from harness.fixtures import FINDING_KEY, RUN_KEY
 from harness.options import add_options, resolve
-from harness.registry import REGISTRY
 from harness.run import Run
 
 SUITE_DIR = Path(__file__).resolve().parent / "suite"
@@ -47,7 +44,6 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(f"nextauth-conformance: {exc}") from None
     config.stash[RUN_KEY] = run
     _add_suite(config)
-    browser_probe.configure(popup_url=config.getoption("--popup-url"), report_dir=config.getoption("--report-dir"))
     config.pluginmanager.register(fixtures, "nextauth_conformance_fixtures")
     config.pluginmanager.register(FindingCollector(run), "nextauth_conformance_collector")
 
@@ -131,50 +127,10 @@ def pytest_runtest_makereport(
     run = _run(item.config)
     if run is None or rep.when != "call" and not (rep.when == "setup" and rep.skipped):
         return rep
-    finding = item.stash.get(FINDING_KEY, None) or _schema_finding(item, rep)
+    finding = item.stash.get(FINDING_KEY, None)
     if finding is not None:
         rep.user_properties.append((FINDING_PROPERTY, finding.to_json()))
     return rep
-
-
-def _schema_finding(item: pytest.Item, rep: pytest.TestReport) -> Finding | None:
-    marker = item.get_closest_marker("conformance_check")
-    if marker is None:
-        return None
-    check = REGISTRY.get(marker.args[0])
-    label = item.name.partition("[")[2].rstrip("]")
-    finding = Finding(
-        check.id,
-        check.title,
-        check.clause,
-        str(check.severity),
-        check.family,
-        Verdict.PASS,
-        param=label,
-        action=label.split("/api/auth/")[-1].split("/")[0],
-        duration=rep.duration,
-    )
-    advisories = item.stash.get(ADVISORY_KEY, [])
-    if rep.failed or advisories:
-        text = advisories[0] if advisories else str(rep.longrepr)
-        curl = re.search(r"curl [^\n]+", text)
-        finding.verdict = Verdict.WARN if advisories else Verdict.FAIL
-        finding.message = _schemathesis_summary(text)
-        finding.received, finding.curl = text[-1500:], curl.group(0) if curl else ""
-        finding.expected = "documented status, Content-Type, headers and body"
-    elif rep.skipped:
-        finding.verdict, finding.reason = Verdict.NOT_APPLICABLE, _skip_reason(rep)
-    return finding
-
-
-def _schemathesis_summary(text: str) -> str:
-    """ "ST103 Undocumented status code (Received: 500); ST101 Server error" instead of "found 2 failures"."""
-    titles = list(dict.fromkeys(re.findall(r"^\s*- (ST\d+ [^\n]+)", text, re.M)))
-    received = re.search(r"Received: ([^\n]+)", text)
-    if not titles:
-        return (text.strip().splitlines() or ["schemathesis failure"])[0][:300]
-    detail = f" (Received: {received.group(1).strip()[:60]})" if received else ""
-    return ("; ".join(titles[:3]) + detail)[:300]
 
 
 class FindingCollector:
@@ -234,10 +190,3 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     run = _run(config)
     if run is not None:
         run.close()
-
-
-def _skip_reason(rep: pytest.TestReport) -> str:
-    """A skip's reason: pytest keeps (path, line, reason) for skips, a plain text otherwise."""
-    if isinstance(rep.longrepr, tuple):
-        return str(rep.longrepr[-1])
-    return str(rep.longrepr) if rep.longrepr else ""

@@ -54,13 +54,16 @@ class Run:
     def start(self) -> None:
         """Controller only: start the embedded server if needed, probe the target, pick the profile."""
         opts = self.options
-        self.inputs = Inputs(opts.secret, opts.credentials, opts.mock_idp)
+        self.inputs = Inputs(opts.secret, opts.credentials, opts.mock_idp, opts.popup_url)
         self.target = opts.target or ""
         if not self.target:
             server = start_embedded(self.stack)
             self.target, self.embedded = server.url, True
             self.inputs = Inputs(
-                opts.secret or server.secret, opts.credentials or server.credentials, opts.mock_idp or server.mock_idp
+                opts.secret or server.secret,
+                opts.credentials or server.credentials,
+                opts.mock_idp or server.mock_idp,
+                opts.popup_url,
             )
         client = self.client()
         csrf = preflight(client)
@@ -78,7 +81,13 @@ class Run:
 
     def context(self) -> CheckContext:
         if self._context is None:
-            self._context = CheckContext(self.client(), PROFILES[self.profile_name], self.inputs, self.profile_reason)
+            self._context = CheckContext(
+                self.client(),
+                PROFILES[self.profile_name],
+                self.inputs,
+                self.profile_reason,
+                report_dir=self.options.report_dir,
+            )
         return self._context
 
     def header(self) -> dict[str, object]:
@@ -100,13 +109,14 @@ class Run:
             "secret": self.inputs.secret,
             "credentials": list(self.inputs.credentials or []) or None,
             "mock_idp": self.inputs.mock_idp,
+            "popup_url": self.inputs.popup_url,
             "embedded": self.embedded,
         }
 
     def from_controller(self, data: dict[str, Any]) -> None:
         self.target, self.profile_name, self.profile_reason = data["target"], data["profile"], data["reason"]
         creds = tuple(data["credentials"]) if data["credentials"] else None
-        self.inputs = Inputs(data["secret"], creds, data["mock_idp"])
+        self.inputs = Inputs(data["secret"], creds, data["mock_idp"], data.get("popup_url"))
         self.embedded = bool(data["embedded"])
 
     def close(self) -> None:

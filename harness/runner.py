@@ -42,7 +42,8 @@ def run_check(check: Check, ctx: CheckContext, param: str = "") -> Finding:
         return finding
     try:
         assert check.func is not None, f"{check.id} is run by its own suite test"
-        check.func(ctx, param) if check.params else check.func(ctx)
+        own = ctx.for_instance(instance)
+        check.func(own, param) if check.params else check.func(own)
         finding.verdict = Verdict.PASS
     except CheckFailure as failure:
         record_failure(finding, failure, severity)

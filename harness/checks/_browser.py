@@ -1,23 +1,22 @@
-"""Browser machinery for the browser checks: settings, a probe per check, harness pages, the mock IdP's picker.
+"""Browser machinery for the browser checks: a probe per check, harness pages, the mock IdP's picker.
 
 HTTP checks cannot see what a page's script does: whom it `postMessage`s, with which targetOrigin, whether
 it closes itself or throws without an opener. Each check gets its own browser context with a probe script
 (`PROBE_SCRIPT`) that reports `message`, `close` and `error` events through an exposed binding, so a popup
 that would close itself stays open to be judged. One browser serves the whole run (`harness.browser`).
-A failing check leaves a screenshot and a Playwright trace under the report directory. Nothing here decides a
+A failing check leaves a screenshot and a Playwright trace under the context's `report_dir` (`--report-dir`),
+named after the check instance the runner gave the context. Nothing here decides a
 verdict: the checks in `harness/checks/popup.py` and `harness/checks/browser_pages.py` do.
 """
 
 from __future__ import annotations
 
 import contextlib
-import os
 import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlencode, urljoin, urlsplit
 
@@ -30,8 +29,6 @@ from harness.findings import CheckFailure, NotApplicable
 from harness.mock_signin import MOCK_VENDORS, register_mock_user
 from harness.signin import SignInFailed
 
-POPUP_URL_ENV = "NEXTAUTH_CONFORMANCE_POPUP_URL"
-REPORT_DIR_ENV = "NEXTAUTH_CONFORMANCE_REPORT_DIR"
 STEP_TIMEOUT_MS = 20_000  # generous: a loaded 2-core CI machine runs Chromium, the target and the mocks at once
 SETTLE_MS = 400
 POLL_MS = 50
@@ -71,25 +68,6 @@ STARTER_HTML = """<!doctype html><html><head><title>conformance sign-in starter<
 DONE_HTML = "<!doctype html><html><head><title>conformance done</title></head><body>signed in</body></html>"
 
 
-@dataclass
-class BrowserSettings:
-    """Knobs the plugin sets from `--popup-url` / `--report-dir` (environment variables as a fallback)."""
-
-    popup_url: str | None = field(default_factory=lambda: os.environ.get(POPUP_URL_ENV) or None)
-    report_dir: Path = field(default_factory=lambda: Path(os.environ.get(REPORT_DIR_ENV) or "reports"))
-
-
-SETTINGS = BrowserSettings()
-
-
-def configure(*, popup_url: str | None = None, report_dir: str | Path | None = None) -> None:
-    """Called by the plugin: the popup URL to judge and where failure artifacts go."""
-    if popup_url is not None:
-        SETTINGS.popup_url = popup_url or None
-    if report_dir is not None:
-        SETTINGS.report_dir = Path(report_dir)
-
-
 # --------------------------------------------------------------------------------------------------- probe
 
 
@@ -103,10 +81,12 @@ class Event:
 
 
 class Probe:
-    """A fresh browser context with the probe installed; on failure it saves a screenshot and a trace."""
+    """A fresh browser context with the probe installed; on failure it saves a screenshot and a trace.
 
-    def __init__(self, ctx: CheckContext, instance: str) -> None:
-        self.ctx, self.instance = ctx, instance
+    `with Probe(ctx) as probe:` in a check; artifacts are named after `ctx.instance`."""
+
+    def __init__(self, ctx: CheckContext) -> None:
+        self.ctx, self.instance = ctx, ctx.instance or "browser-check"
         self.events: list[Event] = []
         self.context: Any = None
 
@@ -147,7 +127,7 @@ class Probe:
     def _save_artifacts(self) -> str:
         """Screenshot every open page and keep the trace; the paths go into the failure message."""
         stem = re.sub(r"[^\w.-]+", "_", self.instance) + datetime.now(UTC).strftime("-%Y%m%dT%H%M%S")
-        folder = SETTINGS.report_dir / "browser"
+        folder = self.ctx.report_dir / "browser"
         saved: list[str] = []
         try:
             folder.mkdir(parents=True, exist_ok=True)
@@ -254,15 +234,15 @@ def popup_target(ctx: CheckContext, variant: str) -> PopupTarget:
     variant starts a popup sign-in on the target and needs the mock IdP."""
     provider = first_oauth_provider(ctx)
     if variant == "success":
-        if SETTINGS.popup_url:
+        if ctx.inputs.popup_url:
             raise NotApplicable("--popup-url is set: the success popup needs the reference popup sign-in flow")
         if not ctx.inputs.mock_idp:
             raise NotApplicable("the success popup needs a mock IdP (--mock-idp URL)")
         if provider is None:
             raise NotApplicable("no OAuth provider is configured on this target")
         return PopupTarget("", provider, variant, custom=False)
-    if SETTINGS.popup_url:
-        url = urljoin(ctx.origin + "/", SETTINGS.popup_url.replace("{provider}", provider or "google"))
+    if ctx.inputs.popup_url:
+        url = urljoin(ctx.origin + "/", ctx.inputs.popup_url.replace("{provider}", provider or "google"))
         query = parse_qs(urlsplit(url).query)
         if "error" not in query and "code" not in query:
             url += ("&" if "?" in url else "?") + urlencode(_error_params())
@@ -383,7 +363,3 @@ def built_in_page(probe: Probe, action: str) -> tuple[Any, list[dict[str, Any]]]
     if not same_url(page.url, wanted):
         raise NotApplicable(f"{action} is a custom page ({page.url}); its forms are the app's")
     return page, page.evaluate(FORMS_SCRIPT)
-
-
-def instance(check_id: str, param: str = "") -> str:
-    return f"{check_id}[{param}]" if param else check_id

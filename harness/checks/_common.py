@@ -1,4 +1,17 @@
-"""Small shared pieces for checks: raise a structured failure, judge URLs against the target's origin."""
+"""Small shared pieces for checks: raise a structured failure, judge URLs against the target's origin, and the
+precondition decorators.
+
+Writing a check (see any module beside this one):
+
+    @check("ABC-001", title=..., clause=..., severity=Severity.HIGH, family="abc", params=OAUTH_PROVIDERS)
+    @requires_mock_idp            # N/A with the reason when no --mock-idp is known
+    @requires_oauth_provider      # N/A when the target does not configure the provider named by the param
+    def abc(ctx: CheckContext, provider: str) -> None:
+        expect(ok, "what went wrong", expected=..., exchange=exchange)
+
+`ctx.instance` is the instance being run (`ABC-001[google]`); browser checks open `with Probe(ctx) as probe:`.
+`requires_secret`, `requires_credentials` and `requires(predicate, reason)` work the same way.
+"""
 
 from __future__ import annotations
 
@@ -92,4 +105,16 @@ def session_validator(ctx: CheckContext) -> Draft202012Validator:
 
 
 requires_secret = requires(lambda ctx: ctx.inputs.secret, "needs the target's secret (--secret)")
+requires_credentials = requires(lambda ctx: ctx.inputs.credentials, "needs a test user (--credentials EMAIL:PASSWORD)")
 requires_mock_idp = requires(lambda ctx: ctx.inputs.mock_idp, "no mock IdP known for this target (--mock-idp URL)")
+
+
+def requires_oauth_provider(func: CheckFn) -> CheckFn:
+    """For checks parametrized by provider id: N/A unless the target's GET providers lists it as OAuth/OIDC."""
+
+    @functools.wraps(func)
+    def wrapper(ctx: CheckContext, provider: str, *args: Any) -> None:
+        ctx.oauth_provider(provider)
+        func(ctx, provider, *args)
+
+    return wrapper

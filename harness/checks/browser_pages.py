@@ -12,12 +12,11 @@ from harness.checks._browser import (
     Probe,
     built_in_page,
     csrf_cookie_token,
-    instance,
     session_of,
     start_url,
     through_idp,
 )
-from harness.checks._common import expect, query_value, requires_mock_idp, same_url
+from harness.checks._common import expect, query_value, requires_mock_idp, requires_oauth_provider, same_url
 from harness.context import OAUTH_PROVIDERS, CheckContext
 from harness.findings import NotApplicable, Severity
 from harness.registry import check
@@ -51,7 +50,7 @@ def signin_page_forms(ctx: CheckContext) -> None:
     providers = {k: v for k, v in ctx.providers().items() if isinstance(v, dict)}
     if not providers:
         raise NotApplicable("GET providers lists no providers")
-    with Probe(ctx, "BROWSER-001") as probe:
+    with Probe(ctx) as probe:
         _, forms = built_in_page(probe, "signin")
         token = csrf_cookie_token(probe)
         problems = []
@@ -80,7 +79,7 @@ def signin_page_forms(ctx: CheckContext) -> None:
     tags=("browser",),
 )
 def signout_page_form(ctx: CheckContext) -> None:
-    with Probe(ctx, "BROWSER-002") as probe:
+    with Probe(ctx) as probe:
         _, forms = built_in_page(probe, "signout")
         token = csrf_cookie_token(probe)
         problem = judge_form(forms, ctx.client.url("signout"), token, "signout")
@@ -95,10 +94,6 @@ def signout_page_form(ctx: CheckContext) -> None:
 # ------------------------------------------------------------------------------------ full sign-in
 
 
-def oauth_entry(ctx: CheckContext, provider: str) -> None:
-    ctx.oauth_provider(provider)
-
-
 @check(
     "BROWSER-003",
     title="Full sign-in in the browser through the mock IdP's picker ends with that user's session",
@@ -110,9 +105,9 @@ def oauth_entry(ctx: CheckContext, provider: str) -> None:
     tags=("browser",),
 )
 @requires_mock_idp
+@requires_oauth_provider
 def browser_sign_in(ctx: CheckContext, provider: str) -> None:
-    oauth_entry(ctx, provider)
-    with Probe(ctx, instance("BROWSER-003", provider)) as probe:
+    with Probe(ctx) as probe:
         page = probe.page_on(ctx.origin, "start", _start_query(probe, provider))
         clicked = through_idp(probe, page, provider, choose="user")
         page.wait_for_load_state("load", timeout=STEP_TIMEOUT_MS)
@@ -145,9 +140,9 @@ def browser_sign_in(ctx: CheckContext, provider: str) -> None:
     tags=("browser", "security"),
 )
 @requires_mock_idp
+@requires_oauth_provider
 def browser_deny(ctx: CheckContext, provider: str) -> None:
-    oauth_entry(ctx, provider)
-    with Probe(ctx, instance("BROWSER-004", provider)) as probe:
+    with Probe(ctx) as probe:
         page = probe.page_on(ctx.origin, "start", _start_query(probe, provider))
         through_idp(probe, page, provider, choose="deny")
         page.wait_for_load_state("load", timeout=STEP_TIMEOUT_MS)

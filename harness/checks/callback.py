@@ -8,7 +8,13 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from harness.checks._common import expect, query_value, requires_mock_idp, session_validator
+from harness.checks._common import (
+    expect,
+    query_value,
+    requires_mock_idp,
+    requires_oauth_provider,
+    session_validator,
+)
 from harness.client import Exchange
 from harness.context import OAUTH_PROVIDERS, CheckContext
 from harness.findings import Severity
@@ -97,8 +103,8 @@ def unknown_provider_rejected(ctx: CheckContext) -> None:
     params=OAUTH_PROVIDERS,
     tags=("security",),
 )
+@requires_oauth_provider
 def provider_error_handled(ctx: CheckContext, provider: str) -> None:
-    ctx.oauth_provider(provider)
     exchange = ctx.client.action(
         f"callback/{provider}",
         params={"error": "access_denied", "error_description": "The user denied the request", "state": "conformance"},
@@ -117,8 +123,8 @@ def provider_error_handled(ctx: CheckContext, provider: str) -> None:
     params=OAUTH_PROVIDERS,
     tags=("security",),
 )
+@requires_oauth_provider
 def missing_checks_rejected(ctx: CheckContext, provider: str) -> None:
-    ctx.oauth_provider(provider)
     exchange = ctx.client.action(f"callback/{provider}", params={"code": "conformance-code", "state": "x"})
     assert_no_session(ctx, exchange, f"callback/{provider} without check cookies")
     assert_lands_on(ctx, exchange, ctx.profile.check_failure_destinations, f"callback/{provider} without cookies")
@@ -134,8 +140,8 @@ def missing_checks_rejected(ctx: CheckContext, provider: str) -> None:
     params=OAUTH_PROVIDERS,
     tags=("security",),
 )
+@requires_oauth_provider
 def mismatched_checks_rejected(ctx: CheckContext, provider: str) -> None:
-    ctx.oauth_provider(provider)
     prefix = ctx.profile.cookie_prefix
     secure = "__Secure-" if ctx.client.secure else ""
     forged = {f"{secure}{prefix}.state": "forged.state.value", f"{secure}{prefix}.pkce.code_verifier": "forged"}
@@ -156,8 +162,8 @@ def mismatched_checks_rejected(ctx: CheckContext, provider: str) -> None:
     params=OAUTH_PROVIDERS,
 )
 @requires_mock_idp
+@requires_oauth_provider
 def full_sign_in(ctx: CheckContext, provider: str) -> None:
-    ctx.oauth_provider(provider)
     email = ctx.inputs.credentials[0] if ctx.inputs.credentials else "conformance.user@example.com"
     try:
         flow = sign_in_through_mock(ctx.client, str(ctx.inputs.mock_idp), provider, email)

@@ -14,7 +14,6 @@ from harness.checks._browser import (
     SETTLE_MS,
     PopupTarget,
     Probe,
-    instance,
     launch_popup,
     pause,
     popup_target,
@@ -124,7 +123,7 @@ def judge_message(target: PopupTarget, message: dict[str, Any]) -> None:
 )
 def popup_posts_and_closes(ctx: CheckContext, variant: str) -> None:
     target = popup_target(ctx, variant)
-    with Probe(ctx, instance("POPUP-001", variant)) as probe:
+    with Probe(ctx) as probe:
         opener = probe.page_on(ctx.origin)
         popup = launch_popup(probe, opener, target)
         probe.pump(opener, lambda: bool(callback_messages(probe, opener)), SETTLE_MS * 3)
@@ -162,7 +161,7 @@ def popup_posts_and_closes(ctx: CheckContext, variant: str) -> None:
     tags=("browser", "security"),
 )
 def popup_leaks_nothing_cross_origin(ctx: CheckContext, variant: str) -> None:
-    with_foreign_opener(ctx, instance("POPUP-002", variant), variant, judge_no_secrets)
+    with_foreign_opener(ctx, variant, judge_no_secrets)
 
 
 def judge_no_secrets(messages: list[dict[str, Any]]) -> None:
@@ -186,7 +185,7 @@ def judge_no_secrets(messages: list[dict[str, Any]]) -> None:
     tags=("browser",),
 )
 def popup_target_origin(ctx: CheckContext) -> None:
-    with_foreign_opener(ctx, "POPUP-003", "error", judge_nothing_arrives)
+    with_foreign_opener(ctx, "error", judge_nothing_arrives)
 
 
 def judge_nothing_arrives(messages: list[dict[str, Any]]) -> None:
@@ -198,13 +197,11 @@ def judge_nothing_arrives(messages: list[dict[str, Any]]) -> None:
     )
 
 
-def with_foreign_opener(
-    ctx: CheckContext, name: str, variant: str, judge: Callable[[list[dict[str, Any]]], None]
-) -> None:
+def with_foreign_opener(ctx: CheckContext, variant: str, judge: Callable[[list[dict[str, Any]]], None]) -> None:
     """Open the popup from a page on another origin and judge every message that still reaches that page
     (inside the probe, so a failure keeps its screenshot and trace)."""
     target = popup_target(ctx, variant)
-    with Probe(ctx, name) as probe:
+    with Probe(ctx) as probe:
         opener = probe.page_on(FOREIGN_ORIGIN)
         popup = launch_popup(probe, opener, target)
         probe.pump(opener, lambda: bool(probe.of("close", popup)), SETTLE_MS * 2)
@@ -223,7 +220,7 @@ def with_foreign_opener(
 )
 def popup_without_opener(ctx: CheckContext) -> None:
     target = popup_target(ctx, "error")
-    with Probe(ctx, "POPUP-004") as probe:
+    with Probe(ctx) as probe:
         opener = probe.page_on(ctx.origin)
         popup = launch_popup(probe, opener, target, noopener=True)
         if popup.evaluate("window.opener !== null"):

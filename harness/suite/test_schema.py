@@ -5,6 +5,7 @@ from typing import Any
 import pytest
 
 from harness.checks.schema import NEGATIVE_ID, POSITIVE_ID, load
+from harness.checks.schema_cases import run_case
 from harness.fixtures import CheckRunner
 
 POSITIVE = load("positive")
@@ -14,10 +15,10 @@ NEGATIVE = load("negative")
 @pytest.mark.conformance_check(POSITIVE_ID)
 @POSITIVE.parametrize()
 def test_schema_positive(case: Any, conformance: CheckRunner) -> None:
-    conformance.schemathesis(case)
+    run_case(case, conformance)
 
 
 @pytest.mark.conformance_check(NEGATIVE_ID)
 @NEGATIVE.parametrize()
 def test_schema_negative(case: Any, conformance: CheckRunner) -> None:
-    conformance.schemathesis(case, advisory=True)
+    run_case(case, conformance, advisory=True)

@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 
 from harness import browser
-from harness.checks import _browser as browser_probe
 from harness.client import TargetClient
 from harness.context import CheckContext, Inputs
 from harness.profiles import PROFILES
@@ -36,10 +35,11 @@ class Stack:
 
     mocks: RunningMocks
     reference: RunningReferenceServer
+    report_dir: Path
     broken: dict[str, str] = field(default_factory=dict)
     clients: list[TargetClient] = field(default_factory=list)
 
-    def context(self, url: str | None = None, *, mock_idp: bool = True) -> CheckContext:
+    def context(self, url: str | None = None, *, mock_idp: bool = True, popup_url: str | None = None) -> CheckContext:
         """A fresh CheckContext for the good server (or a broken one), as the plugin would build it."""
         client = TargetClient(url or self.reference.url)
         self.clients.append(client)
@@ -47,8 +47,9 @@ class Stack:
             self.reference.secret,
             (self.reference.demo_email, self.reference.demo_password),
             self.mocks.http_url if mock_idp else None,
+            popup_url,
         )
-        return CheckContext(client, PROFILES["documented"], inputs)
+        return CheckContext(client, PROFILES["documented"], inputs, report_dir=self.report_dir)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -63,18 +64,9 @@ def chromium() -> Iterator[browser.BrowserInfo]:
     browser.close_shared()
 
 
-@pytest.fixture(scope="session", autouse=True)
-def artifacts_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Failure screenshots and traces of the deliberately broken targets go to a temp dir, not reports/."""
-    folder = tmp_path_factory.mktemp("browser-reports")
-    previous = browser_probe.SETTINGS.report_dir, browser_probe.SETTINGS.popup_url
-    browser_probe.configure(report_dir=folder, popup_url="")
-    yield folder
-    browser_probe.SETTINGS.report_dir, browser_probe.SETTINGS.popup_url = previous
-
-
 @pytest.fixture(scope="session")
-def stack() -> Iterator[Stack]:
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """Failure screenshots and traces of the deliberately broken targets go to a temp dir, not reports/."""
     with running_mocks(auto_login=False) as mocks, contextlib.ExitStack() as servers:
         configs = tuple(
             OAuthProviderConfig(
@@ -88,7 +80,7 @@ def stack() -> Iterator[Stack]:
             for pid, (vendor, name, checks) in PROVIDERS.items()
         )
         reference = servers.enter_context(running_reference_server(oauth_providers=configs))
-        built = Stack(mocks, reference)
+        built = Stack(mocks, reference, tmp_path_factory.mktemp("browser-reports"))
         for name, (path_part, rewrite) in BREAKAGES.items():
             app = broken_app(create_app(Settings(oauth_providers=configs)), path_part, rewrite)
             built.broken[name] = servers.enter_context(serve_in_thread(app))

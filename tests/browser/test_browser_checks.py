@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 
 from harness import browser
-from harness.checks import _browser as browser_probe
 from harness.findings import Finding, Verdict
 from harness.registry import REGISTRY
 from harness.runner import run_check
@@ -22,9 +21,12 @@ pytestmark = pytest.mark.browser
 BROWSER_INSTANCES = REGISTRY.instances("browser")
 
 
-def run(stack: Stack, instance: str, url: str | None = None, *, mock_idp: bool = True) -> Finding:
+def run(
+    stack: Stack, instance: str, url: str | None = None, *, mock_idp: bool = True, popup_url: str | None = None
+) -> Finding:
     check_id, _, param = instance.partition("[")
-    return run_check(REGISTRY.get(check_id), stack.context(url, mock_idp=mock_idp), param.rstrip("]"))
+    ctx = stack.context(url, mock_idp=mock_idp, popup_url=popup_url)
+    return run_check(REGISTRY.get(check_id), ctx, param.rstrip("]"))
 
 
 def explain(finding: Finding) -> str:
@@ -94,7 +96,7 @@ def test_failure_saves_screenshot_and_trace(stack: Stack, breakage: str, instanc
     finding = run(stack, instance, stack.broken[breakage])
     artifacts = finding.message.split("Artifacts: ", 1)[1]
     paths = [Path(part.split()[1]) for part in artifacts.split("; ")]
-    assert paths and all(p.is_file() and p.is_relative_to(browser_probe.SETTINGS.report_dir) for p in paths), artifacts
+    assert paths and all(p.is_file() and p.is_relative_to(stack.report_dir) for p in paths), artifacts
     assert {p.suffix for p in paths} == {".png", ".zip"}
 
 
@@ -105,12 +107,9 @@ def test_mock_idp_checks_are_not_applicable_without_one(stack: Stack) -> None:
 
 
 def test_popup_url_option_points_the_checks_elsewhere(stack: Stack) -> None:
-    browser_probe.configure(popup_url="/api/auth/callback/{provider}?popup=1")
-    try:
-        finding = run(stack, "POPUP-001[error]")
-        success = run(stack, "POPUP-001[success]")
-    finally:
-        browser_probe.configure(popup_url="")
+    popup_url = "/api/auth/callback/{provider}?popup=1"
+    finding = run(stack, "POPUP-001[error]", popup_url=popup_url)
+    success = run(stack, "POPUP-001[success]", popup_url=popup_url)
     assert finding.verdict == Verdict.PASS, explain(finding)
     assert success.verdict == Verdict.NOT_APPLICABLE
 

@@ -1,0 +1,95 @@
+"""Running schemathesis cases as SCHEMA-001/002 instances and turning their outcome into one `Finding` per item.
+
+The suite's `test_schema_*` items hand each generated case here; the plugin never sees schemathesis. Hypothesis
+calls an item once per example: the item's finding is kept across calls. A positive-mode failure fails SCHEMA-001
+and is re-raised, so Hypothesis shrinks it and the finding holds the minimal example; a negative-mode failure is a
+SCHEMA-002 warning (advisory) holding the first failing example.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from typing import TYPE_CHECKING, Any
+
+from harness.checks.schema import NEGATIVE_ID, POSITIVE_ID, excluded_checks
+from harness.findings import Finding, Verdict
+from harness.registry import REGISTRY
+from harness.runner import new_finding
+
+if TYPE_CHECKING:
+    from harness.fixtures import CheckRunner
+    from harness.run import Run
+
+EXPECTED = "documented status, Content-Type, headers and body"
+
+
+def run_case(case: Any, runner: CheckRunner, *, advisory: bool = False) -> None:
+    """Call and validate one generated case against the target; the item's finding keeps the verdict."""
+    finding = runner.finding or first_finding(runner, NEGATIVE_ID if advisory else POSITIVE_ID)
+    if finding.verdict == Verdict.NOT_APPLICABLE:
+        runner.record(finding)
+    started = time.perf_counter()
+    error: BaseException | None = None
+    try:
+        case.call_and_validate(**call_kwargs(runner.run, "negative" if advisory else "positive"))
+    except (AssertionError, BaseExceptionGroup) as failure:  # noqa: B030 - FailureGroup is an ExceptionGroup
+        if not advisory or finding.verdict == Verdict.PASS:
+            record_failure(finding, str(failure), Verdict.WARN if advisory else Verdict.FAIL)
+        error = None if advisory else failure
+    except Exception as failure:  # noqa: BLE001 - a transport error fails the instance, advisory or not
+        record_failure(finding, f"{type(failure).__name__}: {failure}", Verdict.FAIL)
+        error = failure
+    finding.duration = round((finding.duration or 0) + time.perf_counter() - started, 4)
+    runner.finding = finding
+    if error is not None:
+        raise error
+
+
+def first_finding(runner: CheckRunner, check_id: str) -> Finding:
+    label = runner.label
+    finding = new_finding(REGISTRY.get(check_id), label)
+    finding.action = label.split("/api/auth/")[-1].split("/")[0]
+    finding.verdict = Verdict.PASS
+    reason = not_applicable_reason(runner.run, check_id, label)
+    if reason:
+        finding.verdict, finding.reason = Verdict.NOT_APPLICABLE, reason
+    return finding
+
+
+def not_applicable_reason(run: Run, check_id: str, label: str) -> str:
+    profile = run.context().profile
+    reason = profile.not_applicable_reason(check_id, f"{check_id}[{label}]")
+    if reason:
+        return f"profile {profile.name}: {reason}"
+    base = run.options.base_path.rstrip("/")
+    if not base.endswith("/api/auth"):
+        return f"the spec's paths are /api/auth/*, the target's base path is {base}"
+    return ""
+
+
+def call_kwargs(run: Run, mode: str) -> dict[str, Any]:
+    base = run.options.base_path.rstrip("/")
+    return {
+        "base_url": run.target + base.removesuffix("/api/auth"),
+        "excluded_checks": excluded_checks(mode),
+        "timeout": run.options.timeout,
+    }
+
+
+def record_failure(finding: Finding, text: str, verdict: Verdict) -> None:
+    curl = re.search(r"curl [^\n]+", text)
+    finding.verdict = verdict
+    finding.message = summary(text)
+    finding.received, finding.curl = text[-1500:], curl.group(0) if curl else ""
+    finding.expected = EXPECTED
+
+
+def summary(text: str) -> str:
+    """ "ST103 Undocumented status code (Received: 500); ST101 Server error" instead of "found 2 failures"."""
+    titles = list(dict.fromkeys(re.findall(r"^\s*- (ST\d+ [^\n]+)", text, re.M)))
+    received = re.search(r"Received: ([^\n]+)", text)
+    if not titles:
+        return (text.strip().splitlines() or ["schemathesis failure"])[0][:300]
+    detail = f" (Received: {received.group(1).strip()[:60]})" if received else ""
+    return ("; ".join(titles[:3]) + detail)[:300]
