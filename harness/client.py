@@ -142,7 +142,9 @@ class TargetClient:
         cookies: Mapping[str, str] | None = None,
         headers: Mapping[str, str] | None = None,
         form: Mapping[str, str] | None = None,
+        timeout: float | None = None,
     ) -> Exchange:
+        """One exchange; `timeout` overrides the client's for this request (a check that waits on purpose)."""
         if params:
             url = f"{url}{'&' if '?' in url else '?'}{urlencode(params)}"
         sent = dict(headers or {})
@@ -150,7 +152,8 @@ class TargetClient:
             sent["Cookie"] = "; ".join(f"{k}={v}" for k, v in cookies.items())
         started = time.perf_counter()
         try:
-            with self._http.stream(method, url, headers=sent, data=dict(form) if form else None) as response:
+            extra: dict[str, Any] = {"timeout": timeout} if timeout is not None else {}
+            with self._http.stream(method, url, headers=sent, data=dict(form) if form else None, **extra) as response:
                 body = self._read_capped(response, url)
         except httpx.TimeoutException as exc:
             raise TargetUnreachable(f"{method} {url} timed out ({type(exc).__name__})", url=url) from None

@@ -8,7 +8,9 @@ does not reach the callback raises `SignInFailed`, and the calling check decides
 
 from __future__ import annotations
 
+import functools
 import re
+import ssl
 from dataclasses import dataclass
 from html import unescape
 from urllib.parse import urljoin, urlsplit
@@ -18,19 +20,41 @@ import httpx
 from harness.client import Exchange, TargetClient
 from harness.signin import SignInFailed, fetch_csrf
 
-__all__ = ["MOCK_VENDORS", "OAuthSignIn", "register_mock_user", "sign_in_through_mock"]
+__all__ = [
+    "MOCK_VENDORS",
+    "OAuthSignIn",
+    "RefusedAtStart",
+    "mock_tls_context",
+    "register_mock_user",
+    "sign_in_through_mock",
+]
 
 MOCK_VENDORS = {"google": "google", "azure-ad": "entra", "microsoft-entra-id": "entra", "keycloak": "keycloak"}
 _REQUEST_ID = re.compile(r'name="mock_request_id" value="([^"]+)"')
 _FORM_ACTION = re.compile(r'<form method="post" action="([^"]+)"')
 
 
+@functools.cache
+def mock_tls_context() -> ssl.SSLContext:
+    """TLS without verification for our own mock (its CA is local); built once, since each new context costs
+    a noticeable fraction of a second and the relying-party checks make dozens of sign-ins."""
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    return context
+
+
 @dataclass(frozen=True)
 class OAuthSignIn:
-    """The callback exchange and the session cookies it set."""
+    """The callback exchange, the session cookies it set and the authorization URL the target sent us to."""
 
     callback: Exchange
     session_cookies: dict[str, str]
+    authorize: str = ""
+
+
+class RefusedAtStart(SignInFailed):
+    """POST signin/{provider} did not send the browser to the mock IdP (the target refused to start the flow)."""
 
 
 def register_mock_user(idp: httpx.Client, mock_idp: str, provider: str, email: str) -> None:
@@ -50,6 +74,12 @@ def register_mock_user(idp: httpx.Client, mock_idp: str, provider: str, email: s
         raise SignInFailed(f"the mock IdP refused the user {email}: {response.status_code} {response.text[:120]}")
 
 
+def _same_server(url: str, origin: str) -> bool:
+    """Loopback mocks and targets share a host name: the port tells an error redirect from the IdP."""
+    left, right = urlsplit(url), urlsplit(origin)
+    return (left.port, left.scheme) == (right.port, right.scheme)
+
+
 def _answer_picker(idp: httpx.Client, page: httpx.Response, email: str) -> httpx.Response:
     html = page.text
     request_id, action = _REQUEST_ID.search(html), _FORM_ACTION.search(html)
@@ -63,11 +93,17 @@ def _answer_picker(idp: httpx.Client, page: httpx.Response, email: str) -> httpx
 
 
 def sign_in_through_mock(
-    client: TargetClient, mock_idp: str, provider: str, email: str, timeout: float = 10.0
+    client: TargetClient,
+    mock_idp: str,
+    provider: str,
+    email: str,
+    timeout: float = 10.0,
+    callback_timeout: float | None = None,
 ) -> OAuthSignIn:
-    """Sign `email` in with `provider` at the target, the mock IdP playing the provider."""
+    """Sign `email` in with `provider` at the target, the mock IdP playing the provider; `callback_timeout`
+    bounds the callback request when the target is expected to wait on a slow IdP."""
     mock_idp = mock_idp.rstrip("/")
-    with httpx.Client(timeout=timeout, follow_redirects=False, verify=False) as idp:  # our own mock's CA
+    with httpx.Client(timeout=timeout, follow_redirects=False, verify=mock_tls_context()) as idp:
         register_mock_user(idp, mock_idp, provider, email)
         token, cookies, _ = fetch_csrf(client)
         start = client.action(
@@ -79,8 +115,8 @@ def sign_in_through_mock(
         )
         cookies |= {c.name: c.value for c in start.set_cookies if not c.clears}
         authorize = start.location or ""
-        if urlsplit(authorize).hostname != urlsplit(mock_idp).hostname:
-            raise SignInFailed(
+        if urlsplit(authorize).hostname != urlsplit(mock_idp).hostname or _same_server(authorize, client.origin):
+            raise RefusedAtStart(
                 f"POST signin/{provider} did not go to the mock IdP (went to {authorize or 'nowhere'})", start
             )
         answer = idp.get(authorize)
@@ -89,6 +125,6 @@ def sign_in_through_mock(
         back = answer.headers.get("location", "")
         if answer.status_code != 302 or not back:
             raise SignInFailed(f"the mock IdP answered {answer.status_code} instead of redirecting back", start)
-    callback = client.request("GET", back, cookies=cookies)
+    callback = client.request("GET", back, cookies=cookies, timeout=callback_timeout)
     session = {c.name: c.value for c in callback.set_cookies if ".session-token" in c.name and not c.clears}
-    return OAuthSignIn(callback, session)
+    return OAuthSignIn(callback, session, authorize)

@@ -110,6 +110,10 @@ class Profile:
     severity: Mapping[str, Severity] = field(default_factory=dict)
     not_applicable: Mapping[str, str] = field(default_factory=dict)
     page_markers: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: PAGE_MARKERS)
+    signin_error_destinations: frozenset[tuple[str, str]] = frozenset({("signin", "Configuration")})
+    """Where POST signin/{provider} lands when the provider cannot be used (OAuthSignInError in v5)."""
+    idp_timeout: float | None = None
+    """Seconds the target waits for the IdP's token endpoint; None when the library sets no timeout (RP-018)."""
 
     def allowed_statuses(self, probe: str) -> frozenset[int]:
         return self.statuses[probe]

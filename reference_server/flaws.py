@@ -12,6 +12,27 @@ __all__ = ["KNOWN_FLAWS", "UnknownFlawError", "validate_flaws"]
 
 KNOWN_FLAWS: dict[str, str] = {
     # name: the rule it disables (add one entry per flaw, next to the code that honours it)
+    # Relying-party flaws, honoured in reference_server/oauth.py (checks RP-001..RP-020, harness/checks/rp.py):
+    "skip-id-token-signature": "the ID token's signature is not verified",
+    "accept-alg-none": "an unsigned (alg none) ID token is accepted",
+    "trust-unknown-kid": "an ID token whose kid is not in the JWKS is accepted unverified",
+    "trust-missing-kid": "an ID token without kid is accepted unverified",
+    "skip-id-token-iss": "the ID token's iss is not compared with the issuer",
+    "skip-id-token-aud": "the ID token's aud is not compared with the client id",
+    "skip-id-token-azp": "extra audiences and a foreign azp are accepted",
+    "skip-id-token-exp": "an expired ID token is accepted",
+    "skip-id-token-iat": "an ID token issued in the future is accepted",
+    "optional-id-token-iat": "an ID token without iat is accepted",
+    "optional-id-token-sub": "an ID token without sub is accepted",
+    "skip-nonce-check": "the ID token's nonce is not compared with the one sent",
+    "accept-missing-nonce": "an ID token without the nonce that was sent is accepted",
+    "skip-userinfo-sub": "a userinfo sub other than the ID token's is accepted",
+    "swallow-token-error": "a token error response sends the browser back to the app as if nothing failed",
+    "swallow-token-5xx": "a token endpoint 5xx sends the browser back to the app as if nothing failed",
+    "swallow-token-json": "a token response that is not JSON sends the browser back to the app as if nothing failed",
+    "no-idp-timeout": "requests to the IdP wait without a timeout",
+    "skip-discovery-issuer": "a discovery issuer other than the configured one is accepted",
+    "pin-first-jwks": "the first JWKS seen is cached forever (a rotated key is never fetched)",
 }
 
 

@@ -34,6 +34,8 @@ class OAuthProviderConfig:
     client_secret: str
     checks: tuple[str, ...] = ("pkce",)
     scope: str = "openid profile email"
+    userinfo: bool = False
+    """Take the profile from the userinfo endpoint too (Auth.js v5 `idToken: false`), its sub checked."""
 
 
 @dataclass(frozen=True)

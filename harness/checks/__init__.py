@@ -1,6 +1,18 @@
 """The conformance checks, one module per concern; importing this package registers every check."""
 
-from harness.checks import actions, browser_pages, callback, csrf, pages, popup, providers, schema, security, session
+from harness.checks import (
+    actions,
+    browser_pages,
+    callback,
+    csrf,
+    pages,
+    popup,
+    providers,
+    rp,
+    schema,
+    security,
+    session,
+)
 
 __all__ = [
     "actions",
@@ -10,6 +22,7 @@ __all__ = [
     "pages",
     "popup",
     "providers",
+    "rp",
     "schema",
     "security",
     "session",

@@ -15,7 +15,10 @@ CACHE = {"Cache-Control": "public, max-age=3600"}
 async def discovery_endpoint(
     provider: Provider, request: Request, params: dict[str, str], fault: Fault | None
 ) -> Response:
-    return JSONResponse(provider.discovery(site_of(request), request.state.tenant), headers=CACHE)
+    document = provider.discovery(site_of(request), request.state.tenant)
+    if fault is not None and fault.kind == "wrong_discovery_issuer":  # OIDC Discovery 4.3: must equal the issuer URL
+        document["issuer"] = str(fault.params.get("issuer", "https://wrong-issuer.invalid"))
+    return JSONResponse(document, headers=CACHE)
 
 
 async def jwks_endpoint(provider: Provider, request: Request, params: dict[str, str], fault: Fault | None) -> Response:

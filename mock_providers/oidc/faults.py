@@ -3,7 +3,11 @@
 Kinds: ``error`` (vendor error body / authorize redirect; params ``error``, ``error_description``,
 ``status``), ``access_denied`` (authorize), ``status`` (plain 5xx; param ``status``), ``delay`` (param
 ``seconds``, then the normal answer), ``malformed_json``, and ID-token tampering at the token endpoint:
-``wrong_issuer``, ``wrong_audience``, ``wrong_nonce``, ``bad_signature``, ``expired_id_token``.
+``wrong_issuer``, ``wrong_audience``, ``wrong_nonce``, ``bad_signature``, ``expired_id_token``, ``alg_none``,
+``unknown_key``, ``kid_absent``, ``untrusted_azp``, ``iat_future``, ``missing_iat``, ``missing_sub``,
+``missing_nonce``; ``wrong_sub`` at userinfo and ``wrong_discovery_issuer`` at discovery. `FAULT_ENDPOINTS`
+names the one endpoint where each tampering kind means something (the relying-party checks, harness/checks/rp.py,
+inject one of them per sign-in).
 """
 
 from __future__ import annotations
@@ -24,8 +28,39 @@ ENDPOINTS = (
     "graph_me",
     "graph_photo",
 )
-ID_TOKEN_FAULTS = ("wrong_issuer", "wrong_audience", "wrong_nonce", "bad_signature", "expired_id_token")
-KINDS = ("error", "access_denied", "status", "delay", "malformed_json", *ID_TOKEN_FAULTS)
+ID_TOKEN_FAULTS = (
+    "wrong_issuer",
+    "wrong_audience",
+    "wrong_nonce",
+    "bad_signature",
+    "expired_id_token",
+    "alg_none",
+    "unknown_key",
+    "kid_absent",
+    "untrusted_azp",
+    "iat_future",
+    "missing_iat",
+    "missing_sub",
+    "missing_nonce",
+)
+USERINFO_FAULTS = ("wrong_sub",)
+DISCOVERY_FAULTS = ("wrong_discovery_issuer",)
+KINDS = (
+    "error",
+    "access_denied",
+    "status",
+    "delay",
+    "malformed_json",
+    *ID_TOKEN_FAULTS,
+    *USERINFO_FAULTS,
+    *DISCOVERY_FAULTS,
+)
+#: Tampering kinds and the only endpoint whose answer they change; elsewhere they would silently do nothing.
+FAULT_ENDPOINTS: dict[str, str] = {
+    **dict.fromkeys(ID_TOKEN_FAULTS, "token"),
+    **dict.fromkeys(USERINFO_FAULTS, "userinfo"),
+    **dict.fromkeys(DISCOVERY_FAULTS, "discovery"),
+}
 MAX_DELAY_SECONDS = 60.0
 
 
@@ -44,6 +79,8 @@ def fault_from_mapping(data: dict[str, Any]) -> Fault:
         raise ValueError(f"endpoint must be one of {', '.join(ENDPOINTS)}; got {endpoint!r}")
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {', '.join(KINDS)}; got {kind!r}")
+    if FAULT_ENDPOINTS.get(kind, endpoint) != endpoint:
+        raise ValueError(f"kind {kind} applies to the {FAULT_ENDPOINTS[kind]} endpoint only; got {endpoint!r}")
     times = data.get("times", 1)
     if not isinstance(times, int) or isinstance(times, bool) or not 1 <= times <= 10_000:
         raise ValueError("times must be an integer from 1 to 10000")

@@ -115,7 +115,8 @@ class KeyRing:
         self.keys = list(self._initial)
 
     def sign(self, claims: dict[str, Any], headers: dict[str, Any] | None = None) -> str:
-        header = {"kid": self.active.kid, "typ": "JWT", **(headers or {})}
+        """RS256 with the active key; a header value of None drops that parameter (``{"kid": None}``)."""
+        header = {k: v for k, v in {"kid": self.active.kid, "typ": "JWT", **(headers or {})}.items() if v is not None}
         return jwt.encode(claims, self.active.private_key, algorithm=ALGORITHM, headers=header)
 
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import functools
+import json
 import time
+from collections.abc import Callable
 from typing import Any
 
 from starlette.requests import Request
@@ -12,7 +15,7 @@ from . import pkce
 from .clients import authenticate
 from .errors import Reason
 from .faults import Fault
-from .keys import hash_half
+from .keys import KeyRing, b64url, hash_half, random_b64_kid
 from .provider import Provider, now
 from .site import site_of
 from .tokens import Grant
@@ -104,21 +107,63 @@ def id_token(provider: Provider, grant: Grant, issuer: str, access: str, fault: 
 
 def tamper(provider: Provider, claims: dict[str, Any], fault: Fault | None) -> str:
     """Apply an ID-token fault from the control API; otherwise sign the claims as they are."""
-    kind = fault.kind if fault else None
-    if kind == "wrong_issuer":
-        claims["iss"] = str(fault.params.get("issuer", "https://wrong-issuer.invalid"))  # type: ignore[union-attr]
-    elif kind == "wrong_audience":
-        claims["aud"] = str(fault.params.get("audience", "someone-else"))  # type: ignore[union-attr]
-    elif kind == "wrong_nonce":
-        claims["nonce"] = str(fault.params.get("nonce", "not-the-nonce-you-sent"))  # type: ignore[union-attr]
-    elif kind == "expired_id_token":
-        claims["iat"], claims["exp"] = claims["iat"] - 7200, claims["iat"] - 3600
+    if fault is None:
+        return provider.keys.sign(claims)
+    params, kind = fault.params, fault.kind
+    change = CLAIM_FAULTS.get(kind)
+    if change is not None:
+        change(claims, params)
+    if kind == "alg_none":
+        return unsigned(claims)
+    if kind in ("unknown_key", "kid_absent"):
+        return stranger_key().sign(claims, {"kid": None} if kind == "kid_absent" else None)
     token = provider.keys.sign(claims)
     if kind == "bad_signature":
         head, payload, signature = token.split(".")
         flipped = ("A" if signature[0] != "A" else "B") + signature[1:]
         token = f"{head}.{payload}.{flipped}"
     return token
+
+
+def _untrusted_azp(claims: dict[str, Any], params: dict[str, Any]) -> None:
+    """A second audience the client does not know, named as the authorized party (OIDC Core 3.1.3.7 3-5)."""
+    party = str(params.get("azp", "untrusted-relying-party"))
+    claims["aud"], claims["azp"] = [claims["aud"], party], party
+
+
+def _iat_future(claims: dict[str, Any], params: dict[str, Any]) -> None:
+    ahead = float(params.get("seconds", 86400))
+    claims["iat"] = int(claims["iat"] + ahead)
+    claims["exp"] = int(claims["iat"] + 3600)
+
+
+def _expired(claims: dict[str, Any], params: dict[str, Any]) -> None:
+    claims["iat"], claims["exp"] = claims["iat"] - 7200, claims["iat"] - 3600
+
+
+CLAIM_FAULTS: dict[str, Callable[[dict[str, Any], dict[str, Any]], None]] = {
+    "wrong_issuer": lambda c, p: c.update(iss=str(p.get("issuer", "https://wrong-issuer.invalid"))),
+    "wrong_audience": lambda c, p: c.update(aud=str(p.get("audience", "someone-else"))),
+    "wrong_nonce": lambda c, p: c.update(nonce=str(p.get("nonce", "not-the-nonce-you-sent"))),
+    "expired_id_token": _expired,
+    "untrusted_azp": _untrusted_azp,
+    "iat_future": _iat_future,
+    "missing_iat": lambda c, p: c.pop("iat", None),
+    "missing_sub": lambda c, p: c.pop("sub", None),
+    "missing_nonce": lambda c, p: c.pop("nonce", None),
+}
+
+
+def unsigned(claims: dict[str, Any]) -> str:
+    """An `alg: none` JWS (RFC 7515 A.5): header and payload, empty signature."""
+    header = b64url(json.dumps({"alg": "none", "typ": "JWT"}).encode())
+    return f"{header}.{b64url(json.dumps(claims).encode())}."
+
+
+@functools.cache
+def stranger_key() -> KeyRing:
+    """A key that no provider publishes: tokens it signs must fail verification against any JWKS."""
+    return KeyRing(kid_style=random_b64_kid)
 
 
 async def revoke_endpoint(

@@ -31,4 +31,6 @@ async def userinfo_endpoint(
 ) -> Response:
     grant = bearer_grant(provider, request, params)
     claims = provider.userinfo_claims(grant.user, grant.tenant, grant.client_id, grant.scope)
+    if fault is not None and fault.kind == "wrong_sub":  # OIDC Core 5.3.2: the RP must compare it with the ID token's
+        claims["sub"] = str(fault.params.get("sub", "someone-else-entirely"))
     return JSONResponse(claims)

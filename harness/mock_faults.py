@@ -1,0 +1,71 @@
+"""The mock IdP's control API as the relying-party checks use it: inject a fault, see whether it was used, clear.
+
+Over HTTP (`--mock-idp URL` + `/_mock/...`), so the checks work against mocks in another process. Every call
+has a timeout; a control API that does not answer is `SignInFailed`, which the checks turn into a verdict.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from harness.mock_signin import mock_tls_context
+from harness.signin import SignInFailed
+
+__all__ = ["FaultSpec", "MockControl"]
+
+CONTROL_TIMEOUT = 5.0
+
+
+@dataclass(frozen=True)
+class FaultSpec:
+    """One fault as the control API takes it: the endpoint, the kind, how many calls, the kind's parameters."""
+
+    endpoint: str
+    kind: str
+    times: int = 1
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def body(self) -> dict[str, Any]:
+        return {"endpoint": self.endpoint, "kind": self.kind, "times": self.times, **self.params}
+
+
+class MockControl:
+    """`/_mock/{vendor}/faults` and `/keys/rotate` of one running mock."""
+
+    def __init__(self, mock_idp: str) -> None:
+        self.base = mock_idp.rstrip("/") + "/_mock"
+        self._http = httpx.Client(timeout=CONTROL_TIMEOUT, verify=mock_tls_context())
+
+    def _call(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+        url = f"{self.base}/{path}"
+        try:
+            response = self._http.request(method, url, json=body)
+        except httpx.HTTPError as exc:
+            raise SignInFailed(f"the mock IdP's control API at {url} did not answer: {exc}") from None
+        if response.status_code >= 400:
+            raise SignInFailed(f"the mock IdP refused {method} {url}: {response.status_code} {response.text[:160]}")
+        return response.json()
+
+    def inject(self, vendor: str, fault: FaultSpec) -> None:
+        self._call("POST", f"{vendor}/faults", fault.body())
+
+    def pending(self, vendor: str) -> list[dict[str, Any]]:
+        result = self._call("GET", f"{vendor}/faults")
+        return result if isinstance(result, list) else []
+
+    def used(self, vendor: str, fault: FaultSpec) -> bool:
+        """True when the target made at least one call that consumed `fault` (call before `clear`)."""
+        for left in self.pending(vendor):
+            if left.get("endpoint") == fault.endpoint and left.get("kind") == fault.kind:
+                return int(left.get("times", fault.times)) < fault.times
+        return True
+
+    def clear(self, vendor: str) -> None:
+        self._call("DELETE", f"{vendor}/faults")
+
+    def rotate_keys(self, vendor: str) -> dict[str, Any]:
+        result = self._call("POST", f"{vendor}/keys/rotate", {})
+        return result if isinstance(result, dict) else {}
