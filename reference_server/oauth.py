@@ -253,7 +253,8 @@ async def _verify_id_token(
             "require": required,
         },
     )
-    audiences = claims.get("aud") if isinstance(claims.get("aud"), list) else [claims.get("aud")]
+    aud = claims.get("aud")
+    audiences: list[Any] = aud if isinstance(aud, list) else [aud]
     azp = claims.get("azp", config.client_id if len(audiences) == 1 else None)
     if azp != config.client_id and not flaw("skip-id-token-azp"):  # 3.1.3.7 steps 3-5, as oauth4webapi
         raise InvalidCheck("ID token names other audiences or another authorized party (azp)")

@@ -239,7 +239,7 @@ def baseline(ctx: CheckContext, provider: str) -> OAuthSignIn:
         except SignInFailed as exc:
             result = NotApplicable(f"a sign-in with {provider} without faults does not complete: {exc}")
         ctx._cache[key] = result
-    found = ctx._cache[key]
+    found: OAuthSignIn | NotApplicable = ctx._cache[key]
     if isinstance(found, NotApplicable):
         raise found
     return found
