@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from importlib import metadata
 from typing import Any
 
+import harness.checks  # noqa: F401 - registers every check: waivers are validated against the registry
 from harness import browser
 from harness.client import TargetClient
 from harness.context import CheckContext, Inputs
