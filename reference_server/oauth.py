@@ -196,15 +196,17 @@ async def _exchange_code(
     return body
 
 
-_PINNED_JWKS: dict[str, list[dict[str, Any]]] = {}
-"""The `pin-first-jwks` flaw's cache: the first key set seen per JWKS URI, never refreshed."""
+_PINNED_JWKS: dict[tuple[int, str], list[dict[str, Any]]] = {}
+"""The `pin-first-jwks` flaw's cache: per server (its store) and JWKS URI, the first key set seen, never refreshed."""
 
 
 async def _jwks(ctx: AuthContext, http: httpx.AsyncClient, uri: str) -> list[dict[str, Any]]:
-    if ctx.settings.has_flaw("pin-first-jwks") and uri in _PINNED_JWKS:
-        return _PINNED_JWKS[uri]
+    pin = (id(ctx.store), uri) if ctx.settings.has_flaw("pin-first-jwks") else None
+    if pin in _PINNED_JWKS:
+        return _PINNED_JWKS[pin]
     keys = list((await http.get(uri)).json().get("keys", []))
-    _PINNED_JWKS.setdefault(uri, keys)
+    if pin is not None:
+        _PINNED_JWKS[pin] = keys
     return keys
 
 

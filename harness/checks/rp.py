@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from harness.checks._common import expect, query_value, requires_mock_idp
+from harness.checks._common import expect, query_value, requires_mock_idp, requires_oauth_provider
 from harness.checks.callback import assert_lands_on, assert_no_session
 from harness.client import Exchange
 from harness.context import OAUTH_PROVIDERS, CheckContext
@@ -259,7 +259,6 @@ def _prepared(ctx: CheckContext, case: RpCase) -> tuple[tuple[FaultSpec, ...], f
 
 def refused(ctx: CheckContext, case: RpCase, provider: str) -> None:
     """Sign in with the case's faults at the mock; the target must refuse (no session, error destination)."""
-    ctx.oauth_provider(provider)
     first = baseline(ctx, provider)
     if case.needs_nonce and not query_value(first.authorize, "nonce"):
         raise NotApplicable(
@@ -323,7 +322,7 @@ def _register(case: RpCase) -> None:
         action="callback",
         params=OAUTH_PROVIDERS,
         tags=case.tags,
-    )(requires_mock_idp(run))
+    )(requires_mock_idp(requires_oauth_provider(run)))
 
 
 for _case in RP_CASES:
@@ -340,8 +339,8 @@ for _case in RP_CASES:
     params=OAUTH_PROVIDERS,
 )
 @requires_mock_idp
+@requires_oauth_provider
 def key_rotation_keeps_sign_in(ctx: CheckContext, provider: str) -> None:
-    ctx.oauth_provider(provider)
     baseline(ctx, provider)  # the target has seen (and may cache) the old key set
     MockControl(str(ctx.inputs.mock_idp)).rotate_keys(MOCK_VENDORS[provider])
     try:
