@@ -61,6 +61,19 @@ FAULT_ENDPOINTS: dict[str, str] = {
     **dict.fromkeys(USERINFO_FAULTS, "userinfo"),
     **dict.fromkeys(DISCOVERY_FAULTS, "discovery"),
 }
+#: The parameters each kind reads and their JSON types (a kind not listed takes none), for body validation.
+FAULT_PARAMS: dict[str, dict[str, type | tuple[type, ...]]] = {
+    "error": {"error": str, "error_description": str, "status": int},
+    "status": {"status": int},
+    "delay": {"seconds": (int, float)},
+    "wrong_issuer": {"issuer": str},
+    "wrong_audience": {"audience": str},
+    "wrong_nonce": {"nonce": str},
+    "untrusted_azp": {"azp": str},
+    "iat_future": {"seconds": (int, float)},
+    "wrong_sub": {"sub": str},
+    "wrong_discovery_issuer": {"issuer": str},
+}
 MAX_DELAY_SECONDS = 60.0
 
 
@@ -92,6 +105,10 @@ def fault_from_mapping(data: dict[str, Any]) -> Fault:
             raise ValueError(f"delay seconds must be a number from 0 to {MAX_DELAY_SECONDS:g}")
     if kind == "status" and params.get("status", 503) not in range(400, 600):
         raise ValueError("status must be an HTTP error status (400-599)")
+    for name, expected in FAULT_PARAMS.get(kind, {}).items():
+        value = params.get(name)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, expected)):
+            raise ValueError(f"{kind} parameter {name} has the wrong type: {type(value).__name__}")
     return Fault(endpoint=endpoint, kind=kind, times=times, params=params)
 
 

@@ -93,3 +93,9 @@ def test_discovery_wrong_issuer(flow, mocks: RunningMocks) -> None:
 def test_a_kind_at_another_endpoint_is_refused(http, mocks: RunningMocks, kind: str, endpoint: str) -> None:
     refused = http.post(mocks.http_url + "/_mock/google/faults", json={"endpoint": endpoint, "kind": kind})
     assert refused.status_code == 400 and "endpoint only" in refused.json()["error"]
+
+
+def test_a_parameter_of_the_wrong_type_is_refused(http, mocks: RunningMocks) -> None:
+    body = {"endpoint": "token", "kind": "iat_future", "seconds": "tomorrow"}
+    refused = http.post(mocks.http_url + "/_mock/google/faults", json=body)
+    assert refused.status_code == 400 and "seconds" in refused.json()["error"]
