@@ -16,7 +16,10 @@ import sys
 from dataclasses import dataclass
 from typing import Any
 
-NO_BROWSER = "no Chromium found: install Debian's chromium package or run `playwright install chromium`"
+INSTALL_HINT = "python -m playwright install chromium"
+NO_BROWSER = f"no Chromium found: run `{INSTALL_HINT}` (or install Debian's chromium package)"
+LEAVE_OUT_HINT = 'or leave the browser checks out: -m "not browser"'
+
 CHROMIUM_ENV = "NEXTAUTH_CONFORMANCE_CHROMIUM"
 SYSTEM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 LAUNCH_ARGS = (
@@ -123,7 +126,7 @@ class SharedBrowser:
         try:
             from playwright.sync_api import sync_playwright
         except ImportError:
-            raise NoBrowser("Playwright is not installed: pip install 'nextauth-conformance[browser]'") from None
+            raise NoBrowser(f"Playwright is not installed: pip install playwright && {INSTALL_HINT}") from None
         self._playwright = sync_playwright().start()
         self.browser, self.info = launch(self._playwright)
 

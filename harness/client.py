@@ -19,6 +19,7 @@ import httpx
 
 from harness.cookies import SetCookie, parse_set_cookie
 from harness.errors import ResponseTooLarge, TargetNotAuthjs, TargetUnreachable
+from harness.transport import DeadlineBackend, deadline_transport
 
 DEFAULT_TIMEOUT = 10.0
 DEFAULT_MAX_BODY = 1024 * 1024
@@ -114,13 +115,18 @@ class TargetClient:
         self.origin = origin.rstrip("/")
         self.base_path = "/" + base_path.strip("/") if base_path.strip("/") else ""
         self.max_body = max_body
-        self._http = http or httpx.Client(
-            timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)),
-            follow_redirects=False,
-            verify=verify,
-            transport=httpx.HTTPTransport(retries=1, verify=verify),
-            headers={"user-agent": USER_AGENT},
-        )
+        self.timeout = timeout
+        self._deadline: DeadlineBackend | None = None
+        if http is None:
+            transport, self._deadline = deadline_transport(verify=verify)
+            http = httpx.Client(
+                timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)),
+                follow_redirects=False,
+                verify=verify,
+                transport=transport,
+                headers={"user-agent": USER_AGENT},
+            )
+        self._http = http
 
     @property
     def secure(self) -> bool:
@@ -151,15 +157,20 @@ class TargetClient:
         if cookies:
             sent["Cookie"] = "; ".join(f"{k}={v}" for k, v in cookies.items())
         started = time.perf_counter()
+        if self._deadline is not None:
+            self._deadline.arm(self.timeout)  # the whole exchange, not only each read
         try:
             extra: dict[str, Any] = {"timeout": timeout} if timeout is not None else {}
             with self._http.stream(method, url, headers=sent, data=dict(form) if form else None, **extra) as response:
                 body = self._read_capped(response, url)
         except httpx.TimeoutException as exc:
-            raise TargetUnreachable(f"{method} {url} timed out ({type(exc).__name__})", url=url) from None
+            detail = f": {exc}" if "deadline" in str(exc) else f" timed out ({type(exc).__name__})"
+            raise TargetUnreachable(f"{method} {url}{detail}", url=url) from None
         except httpx.HTTPError as exc:
             raise TargetUnreachable(f"{method} {url}: {describe_transport_error(exc)}", url=url) from None
         finally:
+            if self._deadline is not None:
+                self._deadline.disarm()
             self._http.cookies.clear()
         return Exchange(
             method,

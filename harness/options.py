@@ -5,7 +5,9 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
+import httpx
 import pytest
 
 from harness.errors import UsageError
@@ -84,13 +86,29 @@ def _path(value: str | None) -> Path | None:
     return Path(value) if value else None
 
 
+def check_origin(target: str) -> None:
+    """`UsageError` unless `target` is an http(s) URL with a host and a numeric port (if any)."""
+    if not target.startswith(("http://", "https://")):
+        raise UsageError(f"--target must be an http(s) origin, got {target!r}")
+    parts = urlsplit(target)
+    try:
+        parts.port  # noqa: B018 - parsing the port is the check
+        httpx.URL(target)
+    except (ValueError, httpx.InvalidURL) as exc:
+        raise UsageError(f"--target {target!r} is not a valid URL ({exc})") from None
+    if not parts.hostname:
+        raise UsageError(f"--target {target!r} has no host; expected an origin such as https://staging.example.com")
+
+
 def resolve(config: pytest.Config) -> RunOptions:
     """Read and validate the options; `UsageError` with one line when something is wrong."""
     opt = config.getoption
+    if opt("--target") is not None and not opt("--target").strip():
+        raise UsageError("--target is empty; give the deployment's origin, e.g. --target https://staging.example.com")
     target = opt("--target") or config.getini("nextauth_target") or os.environ.get(TARGET_ENV) or None
     active = bool(opt("--conformance") or opt("--target"))
-    if target and not target.startswith(("http://", "https://")):
-        raise UsageError(f"--target must be an http(s) origin, got {target!r}")
+    if target:
+        check_origin(target)
     credentials = None
     if opt("--credentials"):
         email, sep, password = opt("--credentials").partition(":")

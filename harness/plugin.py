@@ -8,6 +8,7 @@ the findings into the terminal summary and the JSON / JUnit / Markdown reports. 
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Generator
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from harness.run import Run
 SUITE_DIR = Path(__file__).resolve().parent / "suite"
 FINDING_PROPERTY = "nextauth_conformance_finding"
 EXIT_TARGET_UNAVAILABLE = 10
+STOP_KEY = pytest.StashKey[tuple[str, int]]()
 EXECUTED = frozenset({Verdict.PASS, Verdict.FAIL, Verdict.WARN, Verdict.WAIVED, Verdict.STALE_WAIVER})
 
 
@@ -78,12 +80,32 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     try:
         run.start()
     except TargetError as exc:
-        pytest.exit(
-            f"nextauth-conformance: cannot test {run.options.target or 'the embedded server'}: {exc}",
-            returncode=EXIT_TARGET_UNAVAILABLE,
-        )
+        target = run.options.target or "the embedded server"
+        _stop(session.config, f"nextauth-conformance: cannot test {target}: {exc}", EXIT_TARGET_UNAVAILABLE)
     except HarnessError as exc:
-        pytest.exit(f"nextauth-conformance: {exc}", returncode=pytest.ExitCode.USAGE_ERROR)
+        _stop(session.config, f"nextauth-conformance: {exc}", pytest.ExitCode.USAGE_ERROR)
+
+
+def _stop(config: pytest.Config, message: str, code: int) -> None:
+    """End the run before any check with one line, printed once (pytest.exit prints it twice) and `code`.
+
+    On an xdist worker, whose loop belongs to xdist, pytest.exit is still the way out."""
+    if hasattr(config, "workerinput"):
+        pytest.exit(message, returncode=code)
+    config.stash[STOP_KEY] = (message, code)
+    sys.stderr.write(f"{message}\n")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection(session: pytest.Session) -> bool | None:
+    """A stopped run collects nothing."""
+    return True if STOP_KEY in session.config.stash else None
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtestloop(session: pytest.Session) -> bool | None:
+    """A stopped run runs nothing (xdist's loop included)."""
+    return True if STOP_KEY in session.config.stash else None
 
 
 @pytest.hookimpl(trylast=True)  # after -m/-k deselection
@@ -95,10 +117,8 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         try:
             browser.shared()
         except browser.NoBrowser as exc:
-            pytest.exit(
-                f"nextauth-conformance: {exc} (or leave the browser checks out: -m 'not browser')",
-                returncode=pytest.ExitCode.USAGE_ERROR,
-            )
+            items.clear()
+            _stop(config, f"nextauth-conformance: {exc}; {browser.LEAVE_OUT_HINT}", pytest.ExitCode.USAGE_ERROR)
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -147,11 +167,16 @@ class FindingCollector:
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     run = _run(session.config)
-    if run is None or hasattr(session.config, "workerinput") or not run.target:
+    if run is None or hasattr(session.config, "workerinput"):
+        return
+    stop = session.config.stash.get(STOP_KEY, None)
+    if stop is not None:
+        session.exitstatus = stop[1]
+    if not run.target:
         return
     run.final_header = run.header()
     executed = sum(1 for f in run.findings if f.verdict in EXECUTED)
-    if exitstatus == pytest.ExitCode.OK and executed == 0:
+    if exitstatus == pytest.ExitCode.OK and executed == 0 and stop is None:
         session.exitstatus = pytest.ExitCode.NO_TESTS_COLLECTED
     _write_reports(run)
 
