@@ -38,12 +38,16 @@ async def _refuse(send: Send, status: int, message: str) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
-def _declared_length(scope: Scope) -> int | None:
-    """Content-Length as a number; -1 when it is not one (h11 and httptools reject most such requests first)."""
+def _body_headers(scope: Scope) -> tuple[int | None, bool]:
+    """(Content-Length, or -1 when it is not a number; whether the body is chunked)."""
+    length: int | None = None
+    chunked = False
     for name, value in scope.get("headers", ()):
         if name == b"content-length":
-            return int(value) if value.isdigit() else -1
-    return None
+            length = int(value) if value.isdigit() else -1
+        elif name == b"transfer-encoding":
+            chunked = True
+    return length, chunked
 
 
 class BodyLimits:
@@ -56,7 +60,10 @@ class BodyLimits:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        declared = _declared_length(scope)
+        declared, chunked = _body_headers(scope)
+        if not declared and not chunked:  # no body at all: nothing to bound, no cost on the hot GETs
+            await self.app(scope, receive, send)
+            return
         if declared == -1:
             await _refuse(send, 400, "Content-Length is not a number.")
             return
@@ -79,23 +86,23 @@ class BodyLimits:
 
     async def _read(self, receive: Receive, send: Send) -> bytes | None:
         """The whole body, or None once a refusal was sent (or the client left)."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + self.timeout
         chunks: list[bytes] = []
         size = 0
-        while True:
-            try:
-                message = await asyncio.wait_for(receive(), max(deadline - loop.time(), 0))
-            except TimeoutError:
-                await _refuse(send, 408, f"Request body not received within {self.timeout:g} s.")
-                return None
-            if message["type"] == "http.disconnect":
-                return None
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            if size > self.max_bytes:
-                await _refuse(send, 413, f"Request body over {self.max_bytes} bytes.")
-                return None
-            chunks.append(chunk)
-            if not message.get("more_body", False):
-                return b"".join(chunks)
+        try:
+            async with asyncio.timeout(self.timeout):
+                while True:
+                    message = await receive()
+                    if message["type"] == "http.disconnect":
+                        return None
+                    chunk = message.get("body", b"")
+                    size += len(chunk)
+                    if size > self.max_bytes:
+                        break
+                    chunks.append(chunk)
+                    if not message.get("more_body", False):
+                        return b"".join(chunks)
+        except TimeoutError:
+            await _refuse(send, 408, f"Request body not received within {self.timeout:g} s.")
+            return None
+        await _refuse(send, 413, f"Request body over {self.max_bytes} bytes.")
+        return None
