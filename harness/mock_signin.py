@@ -21,12 +21,16 @@ from harness.client import Exchange, TargetClient
 from harness.signin import SignInFailed, fetch_csrf
 
 __all__ = [
+    "CHECK_COOKIE_PARTS",
     "MOCK_VENDORS",
+    "FlowStart",
     "OAuthSignIn",
     "RefusedAtStart",
+    "authorize_at_mock",
     "mock_tls_context",
     "register_mock_user",
     "sign_in_through_mock",
+    "start_flow",
 ]
 
 MOCK_VENDORS = {"google": "google", "azure-ad": "entra", "microsoft-entra-id": "entra", "keycloak": "keycloak"}
@@ -44,13 +48,38 @@ def mock_tls_context() -> ssl.SSLContext:
     return context
 
 
+CHECK_COOKIE_PARTS = (".state", ".pkce.", ".nonce")
+"""Name parts of the state / PKCE / nonce check cookies (`authjs.state`, `__Secure-next-auth.pkce.code_verifier`)."""
+
+
+@dataclass(frozen=True)
+class FlowStart:
+    """POST signin/{provider} in a fresh cookie jar: the exchange, the jar after it and where it sends the browser."""
+
+    exchange: Exchange
+    cookies: dict[str, str]
+    authorize_url: str
+
+    def check_cookies(self) -> dict[str, str]:
+        """The state / pkce / nonce cookies this start set (the values a callback is checked against)."""
+        return {
+            c.name: c.value
+            for c in self.exchange.set_cookies
+            if not c.clears and any(part in c.name for part in CHECK_COOKIE_PARTS)
+        }
+
+
 @dataclass(frozen=True)
 class OAuthSignIn:
-    """The callback exchange, the session cookies it set and the authorization URL the target sent us to."""
+    """The callback exchange, the session cookies it set and the flow start (its authorization URL, cookies)."""
 
     callback: Exchange
     session_cookies: dict[str, str]
-    authorize: str = ""
+    start: FlowStart
+
+    @property
+    def authorize(self) -> str:
+        return self.start.authorize_url
 
 
 class RefusedAtStart(SignInFailed):
@@ -92,6 +121,44 @@ def _answer_picker(idp: httpx.Client, page: httpx.Response, email: str) -> httpx
     )
 
 
+def start_flow(client: TargetClient, provider: str, email: str | None = None) -> FlowStart:
+    """GET csrf and POST signin/{provider} with the token, as the sign-in page's form does."""
+    token, cookies, _ = fetch_csrf(client)
+    start = client.action(
+        f"signin/{provider}",
+        method="POST",
+        params={"login_hint": email} if email else None,
+        form={"csrfToken": token, "callbackUrl": client.origin + "/"},
+        cookies=cookies,
+    )
+    cookies |= {c.name: c.value for c in start.set_cookies if not c.clears}
+    return FlowStart(start, cookies, start.location or "")
+
+
+def authorize_at_mock(
+    mock_idp: str, provider: str, authorize_url: str, email: str, timeout: float = 10.0, target: str = ""
+) -> str:
+    """Send `authorize_url` to the mock as `email` (auto-login or its picker) and return the redirect back to the
+    target (`target` its origin), code and state included, without following it. Raises `RefusedAtStart` when the
+    URL is not the mock's, `SignInFailed` when the mock does not redirect back."""
+    mock_idp = mock_idp.rstrip("/")
+    if urlsplit(authorize_url).hostname != urlsplit(mock_idp).hostname or (
+        target and _same_server(authorize_url, target)
+    ):
+        raise RefusedAtStart(
+            f"POST signin/{provider} did not go to the mock IdP (went to {authorize_url or 'nowhere'})"
+        )
+    with httpx.Client(timeout=timeout, follow_redirects=False, verify=mock_tls_context()) as idp:
+        register_mock_user(idp, mock_idp, provider, email)
+        answer = idp.get(authorize_url)
+        if answer.status_code == 200:
+            answer = _answer_picker(idp, answer, email)
+    back = str(answer.headers.get("location", ""))
+    if answer.status_code != 302 or not back:
+        raise SignInFailed(f"the mock IdP answered {answer.status_code} instead of redirecting back")
+    return back
+
+
 def sign_in_through_mock(
     client: TargetClient,
     mock_idp: str,
@@ -102,29 +169,11 @@ def sign_in_through_mock(
 ) -> OAuthSignIn:
     """Sign `email` in with `provider` at the target, the mock IdP playing the provider; `callback_timeout`
     bounds the callback request when the target is expected to wait on a slow IdP."""
-    mock_idp = mock_idp.rstrip("/")
-    with httpx.Client(timeout=timeout, follow_redirects=False, verify=mock_tls_context()) as idp:
-        register_mock_user(idp, mock_idp, provider, email)
-        token, cookies, _ = fetch_csrf(client)
-        start = client.action(
-            f"signin/{provider}",
-            method="POST",
-            params={"login_hint": email},
-            form={"csrfToken": token, "callbackUrl": client.origin + "/"},
-            cookies=cookies,
-        )
-        cookies |= {c.name: c.value for c in start.set_cookies if not c.clears}
-        authorize = start.location or ""
-        if urlsplit(authorize).hostname != urlsplit(mock_idp).hostname or _same_server(authorize, client.origin):
-            raise RefusedAtStart(
-                f"POST signin/{provider} did not go to the mock IdP (went to {authorize or 'nowhere'})", start
-            )
-        answer = idp.get(authorize)
-        if answer.status_code == 200:
-            answer = _answer_picker(idp, answer, email)
-        back = answer.headers.get("location", "")
-        if answer.status_code != 302 or not back:
-            raise SignInFailed(f"the mock IdP answered {answer.status_code} instead of redirecting back", start)
-    callback = client.request("GET", back, cookies=cookies, timeout=callback_timeout)
+    flow = start_flow(client, provider, email)
+    try:
+        back = authorize_at_mock(mock_idp, provider, flow.authorize_url, email, timeout, target=client.origin)
+    except SignInFailed as exc:
+        raise type(exc)(str(exc), flow.exchange) from None
+    callback = client.request("GET", back, cookies=flow.cookies, timeout=callback_timeout)
     session = {c.name: c.value for c in callback.set_cookies if ".session-token" in c.name and not c.clears}
-    return OAuthSignIn(callback, session, authorize)
+    return OAuthSignIn(callback, session, flow)

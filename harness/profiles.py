@@ -117,6 +117,12 @@ class Profile:
     page; a rejected discovery document [probe, next-auth 5.0.0-beta.32] on error?error=Configuration)."""
     idp_timeout: float | None = None
     """Seconds the target waits for the IdP's token endpoint; None when the library sets no timeout (RP-018)."""
+    authorization_checks: Mapping[str, frozenset[str]] = field(default_factory=lambda: MappingProxyType({}))
+    """Checks (pkce, state, nonce) the authorization request carries by provider id ("*": any other)."""
+    code_refused_destinations: Mapping[str, frozenset[tuple[str, str]]] = field(
+        default_factory=lambda: MappingProxyType({})
+    )
+    """By provider id: where a callback may also land when the provider's token endpoint refuses the code."""
 
     def allowed_statuses(self, probe: str) -> frozenset[int]:
         return self.statuses[probe]
@@ -126,6 +132,9 @@ class Profile:
 
     def not_applicable_reason(self, check_id: str, instance: str) -> str | None:
         return self.not_applicable.get(instance, self.not_applicable.get(check_id))
+
+    def checks_for(self, provider: str) -> frozenset[str]:
+        return self.authorization_checks.get(provider, self.authorization_checks.get("*", frozenset()))
 
 
 def _s(*codes: int) -> frozenset[int]:
@@ -183,6 +192,16 @@ _V4_OAUTH_ERROR = frozenset(
 #   that issuer. Keycloak's RFC 9207 `iss` on the authorization response still exposes the mismatch.
 _V5_GAPS = {check_id: Severity.ADVISORY for check_id in ("RP-001", "RP-003", "RP-004")}
 _V4_GAPS = {"RP-019": Severity.ADVISORY}
+_PKCE, _STATE = frozenset({"pkce"}), frozenset({"state"})
+# AlgaPSA: every provider the default pkce, azure-ad `checks: ['pkce','state']` (research/algapsa.md section 1).
+_ALGAPSA_CHECKS = _frozen({"azure-ad": _PKCE | _STATE, "*": _PKCE})
+# @auth/core 0.41.3 lib/utils/providers.js:52 `c.checks ?? ["pkce"]`; no built-in provider sets checks.
+_V5_CHECKS = _frozen({"*": _PKCE})
+# @auth/core 0.41.3 lib/actions/callback/oauth/callback.js:128-144: an error body from the Entra token endpoint
+# is an OAuthCallbackError (sign-in page), where every other provider's is a Configuration error.
+_V5_CODE_REFUSED = _frozen({"azure-ad": frozenset({("signin", "OAuthCallbackError")})})
+# next-auth 4.24.15 providers/google.js:19, providers/keycloak.js:18; core/lib/providers.js:62 `["state"]` otherwise.
+_V4_CHECKS = _frozen({"google": _PKCE | _STATE, "keycloak": _PKCE | _STATE, "*": _STATE})
 _LIBRARY_NA = {
     "SESS-003": "the library's default session carries only user.name/email/image and expires",
     "POPUP-001": "the library has no popup callback page (popup=1 is ignored; the popup mode is the documented API's)",
@@ -224,6 +243,7 @@ ALGAPSA = replace(
     statuses=_frozen({**_V5_STATUSES, "session": _s(200)}),
     unknown_action_body="Bad request.",
     tolerated_nulls=("contactId",),
+    authorization_checks=_ALGAPSA_CHECKS,
     severity=_frozen({"ACT-005[session]": Severity.ADVISORY}),
 )
 
@@ -242,6 +262,8 @@ AUTHJS_V5 = Profile(
     jwe="v5",
     not_applicable=_frozen(_V5_NA),
     severity=_frozen(_V5_GAPS),
+    authorization_checks=_V5_CHECKS,
+    code_refused_destinations=_V5_CODE_REFUSED,
 )
 
 NEXTAUTH_V4 = replace(
@@ -260,6 +282,8 @@ NEXTAUTH_V4 = replace(
     severity=_frozen(_V4_GAPS),
     signin_error_destinations=frozenset({("error", "OAuthSignin"), ("signin", "OAuthSignin")}),
     idp_timeout=3.5,  # openid-client 5.7.1 lib/helpers/request.js:46, `timeout: 3500` (next-auth sets no other)
+    authorization_checks=_V4_CHECKS,
+    code_refused_destinations=_frozen({}),  # v4: every refusal is OAuthCallback, already a check-failure one
 )
 
 PROFILES: Mapping[str, Profile] = MappingProxyType({p.name: p for p in (DOCUMENTED, ALGAPSA, AUTHJS_V5, NEXTAUTH_V4)})

@@ -13,7 +13,8 @@ from typing import Any
 
 from harness.findings import Severity
 
-CheckFunc = Callable[..., None]
+CheckFunc = Callable[..., object]
+"""A check returns None, or a note on what its pass means; it raises to fail or to be not applicable."""
 _ID = re.compile(r"^[A-Z]+-\d{3}$")
 
 

@@ -43,8 +43,10 @@ def run_check(check: Check, ctx: CheckContext, param: str = "") -> Finding:
     try:
         assert check.func is not None, f"{check.id} is run by its own suite test"
         own = ctx.for_instance(instance)
-        check.func(own, param) if check.params else check.func(own)
+        note = check.func(own, param) if check.params else check.func(own)
         finding.verdict = Verdict.PASS
+        if isinstance(note, str):
+            finding.message = note  # what a pass does not show (e.g. a variant that only proves part of the clause)
     except CheckFailure as failure:
         record_failure(finding, failure, severity)
     except NotApplicable as na:

@@ -33,6 +33,13 @@ KNOWN_FLAWS: dict[str, str] = {
     "no-idp-timeout": "requests to the IdP wait without a timeout",
     "skip-discovery-issuer": "a discovery issuer other than the configured one is accepted",
     "pin-first-jwks": "the first JWKS seen is cached forever (a rotated key is never fetched)",
+    # reference_server/oauth.py
+    "oauth-pkce-skipped": "PKCE is silently off: no code_challenge at sign-in, no code_verifier at the callback",
+    "oauth-pkce-plain": "the authorization request sends code_challenge_method=plain (the verifier itself)",
+    "oauth-state-unverified": "the callback neither requires nor compares the state cookie",
+    "oauth-check-provider-unbound": "a check cookie sealed for one provider is accepted by another's callback",
+    # reference_server/oauth.py + session.py
+    "check-cookie-as-session": "check cookies are sealed with the session key and the session route serves them",
 }
 
 

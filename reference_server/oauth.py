@@ -87,8 +87,14 @@ def _client(ctx: AuthContext) -> httpx.AsyncClient:
     return httpx.AsyncClient(timeout=timeout, follow_redirects=False, verify=_tls_context())
 
 
+def _salt(ctx: AuthContext, name: str) -> str:
+    """Each check cookie is sealed under its own name (the session key only with the GHSA-v64w-49xw-qq89 flaw)."""
+    return ctx.names.session if ctx.settings.has_flaw("check-cookie-as-session") else name
+
+
 def _seal(ctx: AuthContext, name: str, provider: Provider, value: str, with_max_age: bool = True) -> ResponseCookie:
-    sealed = jwe.encode({"value": value, "provider": provider.id}, ctx.settings.secrets(), name, CHECK_COOKIE_TTL)
+    payload = {"value": value, "provider": provider.id}
+    sealed = jwe.encode(payload, ctx.settings.secrets(), _salt(ctx, name), CHECK_COOKIE_TTL)
     return ResponseCookie.expiring(name, sealed, ctx.names.secure, CHECK_COOKIE_TTL, with_max_age)
 
 
@@ -97,13 +103,20 @@ def _unseal(ctx: AuthContext, name: str, provider: Provider) -> str:
     if not value:
         raise InvalidCheck(f"{name} cookie was missing")
     try:
-        payload = jwe.decode(value, ctx.settings.secrets(), name)
+        payload = jwe.decode(value, ctx.settings.secrets(), _salt(ctx, name))
     except jwe.InvalidToken as error:
         raise InvalidCheck(f"{name} value could not be parsed") from error
-    if payload.get("provider") != provider.id or not isinstance(payload.get("value"), str):
+    if not isinstance(payload.get("value"), str):
+        raise InvalidCheck(f"{name} value could not be parsed")
+    if payload.get("provider") != provider.id and not ctx.settings.has_flaw("oauth-check-provider-unbound"):
         raise InvalidCheck(f"{name} cookie was created for a different provider")
     sealed_value: str = payload["value"]
     return sealed_value
+
+
+def _uses(ctx: AuthContext, config: OAuthProviderConfig, check: str) -> bool:
+    """Whether a configured check runs; the `oauth-pkce-skipped` flaw turns PKCE off without a word."""
+    return check in config.checks and not (check == "pkce" and ctx.settings.has_flaw("oauth-pkce-skipped"))
 
 
 async def authorization_redirect(ctx: AuthContext, provider: Provider) -> AuthResult:
@@ -122,12 +135,15 @@ async def authorization_redirect(ctx: AuthContext, provider: Provider) -> AuthRe
         "scope": config.scope,
     }
     cookies = list(ctx.init_cookies)
-    if "pkce" in config.checks:
+    if _uses(ctx, config, "pkce"):
         verifier = _b64url(secrets.token_bytes(32))
-        params |= {
-            "code_challenge": _b64url(hashlib.sha256(verifier.encode()).digest()),
-            "code_challenge_method": "S256",
-        }
+        if ctx.settings.has_flaw("oauth-pkce-plain"):
+            params |= {"code_challenge": verifier, "code_challenge_method": "plain"}
+        else:
+            params |= {
+                "code_challenge": _b64url(hashlib.sha256(verifier.encode()).digest()),
+                "code_challenge_method": "S256",
+            }
         cookies.append(_seal(ctx, ctx.names.pkce, provider, verifier))
     if "state" in config.checks:
         state = jwe.encode(
@@ -174,8 +190,9 @@ async def _exchange_code(
         "grant_type": "authorization_code",
         "code": code,
         "redirect_uri": f"{ctx.base_url}/callback/{config.id}",
-        "code_verifier": verifier or "decoy",
     }
+    if verifier is not None:  # Auth.js deletes code_verifier from the token request when PKCE is off
+        form["code_verifier"] = verifier
     response = await http.post(
         discovery.token_endpoint,
         data=form,
@@ -283,7 +300,8 @@ async def _userinfo(
 async def _validated_claims(ctx: AuthContext, provider: Provider) -> dict[str, Any]:
     config = provider.oauth
     assert config is not None
-    state = _unseal(ctx, ctx.names.state, provider) if "state" in config.checks else None
+    verify_state = "state" in config.checks and not ctx.settings.has_flaw("oauth-state-unverified")
+    state = _unseal(ctx, ctx.names.state, provider) if verify_state else None
     if state is not None and ctx.query.get("state") != state:
         raise InvalidCheck("state mismatch")
     async with _client(ctx) as http:
@@ -294,7 +312,7 @@ async def _validated_claims(ctx: AuthContext, provider: Provider) -> dict[str, A
             raise OAuthCallbackError(ctx.query["error"])
         if not ctx.query.get("code"):
             raise InvalidCheck("response parameter code missing")
-        verifier = _unseal(ctx, ctx.names.pkce, provider) if "pkce" in config.checks else None
+        verifier = _unseal(ctx, ctx.names.pkce, provider) if _uses(ctx, config, "pkce") else None
         nonce = _unseal(ctx, ctx.names.nonce, provider) if "nonce" in config.checks else None
         tokens = await _exchange_code(ctx, config, discovery, ctx.query["code"], verifier, http)
         claims = await _verify_id_token(ctx, http, config, discovery, tokens["id_token"], nonce)

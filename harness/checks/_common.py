@@ -78,7 +78,7 @@ def query_value(url: str, name: str) -> str | None:
     return values[0] if values else None
 
 
-CheckFn = Callable[..., None]
+CheckFn = Callable[..., object]
 
 
 def requires(predicate: Callable[[CheckContext], object], reason: str) -> Callable[[CheckFn], CheckFn]:
@@ -86,10 +86,10 @@ def requires(predicate: Callable[[CheckContext], object], reason: str) -> Callab
 
     def decorate(func: CheckFn) -> CheckFn:
         @functools.wraps(func)
-        def wrapper(ctx: CheckContext, *args: Any) -> None:
+        def wrapper(ctx: CheckContext, *args: Any) -> object:
             if not predicate(ctx):
                 raise NotApplicable(reason)
-            func(ctx, *args)
+            return func(ctx, *args)
 
         return wrapper
 
@@ -113,8 +113,8 @@ def requires_oauth_provider(func: CheckFn) -> CheckFn:
     """For checks parametrized by provider id: N/A unless the target's GET providers lists it as OAuth/OIDC."""
 
     @functools.wraps(func)
-    def wrapper(ctx: CheckContext, provider: str, *args: Any) -> None:
+    def wrapper(ctx: CheckContext, provider: str, *args: Any) -> object:
         ctx.oauth_provider(provider)
-        func(ctx, provider, *args)
+        return func(ctx, provider, *args)
 
     return wrapper

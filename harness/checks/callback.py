@@ -1,54 +1,29 @@
 """OAuth callbacks: provider errors and missing or mismatched state/PKCE never create a session.
 
 Each check lands on the profile's documented destination (`/signin?error=OAuthCallbackError`,
-`/error?error=Configuration`, or v4's `Callback`/`OAuthCallback`). A full sign-in needs a mock IdP.
+`/error?error=Configuration`, or v4's `Callback`/`OAuthCallback`). With a mock IdP the code-injection checks
+deliver a real authorization code (harness/checks/_oauth_flow.py); without one they send a made-up code and say
+that this only shows the endpoint rejects garbage. A full sign-in needs a mock IdP.
 """
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
-from harness.checks._common import (
-    expect,
-    query_value,
-    requires_mock_idp,
-    requires_oauth_provider,
-    session_validator,
+from harness.checks._common import expect, requires_mock_idp, requires_oauth_provider, session_validator
+from harness.checks._oauth_flow import (
+    MADE_UP_NOTE,
+    assert_lands_on,
+    assert_no_session,
+    deliver,
+    flow_email,
+    oauth_sign_in,
+    real_code,
+    started,
 )
 from harness.client import Exchange
 from harness.context import OAUTH_PROVIDERS, CheckContext
-from harness.findings import Severity
-from harness.mock_signin import sign_in_through_mock
+from harness.findings import CheckFailure, Severity
 from harness.registry import check
 from harness.signin import SignInFailed
-
-
-def destination(exchange: Exchange) -> tuple[str, str | None]:
-    """(last path segment, error query value) of a redirect, e.g. ("error", "Configuration")."""
-    location = exchange.location or ""
-    return urlsplit(location).path.rstrip("/").rsplit("/", 1)[-1], query_value(location, "error")
-
-
-def assert_no_session(ctx: CheckContext, exchange: Exchange, what: str) -> None:
-    session = exchange.cookie("session-token")
-    expect(
-        session is None or session.clears,
-        f"{what} set a session cookie",
-        expected="no session cookie",
-        exchange=exchange,
-        received=session.raw if session else None,
-    )
-
-
-def assert_lands_on(ctx: CheckContext, exchange: Exchange, allowed: frozenset[tuple[str, str]], what: str) -> None:
-    got = destination(exchange)
-    expect(
-        exchange.status == 302 and got in allowed,
-        f"{what} did not land on the documented destination",
-        expected=sorted(f"/{page}?error={code}" for page, code in allowed),
-        exchange=exchange,
-        received={"status": exchange.status, "Location": exchange.location},
-    )
 
 
 @check(
@@ -115,7 +90,7 @@ def provider_error_handled(ctx: CheckContext, provider: str) -> None:
 
 @check(
     "CB-004",
-    title="A code without state/PKCE cookies creates no session",
+    title="An authorization code delivered without state/PKCE cookies creates no session",
     clause="RFC6749-10.12",
     severity=Severity.CRITICAL,
     family="callback",
@@ -124,15 +99,19 @@ def provider_error_handled(ctx: CheckContext, provider: str) -> None:
     tags=("security",),
 )
 @requires_oauth_provider
-def missing_checks_rejected(ctx: CheckContext, provider: str) -> None:
-    exchange = ctx.client.action(f"callback/{provider}", params={"code": "conformance-code", "state": "x"})
-    assert_no_session(ctx, exchange, f"callback/{provider} without check cookies")
-    assert_lands_on(ctx, exchange, ctx.profile.check_failure_destinations, f"callback/{provider} without cookies")
+def missing_checks_rejected(ctx: CheckContext, provider: str) -> str | None:
+    if not ctx.inputs.mock_idp:
+        exchange = ctx.client.action(f"callback/{provider}", params={"code": "conformance-code", "state": "x"})
+        _judge_made_up(ctx, exchange, f"callback/{provider} without check cookies (made-up code)")
+        return MADE_UP_NOTE
+    back = real_code(ctx, provider)
+    deliver(ctx, provider, back, {}, f"a real code for {provider} delivered without check cookies")
+    return None
 
 
 @check(
     "CB-005",
-    title="Mismatched state/PKCE cookies create no session",
+    title="An authorization code delivered with another flow's state/PKCE cookies creates no session",
     clause="RFC7636-4.6",
     severity=Severity.CRITICAL,
     family="callback",
@@ -141,15 +120,31 @@ def missing_checks_rejected(ctx: CheckContext, provider: str) -> None:
     tags=("security",),
 )
 @requires_oauth_provider
-def mismatched_checks_rejected(ctx: CheckContext, provider: str) -> None:
-    prefix = ctx.profile.cookie_prefix
-    secure = "__Secure-" if ctx.client.secure else ""
-    forged = {f"{secure}{prefix}.state": "forged.state.value", f"{secure}{prefix}.pkce.code_verifier": "forged"}
-    exchange = ctx.client.action(
-        f"callback/{provider}", params={"code": "conformance-code", "state": "other"}, cookies=forged
+def mismatched_checks_rejected(ctx: CheckContext, provider: str) -> str | None:
+    if not ctx.inputs.mock_idp:
+        prefix = ctx.profile.cookie_prefix
+        secure = "__Secure-" if ctx.client.secure else ""
+        forged = {f"{secure}{prefix}.state": "forged.state.value", f"{secure}{prefix}.pkce.code_verifier": "forged"}
+        exchange = ctx.client.action(
+            f"callback/{provider}", params={"code": "conformance-code", "state": "other"}, cookies=forged
+        )
+        _judge_made_up(ctx, exchange, f"callback/{provider} with forged check cookies (made-up code)")
+        return MADE_UP_NOTE
+    back = real_code(ctx, provider)  # the attacker's code, from the attacker's own flow
+    victim = started(ctx, provider)  # the victim's browser, mid-flow in another jar: its own check cookies
+    deliver(
+        ctx, provider, back, victim.cookies, f"a real code for {provider} delivered with another flow's check cookies"
     )
-    assert_no_session(ctx, exchange, f"callback/{provider} with forged check cookies")
-    assert_lands_on(ctx, exchange, ctx.profile.check_failure_destinations, f"callback/{provider} forged cookies")
+    return None
+
+
+def _judge_made_up(ctx: CheckContext, exchange: Exchange, what: str) -> None:
+    try:
+        assert_no_session(ctx, exchange, what)
+        assert_lands_on(ctx, exchange, ctx.profile.check_failure_destinations, what)
+    except CheckFailure as failure:
+        failure.message = f"{failure.message} ({MADE_UP_NOTE})"
+        raise
 
 
 @check(
@@ -164,9 +159,9 @@ def mismatched_checks_rejected(ctx: CheckContext, provider: str) -> None:
 @requires_mock_idp
 @requires_oauth_provider
 def full_sign_in(ctx: CheckContext, provider: str) -> None:
-    email = ctx.inputs.credentials[0] if ctx.inputs.credentials else "conformance.user@example.com"
+    email = flow_email(ctx)
     try:
-        flow = sign_in_through_mock(ctx.client, str(ctx.inputs.mock_idp), provider, email)
+        flow = oauth_sign_in(ctx, provider)
     except SignInFailed as exc:
         expect(
             False,

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from harness.checks._common import expect, query_value, requires_mock_idp, requires_oauth_provider
-from harness.checks.callback import assert_lands_on, assert_no_session
+from harness.checks._oauth_flow import assert_lands_on, assert_no_session
 from harness.client import Exchange
 from harness.context import OAUTH_PROVIDERS, CheckContext
 from harness.findings import NotApplicable, Severity

@@ -133,6 +133,17 @@ def no_credentialed_cors(ctx: CheckContext, action: str) -> None:
     )
 
 
+def cookie_problems(exchanges: list[Exchange], *, secure: bool) -> dict[str, list[str]]:
+    """SEC-004's rule over every Set-Cookie of `exchanges` (a clearing cookie carries nothing to protect)."""
+    problems = {}
+    for exchange in exchanges:
+        for cookie in exchange.set_cookies:
+            issues = [] if cookie.clears else cookie_flag_problems(cookie, secure=secure)
+            if issues:
+                problems[cookie.name] = issues
+    return problems
+
+
 @check(
     "SEC-004",
     title="Auth cookies are HttpOnly, SameSite, Path=/ (Secure and prefixed on https)",
@@ -145,12 +156,7 @@ def auth_cookie_flags(ctx: CheckContext) -> None:
     exchanges = [ctx.client.action("csrf"), ctx.client.action("signin")]
     with contextlib.suppress(NotApplicable):
         exchanges.append(ctx.client.action("session", cookies=ctx.session().cookies))
-    problems = {}
-    for exchange in exchanges:
-        for cookie in exchange.set_cookies:
-            issues = [] if cookie.clears else cookie_flag_problems(cookie, secure=ctx.client.secure)
-            if issues:
-                problems[cookie.name] = issues
+    problems = cookie_problems(exchanges, secure=ctx.client.secure)
     expect(
         not problems,
         "auth cookies lack protective attributes",

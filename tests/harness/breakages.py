@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass, field
 from typing import Any
 
 from tests.harness.mutator import Reply
@@ -143,15 +144,63 @@ BREAKAGES: dict[str, tuple[Any, ...]] = {
 _RP = "a sign-in through the mock IdP with one fault: pass and fail tests (one flaw each) in test_rp_checks.py"
 _RP_IDS = [f"RP-{n:03d}" for n in range(1, 21)]
 
+
+@dataclass(frozen=True)
+class Wired:
+    """A breakage of the reference server wired to the mock IdPs: flaws switched on (reference_server/flaws.py),
+    providers' Auth.js `checks` changed, and/or a response mutation; for checks that need a real OAuth flow."""
+
+    flaws: frozenset[str] = frozenset()
+    checks: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    mutation: tuple[Any, ...] = ()
+
+
+def flaw(*names: str, **checks: tuple[str, ...]) -> Wired:
+    return Wired(frozenset(names), {k.replace("_", "-"): v for k, v in checks.items()})
+
+
+def strip_from(part: str, attribute: str) -> Any:
+    """Remove `attribute` from the Set-Cookie lines whose cookie name contains `part`."""
+    return cookies(lambda c: re.sub(f"; ?{attribute}", "", c, flags=re.I) if part in c.split("=", 1)[0] else c)
+
+
+NO_CHECKS = {"google": (), "azure_ad": (), "keycloak": ()}
+"""Every provider with Auth.js `checks: ["none"]`: no PKCE, no state, no nonce."""
+
+#: Fail tests on the reference server wired to the mocks (tests/harness/test_flow_oauth_checks.py).
+WIRED_BREAKAGES: dict[str, Wired] = {
+    "CB-004[google]": flaw("oauth-pkce-skipped"),
+    "CB-004[keycloak]": flaw(**NO_CHECKS),
+    "CB-005[keycloak]": flaw("oauth-pkce-skipped"),
+    "CB-005[azure-ad]": flaw("oauth-state-unverified", azure_ad=("state",)),
+    "FLOW-001[keycloak]": flaw("oauth-check-provider-unbound"),
+    "FLOW-001[azure-ad]": flaw("oauth-check-provider-unbound"),
+    "FLOW-002[google]": flaw("oauth-pkce-plain"),
+    "FLOW-002[keycloak]": flaw(**NO_CHECKS),
+    "FLOW-003[google]": Wired(mutation=("/signin/google", strip_from(".pkce.", "HttpOnly"))),
+    "FLOW-003[azure-ad]": Wired(
+        mutation=("/signin/azure-ad", cookies(lambda c: c.replace("Max-Age=900", "Max-Age=86400")))
+    ),
+    "FLOW-004[keycloak]": Wired(mutation=("/callback/keycloak", cookies(lambda c: None if "Max-Age=0" in c else c))),
+    "FLOW-005[google]": flaw("check-cookie-as-session"),
+    "FLOW-006[oauth]": Wired(mutation=("/callback/keycloak", strip_from("session-token", "SameSite=Lax"))),
+    "FLOW-006[credentials]": Wired(
+        mutation=("/callback/credentials", strip_from("session-token", "SameSite=Lax"), "POST")
+    ),
+    "FLOW-006[signout]": Wired(mutation=("/signout", add_cookie("authjs.signed-out=1; Path=/"), "POST")),
+}
+
 NO_FAIL_TEST = {
     **dict.fromkeys(_RP_IDS, _RP),
     "CB-006": "needs the mock IdP: its pass and fail tests are in test_full_signin.py",
     "SCHEMA-001": "schemathesis needs a live suite run: pass and fail through pytester in test_schema_checks.py",
     "SCHEMA-002": "advisory: its warning is asserted through pytester in test_schema_checks.py",
 }
+WIRED_PASS = "needs the mock IdP: passes on the wired reference server in test_flow_oauth_checks.py"
 NO_PASS_TEST = {
     **dict.fromkeys(_RP_IDS, _RP),
     "CB-006": "needs the mock IdP: see test_full_signin.py",
+    **{f"FLOW-00{n}": WIRED_PASS for n in range(1, 6)},
     "SCHEMA-001": "see test_schema_checks.py",
     "SCHEMA-002": "see test_schema_checks.py",
 }

@@ -9,7 +9,7 @@ from harness.findings import Verdict
 from harness.fixtures import split_instance
 from harness.registry import REGISTRY
 from harness.runner import run_check
-from tests.harness.breakages import BREAKAGES, NO_FAIL_TEST, NO_PASS_TEST
+from tests.harness.breakages import BREAKAGES, NO_FAIL_TEST, NO_PASS_TEST, WIRED_BREAKAGES
 from tests.harness.conftest import make_context
 
 BROWSER = "browser"  # Playwright checks have their own pass/fail tests in tests/browser/
@@ -41,7 +41,7 @@ def test_check_fails_on_broken_server(instance, broken, reference) -> None:
 
 
 def test_every_check_id_has_a_fail_test_and_a_pass_test() -> None:
-    covered = {split_instance(i)[0] for i in BREAKAGES} | set(NO_FAIL_TEST)
+    covered = {split_instance(i)[0] for i in (*BREAKAGES, *WIRED_BREAKAGES)} | set(NO_FAIL_TEST)
     assert {c.id for c in HTTP_CHECKS} == covered
     assert set(NO_PASS_TEST) <= {c.id for c in HTTP_CHECKS}
 

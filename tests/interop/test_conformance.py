@@ -25,10 +25,12 @@ try:
         interop_mocks,
         run_harness,
     )
-    from tests.interop.nextapps import RunningApp
+    from tests.interop.nextapps import RunningApp, running_app
+    from tests.interop.provider_env import app_env
 except ImportError:  # tests/interop is on sys.path
     from harness_runs import APPS, LIBRARY_PROFILE, HarnessRun, interop_app, interop_mocks, run_harness
-    from nextapps import RunningApp
+    from nextapps import RunningApp, running_app
+    from provider_env import app_env
 
 from mock_providers.testing import RunningMocks
 
@@ -36,6 +38,7 @@ from mock_providers.testing import RunningMocks
 pytestmark = [pytest.mark.interop, pytest.mark.timeout(900)]
 
 OAUTH = ("azure-ad", "google", "keycloak")
+FLOW_PER_PROVIDER = ("FLOW-001", "FLOW-002", "FLOW-003", "FLOW-004", "FLOW-005")
 
 
 def _each(check_id: str, reason: str) -> dict[str, str]:
@@ -60,8 +63,9 @@ DOCUMENTED_DEVIATIONS: dict[str, dict[str, str]] = {
         "PAGE-004[OAuthSignin]": "v4's error page redirects sign-in error codes to signin?error=OAuthSignin (302)",
         "PAGE-004[configuration]": "v4's error-page lookup is case-insensitive: error=configuration is the 500 page",
         **_each("CB-003", "a provider error lands on /error?error=Callback (v4 error codes), not OAuthCallbackError"),
-        **_each("CB-004", "a code without check cookies lands on /error?error=OAuthCallback, not Configuration"),
-        **_each("CB-005", "forged check cookies land on /error?error=OAuthCallback, not Configuration"),
+        **_each("CB-004", "a real code without check cookies lands on /error?error=OAuthCallback, not Configuration"),
+        **_each("CB-005", "another flow's check cookies land on /error?error=OAuthCallback, not Configuration"),
+        **_each("FLOW-001", "another provider's check cookies land on /error?error=OAuthCallback, not Configuration"),
         **_each("BROWSER-004", "Deny at the IdP ends on /signin?error=Callback (v4 error codes)"),
         **_each("CB-006", _NO_DOCUMENTED_USER_FIELDS),
         "SESS-002": _NO_DOCUMENTED_USER_FIELDS,
@@ -90,14 +94,22 @@ DOCUMENTED_DEVIATIONS: dict[str, dict[str, str]] = {
         **_each("RP-001", _V5_NO_SIGNATURE),
         **_each("RP-003", _V5_NO_SIGNATURE),
         **_each("RP-004", _V5_NO_SIGNATURE),
+        "CB-005[azure-ad]": "Entra's token-endpoint refusal of the injected code (PKCE mismatch) is an "
+        "OAuthCallbackError: signin?error=OAuthCallbackError, not error?error=Configuration (@auth/core "
+        "lib/actions/callback/oauth/callback.js:128-144)",
     },
 }
 
 #: Instances that must PASS under the library profile, so a silently skipped browser or mock-IdP check
 #: (no Chromium, picker not answered, no --mock-idp) cannot hide behind "no failures".
+#: CB-004/CB-005/FLOW-001 here deliver real codes from the mocks (the made-up-code variant cannot fail).
 MUST_PASS = {
     *(f"{check}[{provider}]" for check in ("BROWSER-003", "BROWSER-004", "CB-003", "CB-006") for provider in OAUTH),
     *(f"{check}[{provider}]" for check in ("RP-002", "RP-005", "RP-006", "RP-008", "RP-020") for provider in OAUTH),
+    *(f"{check}[{provider}]" for check in ("CB-004", "CB-005", *FLOW_PER_PROVIDER) for provider in OAUTH),
+    "FLOW-006[credentials]",
+    "FLOW-006[oauth]",
+    "FLOW-006[signout]",
     "BROWSER-001",
     "BROWSER-002",
     "POPUP-002[error]",
@@ -147,6 +159,8 @@ def test_library_profile_is_conformant(app_name: str, harness_run: Callable[[str
     assert run.returncode == 0, f"{run.describe()}\n{run.output}"
     missing = MUST_PASS - run.keys("pass")
     assert not missing, f"expected to pass, but: {run.describe(missing)}"
+    made_up = {f["key"] for f in run.findings if "made-up code" in str(f.get("message"))}
+    assert not made_up, f"with --mock-idp the injection checks must use real codes: {sorted(made_up)}"
 
 
 @pytest.mark.parametrize("app_name", APPS)
@@ -161,3 +175,25 @@ def test_documented_profile_reports_the_real_deviations(
         f"{run.describe(unexpected | gone)}"
     )
     assert run.returncode == 1, run.output
+
+
+#: What `checks: ["none"]` (AUTH_CONFORMANCE_CHECKS=none in the v5 app) must fail: a real code creates a session
+#: however it is delivered, and the authorization request carries neither PKCE nor state.
+CHECKS_NONE_FAILS = {
+    f"{check}[{provider}]" for check in ("CB-004", "CB-005", "FLOW-001", "FLOW-002") for provider in OAUTH
+}
+
+
+def test_v5_with_checks_none_fails_the_injection_checks(mocks: RunningMocks, tmp_path: Path) -> None:
+    env = {**app_env("authjs-v5", mocks), "AUTH_CONFORMANCE_CHECKS": "none"}
+    with running_app("authjs-v5", env=env) as app:
+        run = run_harness(
+            app.public_url,
+            "authjs-v5",
+            mock_idp=mocks.http_url,
+            report_dir=tmp_path,
+            extra=("-m", "not browser", "-k", "test_callback or test_flow"),
+        )
+    missing = CHECKS_NONE_FAILS - run.failing
+    assert not missing, f"checks: none must fail these, but: {run.describe(missing)}\n{app.log[-2000:]}"
+    assert run.returncode == 1

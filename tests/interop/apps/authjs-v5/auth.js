@@ -28,6 +28,14 @@ function stripSlash(url) {
   return url.replace(/\/+$/, "");
 }
 
+// AUTH_CONFORMANCE_CHECKS=none (or a comma list such as "pkce,state") sets Auth.js `checks` on every OAuth
+// provider: `checks: ["none"]` is the common "fix" for "state cookie missing" errors, which the harness must fail.
+// Unset, the providers keep the library default.
+function oauthChecks() {
+  const raw = env("AUTH_CONFORMANCE_CHECKS");
+  return raw ? { checks: raw.split(",").map((c) => c.trim()) } : {};
+}
+
 function buildProviders() {
   const providers = [
     Credentials({
@@ -55,6 +63,7 @@ function buildProviders() {
         clientId: env("GOOGLE_CLIENT_ID"),
         clientSecret: env("GOOGLE_CLIENT_SECRET"),
         ...(issuer && { issuer: stripSlash(issuer) }),
+        ...oauthChecks(),
       }),
     );
   }
@@ -67,6 +76,7 @@ function buildProviders() {
         clientId: env("AZURE_AD_CLIENT_ID"),
         clientSecret: env("AZURE_AD_CLIENT_SECRET"),
         ...(issuer && { issuer: stripSlash(issuer) }),
+        ...oauthChecks(),
       }),
     );
   }
@@ -77,6 +87,7 @@ function buildProviders() {
         clientId: env("KEYCLOAK_CLIENT_ID"),
         clientSecret: env("KEYCLOAK_CLIENT_SECRET"),
         issuer: stripSlash(env("KEYCLOAK_ISSUER")),
+        ...oauthChecks(),
       }),
     );
   }
