@@ -220,6 +220,13 @@ _V4_NA = {
     ),
 }
 
+# SESS-005 (stale session cookie cleared with Max-Age=0) is required where the library clears it: Auth.js v5
+# and next-auth v4 answer a stale cookie with a Max-Age=0 Set-Cookie from their session action.
+ALGAPSA_STATIC_SESSION = (
+    "AlgaPSA serves GET session from a static route (`NextResponse.json((await auth()) ?? {})`) whose auth() call "
+    "drops Set-Cookie headers, so a stale cookie is answered {} and left in place (research algapsa.md section 3)"
+)
+
 DOCUMENTED = Profile(
     name="documented",
     description="The seed page's contract: statuses 200/302/404, the documented schemas, {} for no session.",
@@ -233,7 +240,8 @@ DOCUMENTED = Profile(
     session_schema="AuthSessionAuthenticatedResponse",
     mint_claims=DOCUMENTED_CLAIMS,
     jwe="v5",
-    severity=_frozen({"CSRF-001": Severity.ADVISORY}),
+    # The API page does not promise that a stale session cookie is cleared, so SESS-005 only advises there.
+    severity=_frozen({"CSRF-001": Severity.ADVISORY, "SESS-005": Severity.ADVISORY}),
 )
 
 ALGAPSA = replace(
@@ -245,6 +253,7 @@ ALGAPSA = replace(
     tolerated_nulls=("contactId",),
     authorization_checks=_ALGAPSA_CHECKS,
     severity=_frozen({"ACT-005[session]": Severity.ADVISORY}),
+    not_applicable=_frozen({"SESS-005": ALGAPSA_STATIC_SESSION}),
 )
 
 AUTHJS_V5 = Profile(

@@ -69,7 +69,6 @@ DOCUMENTED_DEVIATIONS: dict[str, dict[str, str]] = {
         **_each("BROWSER-004", "Deny at the IdP ends on /signin?error=Callback (v4 error codes)"),
         **_each("CB-006", _NO_DOCUMENTED_USER_FIELDS),
         "SESS-002": _NO_DOCUMENTED_USER_FIELDS,
-        "SESS-005": "v4's cookies are next-auth.*: a stale authjs.session-token is not its cookie and is not cleared",
         "POPUP-001[error]": _NO_POPUP,
         "POPUP-001[success]": _NO_POPUP,
         **{
@@ -85,7 +84,6 @@ DOCUMENTED_DEVIATIONS: dict[str, dict[str, str]] = {
     "authjs-v5": {
         "SESS-001": "the empty session is null, not {}",
         "ACT-003[session]": "the empty session is null, not {}",
-        "SESS-005": "after clearing a stale cookie the session body is null, not {}",
         "SCHEMA-001[GET /api/auth/session]": "null matches neither AuthSessionAuthenticatedResponse nor {}",
         **_each("CB-006", _NO_DOCUMENTED_USER_FIELDS),
         "SESS-002": _NO_DOCUMENTED_USER_FIELDS,
