@@ -12,13 +12,12 @@ import os
 import socket
 import sys
 
-import uvicorn
 from starlette.applications import Starlette
 
 from reference_server.app import create_app
-from reference_server.header_deadline import header_deadline_protocol
 from reference_server.provider_catalog import OAUTH_PROVIDERS
 from reference_server.seed import DEMO_CLIENT, DEMO_USER
+from reference_server.serving import LazyApp, listening_socket, serve_on_socket
 from reference_server.settings import OAuthProviderConfig, Pages, Settings
 from reference_server.store import database_problem, describe_database
 
@@ -60,6 +59,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--signout-page", help="custom sign-out page path (pages.signOut)")
     parser.add_argument("--error-page", help="custom error page path (pages.error)")
     parser.add_argument("--session-max-age", type=int, default=86400, help="session lifetime in seconds")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="worker processes sharing the port (default 1; more need a database file, not :memory:)",
+    )
 
 
 class UsageError(ValueError):
@@ -85,6 +90,13 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
         raise UsageError(f"--port {args.port}: expected 0-65535")
     if problem := database_problem(args.database):
         raise UsageError(f"--database {describe_database(args.database)!r}: {problem}")
+    if args.workers < 1:
+        raise UsageError(f"--workers {args.workers}: expected 1 or more")
+    if args.workers > 1 and args.database in ("", ":memory:"):
+        raise UsageError(
+            f"--workers {args.workers}: an in-memory database cannot be shared by several processes; "
+            "pass --database FILE (or a PostgreSQL URL)"
+        )
     return Settings(
         secret=args.secret,
         origin=args.origin.rstrip("/") if args.origin else None,
@@ -97,16 +109,11 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
 
 
 def _bind(host: str, port: int) -> socket.socket:
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
-        sock.bind((host, port))
+        return listening_socket(host, port)
     except OSError as error:
-        sock.close()
         reason = "is already in use" if error.errno == errno.EADDRINUSE else f"cannot be bound ({error.strerror})"
         raise UsageError(f"{host}:{port} {reason}; pick another with --port") from error
-    return sock
 
 
 def _with_mocks(stack: contextlib.ExitStack, settings: Settings) -> Settings:
@@ -150,11 +157,14 @@ def _serve(args: argparse.Namespace, sock: socket.socket, settings: Settings, ap
         f"sign in as {DEMO_USER.email} / {DEMO_USER.password}  (client portal: {DEMO_CLIENT.email} / "
         f"{DEMO_CLIENT.password})"
     )
-    print(f"database: {describe_database(settings.database)}   stop with Ctrl-C", flush=True)
-    config = uvicorn.Config(app, log_level="warning", access_log=False, http=header_deadline_protocol())
-    server = uvicorn.Server(config)
-    with contextlib.suppress(KeyboardInterrupt):
-        server.run(sockets=[sock])
+    workers = f"   workers: {args.workers}" if args.workers > 1 else ""
+    print(f"database: {describe_database(settings.database)}{workers}   stop with Ctrl-C", flush=True)
+    served: object = app
+    if args.workers > 1:
+        # The parent created the schema and the seed once; each worker opens its own connection to the database.
+        app.state.store.close()
+        served = LazyApp(create_app, settings)
+    serve_on_socket(served, sock, workers=args.workers)
     print("stopped", flush=True)
     return 0
 

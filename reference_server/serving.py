@@ -1,22 +1,97 @@
-"""Serve an ASGI app with uvicorn on a loopback port in a background thread (tests, embedded targets)."""
+"""Run ASGI apps with uvicorn: in a background thread (tests, embedded targets) or on a pre-bound socket with
+one or more worker processes (`nextauth-conformance serve`)."""
 
 from __future__ import annotations
 
 import contextlib
+import importlib.util
+import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import uvicorn
+from uvicorn.supervisors import Multiprocess
 
 from reference_server.header_deadline import header_deadline_protocol
 
-__all__ = ["ServerStartError", "serve_in_thread"]
+__all__ = ["LazyApp", "ServerStartError", "fast_loop_options", "listening_socket", "serve_in_thread", "serve_on_socket"]
 
 
 class ServerStartError(RuntimeError):
     """The server did not start listening in time (port in use, bad certificate, ...)."""
+
+
+class LazyApp:
+    """An ASGI app built by `factory(*args)` on its first request (or lifespan event) in the process serving it.
+
+    Worker processes are spawned and get their app pickled: this pickles as the factory and its arguments only,
+    so each worker opens its own database connections instead of inheriting the parent's.
+    """
+
+    def __init__(self, factory: Callable[..., Any], *args: Any) -> None:
+        self.factory = factory
+        self.args = args
+        self._app: Any = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"factory": self.factory, "args": self.args, "_app": None}
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if self._app is None:
+            self._app = self.factory(*self.args)
+        await self._app(scope, receive, send)
+
+
+def fast_loop_options() -> dict[str, str]:
+    """uvloop and httptools when installed (uvicorn[standard]), else the pure-Python asyncio and h11."""
+    return {
+        "loop": "uvloop" if importlib.util.find_spec("uvloop") else "asyncio",
+        "http": "httptools" if importlib.util.find_spec("httptools") else "h11",
+    }
+
+
+def listening_socket(host: str, port: int) -> socket.socket:
+    """A bound TCP socket to hand to uvicorn; raises OSError when the address cannot be bound.
+
+    The explicit IPPROTO_TCP matters: asyncio sets TCP_NODELAY on an accepted connection only when the listening
+    socket's `proto` says TCP, and `socket.socket(family, SOCK_STREAM)` says 0. Without it every response (headers
+    and body are two writes) waits for the client's delayed ACK: a fixed ~40 ms per request (Nagle). TCP_NODELAY on
+    the listener as well, since Linux passes it on to the connections it accepts.
+    """
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        sock.bind((host, port))
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
+def serve_on_socket(app: Any, sock: socket.socket, workers: int = 1, **uvicorn_options: Any) -> None:
+    """Serve `app` on `sock` until SIGINT/SIGTERM; with `workers > 1` in that many spawned processes.
+
+    Workers receive `app` pickled, so it must be picklable (build heavy state lazily in the worker). The HTTP
+    protocol is the fast parser with the header deadline (reference_server/header_deadline.py).
+    """
+    fast = fast_loop_options()
+    options: dict[str, Any] = {
+        "log_level": "warning",
+        "access_log": False,
+        "loop": fast["loop"],
+        "http": header_deadline_protocol(fast["http"]),
+        **uvicorn_options,
+    }
+    config = uvicorn.Config(app, workers=workers, **options)
+    if workers > 1:
+        Multiprocess(config, sockets=[sock]).run()
+        return
+    with contextlib.suppress(KeyboardInterrupt):
+        uvicorn.Server(config).run(sockets=[sock])
 
 
 @contextlib.contextmanager
