@@ -8,6 +8,7 @@ Auth.js picks the right secret during rotation. Decoding also accepts `A256GCM` 
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import json
 import time
@@ -17,9 +18,8 @@ from typing import Any
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from joserfc import jwe
-from joserfc.errors import JoseError
-from joserfc.jwk import OctKey
+
+from reference_server import jwe_dir
 
 __all__ = ["CLOCK_TOLERANCE", "InvalidToken", "decode", "derive_key", "encode"]
 
@@ -48,14 +48,25 @@ def _thumbprint(key: bytes) -> str:
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 
 
+@functools.lru_cache(maxsize=64)
+def _content_key(secret: str, salt: str, enc: str) -> tuple[bytes, str]:
+    """The key and its `kid`, derived once per (secret, cookie name, enc).
+
+    HKDF and the thumbprint cost more than the decryption itself, and a deployment has only a few secrets and
+    cookie names (`enc` is checked against the two supported values before it gets here).
+    """
+    key = derive_key(secret, salt, enc)
+    return key, _thumbprint(key)
+
+
 def encode(token: Mapping[str, Any], secret: str | Iterable[str], salt: str, max_age: int) -> str:
     """Encrypt `token` plus iat, exp and jti, as `encode()` in @auth/core does."""
     first = secret if isinstance(secret, str) else next(iter(secret))
-    key = derive_key(first, salt)
+    key, kid = _content_key(first, salt, "A256CBC-HS512")
     now = int(time.time())
     claims = {**token, "iat": now, "exp": now + max_age, "jti": str(uuid.uuid4())}
-    header = {"alg": "dir", "enc": "A256CBC-HS512", "kid": _thumbprint(key)}
-    return jwe.encrypt_compact(header, json.dumps(claims, separators=(",", ":")).encode(), OctKey.import_key(key))
+    header = json.dumps({"alg": "dir", "enc": "A256CBC-HS512", "kid": kid}, separators=(",", ":"))
+    return jwe_dir.encrypt(jwe_dir.b64url(header.encode()), json.dumps(claims, separators=(",", ":")).encode(), key)
 
 
 def _header(token: str) -> dict[str, Any]:
@@ -78,13 +89,13 @@ def decode(token: str, secret: str | Iterable[str], salt: str, now: float | None
     header = _header(token)
     secrets = [secret] if isinstance(secret, str) else list(secret)
     for candidate in secrets:
-        key = derive_key(candidate, salt, header["enc"])
-        if "kid" in header and header["kid"] != _thumbprint(key):
+        key, kid = _content_key(candidate, salt, header["enc"])
+        if "kid" in header and header["kid"] != kid:
             continue
         try:
-            plaintext = jwe.decrypt_compact(token, OctKey.import_key(key)).plaintext
+            plaintext = jwe_dir.decrypt(token, key, header["enc"])
             claims = json.loads(plaintext or b"null")
-        except (JoseError, ValueError, RecursionError) as error:
+        except (ValueError, RecursionError) as error:  # RecursionError: JSON nested thousands deep
             raise InvalidToken("decryption failed") from error
         return _checked(claims, now)
     raise InvalidToken("no matching decryption secret")
