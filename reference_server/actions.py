@@ -10,6 +10,8 @@ import inspect
 from collections.abc import Awaitable, Callable
 from urllib.parse import urlencode
 
+from starlette.concurrency import run_in_threadpool
+
 from reference_server import oauth
 from reference_server.context import AuthContext, AuthResult
 from reference_server.cookies import ResponseCookie
@@ -89,13 +91,15 @@ def signin_post(ctx: AuthContext) -> AuthResult | Awaitable[AuthResult]:
     return oauth.authorization_redirect(ctx, provider)
 
 
-def credentials_post(ctx: AuthContext) -> AuthResult | Awaitable[AuthResult]:
+async def credentials_post(ctx: AuthContext) -> AuthResult:
     if ctx.provider is None or ctx.provider.type != "credentials":
-        return callback_get(ctx)  # OAuth providers may answer with response_mode=form_post
+        return await callback_get(ctx)  # OAuth providers may answer with response_mode=form_post
     if not ctx.csrf.verified:
         raise MissingCSRF()
     user = ctx.store.user_by_email(ctx.body.get("email", ""))
-    if user is None or not ctx.store.check_password(user, ctx.body.get("password", "")):
+    # The password hash is deliberately slow (PBKDF2): run it in a thread, which releases the GIL, so the event loop
+    # keeps serving and concurrent sign-ins hash on every core instead of queueing behind each other.
+    if user is None or not await run_in_threadpool(ctx.store.check_password, user, ctx.body.get("password", "")):
         raise CredentialsSignin()
     return start_session(ctx, user, "credentials")
 
