@@ -11,6 +11,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 
 import httpx
@@ -18,6 +19,7 @@ import pytest
 
 from reference_server.serving import LazyApp, fast_loop_options, listening_socket
 from reference_server.settings import Settings
+from reference_server.testing import running_reference_server
 from tests.reference_server.helpers import sign_in
 
 
@@ -133,3 +135,20 @@ def test_workers_share_one_database_file_and_see_each_others_sign_outs(tmp_path)
         process.kill()
     assert process.returncode == 0, err
     assert "Traceback" not in err
+
+
+def test_the_password_hash_runs_off_the_event_loop_thread() -> None:
+    """PBKDF2 is slow by design: on the loop's thread it would stall every other request while it runs."""
+    threads: list[str] = []
+    with running_reference_server() as server:
+        check = server.store.check_password
+
+        def recording_check(user, password):  # type: ignore[no-untyped-def]
+            threads.append(threading.current_thread().name)
+            return check(user, password)
+
+        server.store.check_password = recording_check  # type: ignore[method-assign]
+        with httpx.Client(base_url=server.url, timeout=30) as client:
+            assert sign_in(client, server.demo_email, server.demo_password).status_code == 302
+            assert client.get("/api/auth/session").json()["user"]["email"] == server.demo_email
+    assert threads and not threads[0].startswith("uvicorn-"), threads
