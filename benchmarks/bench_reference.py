@@ -32,6 +32,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.cookiejar import CookieJar, DefaultCookiePolicy
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode
 
 import httpx
@@ -233,12 +234,27 @@ def _wait_ready(target: Target) -> None:
 
 def fresh_database(database: str | None, directory: Path, label: str) -> str:
     """A new SQLite file per run (or the given PostgreSQL URL, shared)."""
-    if database and database.startswith(("postgresql://", "postgres://")):
+    if database and _is_postgres(database):
         return database
     return str(directory / f"{label}.sqlite")
 
 
 # --- 1000 concurrent sign-ins and sign-outs ----------------------------------------------------------------------
+
+
+def _is_postgres(database: str) -> bool:
+    return database.startswith(("postgresql://", "postgres://"))
+
+
+def _connect(database: str) -> tuple[Any, str]:
+    """A DB-API connection to the reference server's database and its placeholder."""
+    if _is_postgres(database):
+        import psycopg
+
+        return psycopg.connect(database, autocommit=True), "%s"
+    import sqlite3
+
+    return sqlite3.connect(database, isolation_level=None, timeout=30), "?"
 
 
 def add_load_users(database: str, count: int) -> list[str]:
@@ -247,19 +263,22 @@ def add_load_users(database: str, count: int) -> list[str]:
     from reference_server.settings import Settings
     from reference_server.store import hash_password, open_store
 
-    store = open_store(database)
+    store = open_store(database)  # creates the schema and the seed as `serve` would
     try:
         settings = Settings()
         tenant = seed_store(store, settings.seed, settings.seed_users)
-        hashed = hash_password(LOAD_PASSWORD, "bench-load-salt0")
-        emails = [f"load-{index:05d}@example.com" for index in range(count)]
-        for index, email in enumerate(emails):
-            user_id = f"00000000-0000-4000-8000-{index:012d}"
-            store.execute(
-                "INSERT INTO users (tenant, user_id, username, hashed_password, first_name, last_name, email, "
-                "user_type) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+    finally:
+        store.close()
+    hashed = hash_password(LOAD_PASSWORD, "bench-load-salt0")
+    emails = [f"load-{index:05d}@example.com" for index in range(count)]
+    db, mark = _connect(database)
+    with contextlib.closing(db):
+        db.execute("DELETE FROM sessions WHERE user_id LIKE '00000000-0000-4000-8000-%'")
+        db.execute("DELETE FROM users WHERE user_id LIKE '00000000-0000-4000-8000-%'")
+        rows = [
+            (
                 tenant,
-                user_id,
+                f"00000000-0000-4000-8000-{index:012d}",
                 email.split("@")[0],
                 hashed,
                 "Load",
@@ -267,9 +286,14 @@ def add_load_users(database: str, count: int) -> list[str]:
                 email,
                 "internal",
             )
-        return emails
-    finally:
-        store.close()
+            for index, email in enumerate(emails)
+        ]
+        db.cursor().executemany(
+            "INSERT INTO users (tenant, user_id, username, hashed_password, first_name, last_name, email, "
+            f"user_type) VALUES ({', '.join([mark] * 8)})",
+            rows,
+        )
+    return emails
 
 
 @dataclass
@@ -284,21 +308,28 @@ class LoadOutcome:
 
 async def _one_user(client: httpx.AsyncClient, base: str, email: str) -> tuple[str | None, bool, float]:
     """Sign in, read the session back, sign out, replay the old cookie. (error, cross-talk, sign-in seconds)."""
-    csrf = await client.get(base + "/csrf")
-    token, jar = csrf.json()["csrfToken"], dict(csrf.cookies)
-    form = {"csrfToken": token, "email": email, "password": LOAD_PASSWORD, "callbackUrl": base}
-    started = time.perf_counter()
-    signin = await client.post(base + "/callback/credentials", data=form, headers=_cookie(jar))
-    signin_seconds = time.perf_counter() - started
-    if signin.status_code != 302 or "error=" in signin.headers.get("location", ""):
-        return f"sign-in {signin.status_code} {signin.headers.get('location')}", False, signin_seconds
-    jar.update({k: v for k, v in signin.cookies.items() if v})
-    session = (await client.get(base + "/session", headers=_cookie(jar))).json()
-    crosstalk = session.get("user", {}).get("email") != email
-    signout = await client.post(base + "/signout", data={"csrfToken": token}, headers=_cookie(jar))
-    if signout.status_code != 302:
-        return f"sign-out {signout.status_code}", crosstalk, signin_seconds
-    replay = (await client.get(base + "/session", headers=_cookie(jar))).json()
+    step, crosstalk, signin_seconds = "csrf", False, 0.0
+    try:
+        csrf = await client.get(base + "/csrf")
+        token, jar = csrf.json()["csrfToken"], dict(csrf.cookies)
+        form = {"csrfToken": token, "email": email, "password": LOAD_PASSWORD, "callbackUrl": base}
+        step, started = "sign-in", time.perf_counter()
+        signin = await client.post(base + "/callback/credentials", data=form, headers=_cookie(jar))
+        signin_seconds = time.perf_counter() - started
+        if signin.status_code != 302 or "error=" in signin.headers.get("location", ""):
+            return f"sign-in {signin.status_code} {signin.headers.get('location')}", False, signin_seconds
+        jar.update({k: v for k, v in signin.cookies.items() if v})
+        step = "session"
+        session = (await client.get(base + "/session", headers=_cookie(jar))).json()
+        crosstalk = session.get("user", {}).get("email") != email
+        step = "sign-out"
+        signout = await client.post(base + "/signout", data={"csrfToken": token}, headers=_cookie(jar))
+        if signout.status_code != 302:
+            return f"sign-out {signout.status_code}", crosstalk, signin_seconds
+        step = "replay"
+        replay = (await client.get(base + "/session", headers=_cookie(jar))).json()
+    except httpx.HTTPError as error:
+        return f"{step}: {error!r}", crosstalk, signin_seconds
     if replay != {}:
         return "the signed-out cookie is still a session", crosstalk, signin_seconds
     return None, crosstalk, signin_seconds
@@ -315,7 +346,9 @@ def _no_cookie_jar() -> CookieJar:
 
 def load_run(target: Target, emails: list[str], database: str) -> LoadOutcome:
     async def run() -> LoadOutcome:
-        limits = httpx.Limits(max_connections=len(emails), max_keepalive_connections=len(emails))
+        # Idle connections are dropped after 1 s, before uvicorn's 5 s keep-alive timeout can close one that a
+        # request is just being sent on (a client-side race that browsers retry, not a server error).
+        limits = httpx.Limits(max_connections=len(emails), max_keepalive_connections=len(emails), keepalive_expiry=1)
         base = target.url + "/api/auth"
         client = httpx.AsyncClient(limits=limits, timeout=300, trust_env=False, cookies=_no_cookie_jar())
         async with client:
@@ -341,9 +374,8 @@ def load_run(target: Target, emails: list[str], database: str) -> LoadOutcome:
 
 def _session_rows(database: str, emails: list[str]) -> tuple[int, int]:
     """(users without exactly one session row, rows that the sign-out did not revoke), read from the database."""
-    import sqlite3
-
-    with contextlib.closing(sqlite3.connect(database)) as db:
+    db, _ = _connect(database)
+    with contextlib.closing(db):
         rows = db.execute(
             "SELECT u.email, s.session_id, s.revoked_at IS NOT NULL FROM users u LEFT JOIN sessions s "
             "ON s.tenant = u.tenant AND s.user_id = u.user_id WHERE u.email LIKE 'load-%@example.com'"
@@ -375,7 +407,11 @@ def benchmark(targets: list[Target], args: argparse.Namespace) -> None:
         label = {"session": "GET session", "csrf": "GET csrf", "signin": "POST callback/credentials"}[what]
         print(f"\n{label}  (c={connections})")
         print(f"  {'target':<34} {'ok/s':>9} {'p50 ms':>9} {'p99 ms':>9} {'gen CPU':>9}")
-        results = {t.name: measure(t, what, args.duration, connections) for t in targets}
+        results = {}
+        for target in targets:
+            if args.warmup:  # JIT (Node) and caches warm, equally for every target
+                measure(target, what, args.warmup, connections)
+            results[target.name] = measure(target, what, args.duration, connections)
         for name, result in results.items():
             print(_row(name, result))
         for ours in (t.name for t in targets if t.name.startswith("reference")):
@@ -391,6 +427,7 @@ def benchmark(targets: list[Target], args: argparse.Namespace) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--duration", type=float, default=10.0, help="seconds per measurement (default 10)")
+    parser.add_argument("--warmup", type=float, default=3.0, help="unmeasured seconds before each (default 3)")
     parser.add_argument("--connections", type=int, default=16, help="connections for the GETs (default 16)")
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2], help="reference server worker counts")
     parser.add_argument("--database", help="postgresql://... URL for the reference server (default: SQLite)")
