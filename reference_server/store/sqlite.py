@@ -26,6 +26,11 @@ class SQLiteStore(SqlStore):
             self._db = sqlite3.connect(database, check_same_thread=False, isolation_level=None, timeout=30)
             self._db.row_factory = sqlite3.Row
             self._db.execute("PRAGMA foreign_keys = ON")
+            if database != ":memory:":
+                # `serve --workers N` share the file: in WAL mode readers go on while one process writes, and a
+                # commit needs no fsync of its own (synchronous=NORMAL is still crash-safe in WAL mode).
+                self._db.execute("PRAGMA journal_mode = WAL")
+                self._db.execute("PRAGMA synchronous = NORMAL")
             self.migrate()
         except sqlite3.Error as error:  # a missing directory, a file that is not a database, ...
             raise StoreUnavailable(f"cannot open SQLite database {database!r}: {error}") from error

@@ -19,6 +19,7 @@ import pytest
 
 from reference_server.serving import LazyApp, fast_loop_options, listening_socket
 from reference_server.settings import Settings
+from reference_server.store import open_store
 from reference_server.testing import running_reference_server
 from tests.reference_server.helpers import sign_in
 
@@ -152,3 +153,12 @@ def test_the_password_hash_runs_off_the_event_loop_thread() -> None:
             assert sign_in(client, server.demo_email, server.demo_password).status_code == 302
             assert client.get("/api/auth/session").json()["user"]["email"] == server.demo_email
     assert threads and not threads[0].startswith("uvicorn-"), threads
+
+
+def test_a_shared_sqlite_file_is_in_wal_mode(tmp_path) -> None:
+    """Workers on one file: readers must not wait for a writer, and a commit must not need its own fsync."""
+    store = open_store(str(tmp_path / "auth.sqlite"))
+    try:
+        assert store._db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"  # type: ignore[attr-defined]
+    finally:
+        store.close()
