@@ -1,8 +1,12 @@
 """Benchmark: `nextauth-conformance serve` side by side with the real npm next-auth v4 and Auth.js v5 apps
 (tests/interop, `next start`), then 1000 concurrent sign-ins and sign-outs on the reference server.
 
-    .venv/bin/python benchmarks/bench_reference.py [--duration 10] [--connections 16] [--workers 1 2]
+    .venv/bin/python benchmarks/bench_reference.py [--duration 8] [--connections 16] [--workers 1 2]
         [--database postgresql://...] [--load-users 1000] [--no-apps] [--repeat 2]
+
+The reference server runs as `serve --workers N` subprocesses: 1 worker on the in-memory default, N > 1 on a
+SQLite file, and with `--database` also N workers on that PostgreSQL database; the load run uses the SQLite file
+and the PostgreSQL database. `scripts/setup --postgres` starts a throwaway server (URL in .venv/postgres-url).
 
 Every target gets the same cookie kind: a real credentials sign-in's cookies (session, csrf, callback-url), sent
 with each GET session and GET csrf; sign-ins are real POST callback/credentials with a valid csrf pair. Each
@@ -232,13 +236,6 @@ def _wait_ready(target: Target) -> None:
     raise SystemExit(f"{target.name} did not answer within {STARTUP_TIMEOUT:.0f}s")
 
 
-def fresh_database(database: str | None, directory: Path, label: str) -> str:
-    """A new SQLite file per run (or the given PostgreSQL URL, shared)."""
-    if database and _is_postgres(database):
-        return database
-    return str(directory / f"{label}.sqlite")
-
-
 # --- 1000 concurrent sign-ins and sign-outs ----------------------------------------------------------------------
 
 
@@ -400,12 +397,28 @@ def _row(name: str, result: Measured) -> str:
     )
 
 
+def _password_hash_ms(rounds: int = 5) -> float:
+    from reference_server.store import hash_password
+
+    started = time.process_time()
+    for _ in range(rounds):
+        hash_password(PASSWORD, "bench-salt-00000")
+    return (time.process_time() - started) / rounds * 1e3
+
+
 def benchmark(targets: list[Target], args: argparse.Namespace) -> None:
     generator = "wrk -t1" if shutil.which("wrk") else "python asyncio+httpx (slow: see its CPU)"
     print(f"\nload generator: {generator}; {args.duration:.0f}s per measurement; loadavg {os.getloadavg()[0]:.1f}")
     for what, connections in (("session", args.connections), ("csrf", args.connections), ("signin", 50)):
         label = {"session": "GET session", "csrf": "GET csrf", "signin": "POST callback/credentials"}[what]
         print(f"\n{label}  (c={connections})")
+        if what == "signin":
+            hash_ms = _password_hash_ms()
+            print(
+                f"  (the reference server's PBKDF2 password check takes {hash_ms:.0f} ms of CPU here: at most "
+                f"{1000 * (os.cpu_count() or 1) / hash_ms:.0f} sign-ins/s on {os.cpu_count()} cores; the npm apps "
+                "compare plaintext passwords)"
+            )
         print(f"  {'target':<34} {'ok/s':>9} {'p50 ms':>9} {'p99 ms':>9} {'gen CPU':>9}")
         results = {}
         for target in targets:
@@ -430,7 +443,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warmup", type=float, default=3.0, help="unmeasured seconds before each (default 3)")
     parser.add_argument("--connections", type=int, default=16, help="connections for the GETs (default 16)")
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2], help="reference server worker counts")
-    parser.add_argument("--database", help="postgresql://... URL for the reference server (default: SQLite)")
+    parser.add_argument("--database", help="also measure the reference server on this postgresql://... database")
     parser.add_argument("--load-users", type=int, default=1000, help="concurrent sign-in/out users (0: skip)")
     parser.add_argument("--load-workers", type=int, default=2, help="reference server workers for the load run")
     parser.add_argument("--no-apps", action="store_true", help="skip the next-auth v4/v5 apps")
@@ -439,14 +452,12 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="bench-reference-") as tmp, contextlib.ExitStack() as stack:
         directory = Path(tmp)
         targets = []
-        for workers in args.workers:
-            database = (
-                ":memory:"
-                if workers == 1 and not args.database
-                else fresh_database(args.database, directory, f"w{workers}")
-            )
-            label = "memory" if database == ":memory:" else ("postgresql" if "://" in database else "sqlite file")
-            targets.append(stack.enter_context(reference_server(f"reference ({workers}w, {label})", workers, database)))
+        configurations = [(w, ":memory:" if w == 1 else str(directory / f"w{w}.sqlite")) for w in args.workers]
+        if args.database:  # PostgreSQL in addition to SQLite, with the most workers asked for
+            configurations.append((max(args.workers), args.database))
+        for workers, database in configurations:
+            name = f"reference ({workers}w, {_store_label(database)})"
+            targets.append(stack.enter_context(reference_server(name, workers, database)))
         if not args.no_apps:
             for app, name in (("nextauth-v4", "next-auth 4.24.15"), ("authjs-v5", "next-auth 5.0.0-beta.32")):
                 running = stack.enter_context(running_app(app))
@@ -459,18 +470,21 @@ def main(argv: list[str] | None = None) -> int:
             benchmark(targets, args)
         stack.close()
         if args.load_users:
-            database = fresh_database(args.database, directory, "load")
-            emails = add_load_users(database, args.load_users)
-            name = f"reference ({args.load_workers}w)"
-            with reference_server(name, args.load_workers, database) as target:
-                outcome = load_run(target, emails, database)
-            report_load(args.load_users, database, outcome)
+            for database in [str(directory / "load.sqlite")] + ([args.database] if args.database else []):
+                emails = add_load_users(database, args.load_users)
+                name = f"reference ({args.load_workers}w, {_store_label(database)})"
+                with reference_server(name, args.load_workers, database) as target:
+                    outcome = load_run(target, emails, database)
+                report_load(name, args.load_users, outcome)
     return 0
 
 
-def report_load(count: int, database: str, outcome: LoadOutcome) -> None:
-    store = "postgresql" if "://" in database else "sqlite file"
-    print(f"\n{count} concurrent sign-in + session + sign-out + replay flows ({store}): {outcome.seconds:.1f}s")
+def _store_label(database: str) -> str:
+    return "memory" if database == ":memory:" else ("postgresql" if _is_postgres(database) else "sqlite file")
+
+
+def report_load(name: str, count: int, outcome: LoadOutcome) -> None:
+    print(f"\n{name}: {count} concurrent sign-in + session + sign-out + replay flows in {outcome.seconds:.1f}s")
     cuts = statistics.quantiles(outcome.signin_ms, n=100) if len(outcome.signin_ms) > 1 else [0.0] * 99
     print(f"  sign-in latency p50 {cuts[49]:.0f} ms, p99 {cuts[98]:.0f} ms; {count / outcome.seconds:.1f} flows/s")
     print(
