@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from harness import browser, fixtures, report
+from harness.checks import schema_cases
 from harness.errors import HarnessError, TargetError, UsageError
 from harness.findings import Finding, Verdict
 from harness.fixtures import FINDING_KEY, RUN_KEY
@@ -175,6 +176,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if not run.target:
         return
     run.final_header = run.header()
+    run.findings[:] = schema_cases.group_advisories(run.findings)
     executed = sum(1 for f in run.findings if f.verdict in EXECUTED)
     if exitstatus == pytest.ExitCode.OK and executed == 0 and stop is None:
         session.exitstatus = pytest.ExitCode.NO_TESTS_COLLECTED

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import time
 from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs, urlsplit
 
 from harness.checks.schema import NEGATIVE_ID, POSITIVE_ID, excluded_checks
 from harness.findings import Finding, Verdict
@@ -93,3 +94,32 @@ def summary(text: str) -> str:
         return (text.strip().splitlines() or ["schemathesis failure"])[0][:300]
     detail = f" (Received: {received.group(1).strip()[:60]})" if received else ""
     return ("; ".join(titles[:3]) + detail)[:300]
+
+
+def group_advisories(findings: list[Finding]) -> list[Finding]:
+    """SCHEMA-002 warnings with one cause become one warning that names the cause, the operations it affects
+    and one reproducing request (an invalid callbackUrl gets the same 500 from every action)."""
+    groups: dict[str, list[Finding]] = {}
+    kept: list[Finding] = []
+    for finding in findings:
+        if finding.check_id == NEGATIVE_ID and finding.verdict == Verdict.WARN:
+            groups.setdefault(cause(finding), []).append(finding)
+        else:
+            kept.append(finding)
+    for label, members in groups.items():
+        first = members[0]
+        operations = [m.param for m in members]
+        first.message = f"{label}: {first.message}; affects {len(operations)} operation(s): {', '.join(operations)}"
+        first.param, first.extra["operations"] = label, operations
+        first.action = first.action if len(operations) == 1 else ""
+        kept.append(first)
+    return kept
+
+
+def cause(finding: Finding) -> str:
+    """What the failing requests share: the answer's status and the query parameters that were invalid."""
+    status = re.search(r"^\[(\d{3})\]", finding.received, re.M)
+    url = re.search(r"'(https?://[^']+)'", finding.curl)
+    names = sorted(parse_qs(urlsplit(url.group(1)).query, keep_blank_values=True)) if url else []
+    answer = f"{status.group(1)} answer" if status else "failure"
+    return f"{answer} to an invalid {', '.join(names)} query" if names else f"{answer} to an invalid request"

@@ -46,3 +46,47 @@ def test_schema_002_is_advisory(pytester: pytest.Pytester, reference) -> None:
     ret, findings = _findings(pytester, "--target", reference.url, "-k", "schema_negative and csrf")
     [finding] = [f for f in findings if f["check_id"] == "SCHEMA-002"]
     assert ret == 0 and finding["verdict"] == "warn"  # a bad callbackUrl is Auth.js's undocumented 500
+
+
+def test_schema_002_groups_warnings_by_cause(pytester: pytest.Pytester, reference) -> None:
+    """Every action answers an invalid callbackUrl with the same 500: one warning, not one per operation."""
+    ret, findings = _findings(pytester, "--target", reference.url, "-k", "schema_negative")
+    warnings = [f for f in findings if f["check_id"] == "SCHEMA-002" and f["verdict"] == "warn"]
+    assert ret == 0 and len(warnings) == 1, [f["key"] for f in warnings]
+    [warning] = warnings
+    assert warning["param"] == "500 answer to an invalid callbackUrl query"
+    assert len(warning["extra"]["operations"]) > 1 and "GET /api/auth/csrf" in warning["message"]
+    assert warning["curl"].startswith("curl ") and "callbackUrl=" in warning["curl"]
+
+
+def test_schema_002_keeps_distinct_causes_apart() -> None:
+    from harness.checks.schema_cases import group_advisories
+    from harness.findings import Finding, Verdict
+
+    def warning(operation: str, status: int, query: str) -> Finding:
+        received = f"- ST101 Server error\n\n[{status}] Error:\n\n    curl -X GET 'http://t/api/auth/x?{query}'\n"
+        return Finding(
+            "SCHEMA-002",
+            "t",
+            "c",
+            "advisory",
+            "schema",
+            Verdict.WARN,
+            param=operation,
+            message="ST101 Server error",
+            received=received,
+            curl=f"curl -X GET 'http://t/api/auth/x?{query}'",
+        )
+
+    grouped = group_advisories(
+        [
+            warning("GET /a", 500, "callbackUrl=null"),
+            warning("GET /b", 500, "callbackUrl=0"),
+            warning("GET /c", 502, "error=1"),
+        ]
+    )
+    assert sorted(f.param for f in grouped) == [
+        "500 answer to an invalid callbackUrl query",
+        "502 answer to an invalid error query",
+    ]
+    assert [f.extra["operations"] for f in grouped if f.param.startswith("500")] == [["GET /a", "GET /b"]]
