@@ -108,7 +108,8 @@ class AuthEndpoint:
             params["code"] = error.code
         page = {"signIn": self.settings.pages.sign_in, "error": self.settings.pages.error}.get(error.kind)
         path = page or f"{self.settings.base_path}/{error.kind.lower()}"
-        return AuthResult(status=302, redirect=f"{origin}{path}?{urlencode(params)}")
+        cookies = list(error.response_cookies)
+        return AuthResult(status=302, redirect=f"{origin}{path}?{urlencode(params)}", cookies=cookies)
 
 
 async def _home(request: Request) -> Response:

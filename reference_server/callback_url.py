@@ -17,6 +17,7 @@ __all__ = [
     "InvalidCallbackUrl",
     "ResolvedCallbackUrl",
     "UnsendableCallbackUrl",
+    "is_sendable",
     "is_valid_http_url",
     "resolve_callback_url",
     "same_origin_or_base",
@@ -41,6 +42,11 @@ def _origin_of(url: str) -> str | None:
 def is_valid_http_url(url: str) -> bool:
     """True for `/relative` and absolute http(s) URLs with a host, as `isValidHttpUrl` decides."""
     return url.startswith("/") or _origin_of(url) is not None
+
+
+def is_sendable(url: str) -> bool:
+    """False when `url` holds a character no Location header can carry."""
+    return not _NOT_IN_A_HEADER.search(url)
 
 
 def same_origin_or_base(url: str, origin: str) -> str:
@@ -70,7 +76,7 @@ def resolve_callback_url(param: str | None, cookie: str | None, origin: str) -> 
         if candidate and not is_valid_http_url(candidate):  # empty values are absent, as in assert.ts
             raise InvalidCallbackUrl(candidate)
     for candidate in (param, cookie):
-        if candidate and _NOT_IN_A_HEADER.search(candidate):
+        if candidate and not is_sendable(candidate):
             raise UnsendableCallbackUrl(repr(candidate))
     chosen = param or cookie or origin
     url = same_origin_or_base(chosen, origin)

@@ -18,6 +18,7 @@ from reference_server.callback_url import (
     InvalidCallbackUrl,
     ResolvedCallbackUrl,
     UnsendableCallbackUrl,
+    is_sendable,
     resolve_callback_url,
 )
 from reference_server.cookies import CookieNames, ResponseCookie, cookie_names, parse_cookie_header
@@ -138,7 +139,9 @@ async def build_context(settings: Settings, store: Store, request: Request) -> A
     except InvalidCallbackUrl as error:
         raise InvalidCallbackUrlError(str(error)) from error
     except UnsendableCallbackUrl as error:
-        raise CallbackUrlNotSendable(str(error)) from error
+        stored = cookies.get(names.callback_url)
+        clear = () if stored is None or is_sendable(stored) else (ResponseCookie.clearing(names.callback_url, secure),)
+        raise CallbackUrlNotSendable(str(error), clear) from error
     providers = configured_providers(settings)
     if provider_id and provider_id not in {p.id for p in providers}:
         raise InvalidProvider(provider_id)

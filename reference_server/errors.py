@@ -6,6 +6,8 @@ travel in the URL; everything else is reported as `Configuration`, so internals 
 
 from __future__ import annotations
 
+from typing import Any
+
 __all__ = [
     "AccessDenied",
     "AuthError",
@@ -28,6 +30,8 @@ class AuthError(Exception):
     type = "Configuration"
     kind = "error"
     client_safe = False
+    response_cookies: tuple[Any, ...] = ()
+    """Set-Cookie lines (cookies.ResponseCookie) the error redirect carries."""
 
     def redirect_error(self) -> str:
         return self.type if self.client_safe else "Configuration"
@@ -51,7 +55,12 @@ class InvalidCallbackUrlError(AuthError):
 
 class CallbackUrlNotSendable(AuthError):
     """callbackUrl cannot be a Location header value. Auth.js ends such a request with a Configuration redirect
-    (`Headers.set` throws in `toResponse`); here it is raised in init, before the action writes anything."""
+    (`Headers.set` throws in `toResponse`); here it is raised in init, before the action writes anything, and a
+    callback-url cookie holding such a value is cleared, so the browser's next request works again."""
+
+    def __init__(self, message: str, response_cookies: tuple[Any, ...] = ()) -> None:
+        super().__init__(message)
+        self.response_cookies = response_cookies
 
 
 class InvalidProvider(AuthError):

@@ -193,3 +193,18 @@ def test_the_deadline_applies_again_after_a_keep_alive_response(impatient: tuple
     first = b"GET /api/auth/csrf HTTP/1.1\r\nHost: x\r\n\r\n"
     reply = _exchange(impatient, first + b"GET /api/auth/csrf HTTP/1.1\r\nHost: x\r\n")
     assert reply.startswith(b"HTTP/1.1 200 ") and reply.count(b"HTTP/1.1 ") == 1
+
+
+def test_a_callback_url_cookie_no_location_can_carry_is_cleared_so_the_browser_recovers(
+    reference: RunningReferenceServer,
+) -> None:
+    with httpx.Client(base_url=reference.url, timeout=10) as browser:
+        browser.cookies.set("authjs.callback-url", f"{reference.url}/%0d%0aX:%201", domain="127.0.0.1", path="/")
+        refused = browser.get("/api/auth/signin")
+        assert refused.headers["location"] == reference.url + CONFIGURATION
+        assert "authjs.callback-url=; Max-Age=0; Path=/; HttpOnly; SameSite=Lax" in refused.headers.get_list(
+            "set-cookie"
+        )
+        assert "%0d%0a" not in str(browser.cookies.get("authjs.callback-url", domain="127.0.0.1"))
+        assert sign_in(browser, reference.demo_email, reference.demo_password).status_code == 302
+        assert browser.get("/api/auth/session").json()["user"]["email"] == reference.demo_email
