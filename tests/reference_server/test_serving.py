@@ -107,11 +107,11 @@ def _wait_until_serving(url: str, process: subprocess.Popen[str], timeout: float
     raise AssertionError(f"serve did not answer (exit code {process.poll()})")
 
 
-def test_workers_share_one_database_file_and_see_each_others_sign_outs(tmp_path) -> None:
-    database = tmp_path / "auth.sqlite"
+def test_workers_share_one_database_and_see_each_others_sign_outs(database: str) -> None:
+    """Once per back end (the `database` fixture): a SQLite file, a PostgreSQL database."""
     process = subprocess.Popen(
         [sys.executable, "-m", "reference_server", "--no-mocks", "--port", "0", "--workers", "2"]
-        + ["--database", str(database)],
+        + ["--database", database],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
