@@ -15,11 +15,11 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import BaseRoute, Host, Mount, Route
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.routing import BaseRoute, Host, Mount, Route, Router
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .oidc.control import ControlPlane, control_routes
-from .oidc.provider import Provider
+from .oidc.provider import INTERNAL_ERROR, LOG, Provider
 from .oidc.site import SITE_SCOPE_KEY, Site
 from .tls import DNS_NAMES as IMPERSONATED_HOSTS
 
@@ -57,8 +57,38 @@ class SiteMiddleware:
         await self.app(scope, receive, send)
 
 
+class CatchAllMiddleware:
+    """The last net: an unhandled error is logged once and answered with a JSON 500.
+
+    Without it the exception reaches uvicorn, which logs it a second time and closes the keep-alive
+    connection, so the client's next request on it fails too.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception:
+            LOG.exception("%s %s: unhandled error in the mock providers", scope.get("method"), scope.get("path"))
+            if not started:
+                await JSONResponse(INTERNAL_ERROR.body(), status_code=500)(scope, receive, send)
+
+
 def vendor_routes(providers: dict[str, Provider]) -> tuple[list[BaseRoute], list[BaseRoute]]:
-    """(host routes for impersonation, prefix mounts for the shared port)."""
+    """(host routes for impersonation, prefix mounts for the shared port). Plain routers, not nested
+    Starlette apps, whose own error middleware would answer text and re-raise past the catch-all."""
     hosts: list[BaseRoute] = []
     by_prefix: dict[str, list[BaseRoute]] = {}
     for provider in providers.values():
@@ -67,9 +97,9 @@ def vendor_routes(providers: dict[str, Provider]) -> tuple[list[BaseRoute], list
             if not routes:
                 continue
             if real_host in IMPERSONATED_HOSTS:
-                hosts.append(Host(real_host, app=Starlette(routes=routes)))
+                hosts.append(Host(real_host, app=Router(routes=routes)))
             by_prefix.setdefault(provider.PREFIXES[key], []).extend(routes)
-    mounts: list[BaseRoute] = [Mount(prefix, app=Starlette(routes=routes)) for prefix, routes in by_prefix.items()]
+    mounts: list[BaseRoute] = [Mount(prefix, routes=routes) for prefix, routes in by_prefix.items()]
     return hosts, mounts
 
 
@@ -106,15 +136,16 @@ def build_app(
         control.reset()
 
     hosts, mounts = vendor_routes(providers)
-    control_app = Starlette(routes=control_routes(control, lambda r: summary(providers, r)))
+    control_mount = Mount("/_mock", routes=control_routes(control, lambda r: summary(providers, r)))
 
     async def index(request: Request) -> JSONResponse:
         return JSONResponse(summary(providers, request))
 
     impersonated = frozenset(route.host for route in hosts if isinstance(route, Host))
-    routes: list[BaseRoute] = [Mount("/_mock", app=control_app), *hosts, *mounts, Route("/", index)]
+    routes: list[BaseRoute] = [control_mount, *hosts, *mounts, Route("/", index)]
     app = Starlette(routes=routes, lifespan=lifespan)
     app.add_middleware(
         SiteMiddleware, impersonated=impersonated, public_url=public_url, public_https_port=public_https_port
     )
+    app.add_middleware(CatchAllMiddleware)  # added last: outermost, so it also covers SiteMiddleware
     return app

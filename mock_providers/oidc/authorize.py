@@ -76,8 +76,7 @@ def parse_request(provider: Provider, params: dict[str, str], tenant: str) -> Au
     if client is None:
         raise Reason("client_unknown", client_id=client_id)
     redirect_uri = params.get("redirect_uri", "")
-    parts = urlsplit(redirect_uri)
-    if parts.scheme not in ("http", "https") or not parts.netloc or not client.accepts_redirect(redirect_uri):
+    if not is_web_url(redirect_uri) or not client.accepts_redirect(redirect_uri):
         raise Reason("redirect_mismatch", redirect_uri=redirect_uri, client_id=client_id)
     return AuthorizationRequest(
         client_id=client_id,
@@ -93,6 +92,16 @@ def parse_request(provider: Provider, params: dict[str, str], tenant: str) -> Au
         prompt=params.get("prompt"),
         extra={k: v for k, v in params.items() if k not in KNOWN},
     )
+
+
+def is_web_url(url: str) -> bool:
+    """An absolute http(s) URL with a host; unparsable ones (``http://[::1/cb``) are simply not."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
 
 
 def show_picker(provider: Provider, request: Request, auth: AuthorizationRequest, hinted: User | None) -> Response:

@@ -3,6 +3,7 @@
 The same operations exist as Python methods (:class:`ControlPlane`) and as JSON over HTTP under ``/_mock``:
 
     GET    /_mock                         vendors, issuers and clients
+    GET    /_mock/openapi.json            the OpenAPI description (control_openapi.yaml + the fault registry)
     GET    /_mock/health
     GET    /_mock/requests?vendor=&endpoint=
     POST   /_mock/reset
@@ -11,6 +12,9 @@ The same operations exist as Python methods (:class:`ControlPlane`) and as JSON 
     DELETE /_mock/{vendor}/faults
     POST   /_mock/{vendor}/keys/rotate
     POST   /_mock/{vendor}/auto-login     {"enabled": true}
+
+Every body and every Python argument is validated against its schema (control_schema.py) before anything
+changes, so a bad value is a 400 / :class:`ControlInputError` naming the field, never corrupted state.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from .control_schema import ControlInputError, body_schema, document, validate
 from .faults import fault_from_mapping
 from .provider import Provider
 from .requestlog import RequestLog
@@ -39,18 +44,24 @@ class ControlPlane:
     def provider(self, vendor: str) -> Provider:
         return self.providers[self._resolve(vendor)]
 
-    def add_user(self, vendor: str, **user: Any) -> dict[str, Any]:
+    def add_user(self, vendor: str, /, **user: Any) -> dict[str, Any]:
         return self.provider(vendor).users.add(user).public_dict()
 
-    def patch_user(self, vendor: str, key: str, **changes: Any) -> dict[str, Any]:
+    def patch_user(self, vendor: str, key: str, /, **changes: Any) -> dict[str, Any]:
         return self.provider(vendor).users.patch(key, changes).public_dict()
 
     def users(self, vendor: str) -> list[dict[str, Any]]:
         return [u.public_dict() for u in self.provider(vendor).users.users]
 
-    def inject_fault(self, vendor: str, endpoint: str, kind: str, times: int = 1, **params: Any) -> None:
-        fault = fault_from_mapping({"endpoint": endpoint, "kind": kind, "times": times, **params})
-        self.provider(vendor).faults.add(fault)
+    def inject_fault(self, vendor: str, endpoint: str, kind: str, times: int = 1, /, **params: Any) -> None:
+        self.add_fault(vendor, {"endpoint": endpoint, "kind": kind, "times": times, **params})
+
+    def add_fault(self, vendor: str, body: Mapping[str, Any]) -> list[dict[str, Any]]:
+        """Queue a fault given as the control API's JSON body; returns the vendor's pending faults."""
+        validate("Fault", body)
+        faults = self.provider(vendor).faults
+        faults.add(fault_from_mapping(dict(body)))
+        return faults.pending()
 
     def clear_faults(self, vendor: str) -> None:
         self.provider(vendor).faults.clear()
@@ -61,6 +72,7 @@ class ControlPlane:
         return {"kid": ring.active.kid, "kids": [k.kid for k in ring.keys]}
 
     def set_auto_login(self, enabled: bool, vendor: str | None = None) -> None:
+        validate("AutoLogin", {"enabled": enabled})
         for name in [self._resolve(vendor)] if vendor else self.providers:
             self.providers[name].auto_login = enabled
 
@@ -74,12 +86,15 @@ class ControlPlane:
 
 
 def control_routes(control: ControlPlane, summary: Callable[[Request], dict[str, Any]]) -> list[Route]:
-    """HTTP face of :class:`ControlPlane`; bad input is a 400 with a one-line ``error``."""
+    """HTTP face of :class:`ControlPlane`; each body is validated against its operation's schema first."""
 
-    def endpoint(action: Callable[[Request, dict[str, Any]], Any], status: int = 200) -> Callable[..., Any]:
+    def route(path: str, method: str, action: Callable[[Request, dict[str, Any]], Any], status: int = 200) -> Route:
+        schema = body_schema(path, method)
+
         async def handle(request: Request) -> Response:
             try:
                 body = await json_body(request)
+                validate(schema, body)
                 result = action(request, body)
             except (ValueError, TypeError) as exc:
                 return JSONResponse({"error": str(exc)}, status_code=400)
@@ -87,56 +102,70 @@ def control_routes(control: ControlPlane, summary: Callable[[Request], dict[str,
                 return JSONResponse({"error": f"not found: {exc.args[0]}"}, status_code=404)
             return JSONResponse(result if result is not None else {"ok": True}, status_code=status)
 
-        return handle
+        return Route(path, handle, methods=[method])
 
     def vendor(request: Request) -> str:
         return str(request.path_params["vendor"])
 
-    def fault(r: Request, b: dict[str, Any]) -> dict[str, Any]:
-        control.provider(vendor(r)).faults.add(fault_from_mapping(b))
-        return {"pending": control.provider(vendor(r)).faults.pending()}
-
-    def auto_login(r: Request, b: dict[str, Any]) -> None:
-        control.set_auto_login(bool(b.get("enabled", True)), vendor(r))
-
     return [
-        Route("/", endpoint(lambda r, b: summary(r)), methods=["GET"]),
-        Route("/health", endpoint(lambda r, b: {"ok": True}), methods=["GET"]),
-        Route(
+        route("/", "GET", lambda r, b: summary(r)),
+        route("/openapi.json", "GET", lambda r, b: document()),
+        route("/health", "GET", lambda r, b: {"ok": True}),
+        route(
             "/requests",
-            endpoint(lambda r, b: control.requests(r.query_params.get("vendor"), r.query_params.get("endpoint"))),
-            methods=["GET"],
+            "GET",
+            lambda r, b: control.requests(r.query_params.get("vendor"), r.query_params.get("endpoint")),
         ),
-        Route("/reset", endpoint(lambda r, b: control.reset()), methods=["POST"]),
-        Route("/{vendor}/users", endpoint(lambda r, b: control.users(vendor(r))), methods=["GET"]),
-        Route("/{vendor}/users", endpoint(lambda r, b: control.add_user(vendor(r), **b), 201), methods=["POST"]),
-        Route(
-            "/{vendor}/users/{key}",
-            endpoint(lambda r, b: control.patch_user(vendor(r), r.path_params["key"], **b)),
-            methods=["PATCH"],
-        ),
-        Route("/{vendor}/faults", endpoint(fault, 201), methods=["POST"]),
-        Route(
-            "/{vendor}/faults",
-            endpoint(lambda r, b: control.provider(vendor(r)).faults.pending()),
-            methods=["GET"],
-        ),
-        Route("/{vendor}/faults", endpoint(lambda r, b: control.clear_faults(vendor(r))), methods=["DELETE"]),
-        Route("/{vendor}/keys/rotate", endpoint(lambda r, b: control.rotate_keys(vendor(r))), methods=["POST"]),
-        Route("/{vendor}/auto-login", endpoint(auto_login), methods=["POST"]),
+        route("/reset", "POST", lambda r, b: control.reset()),
+        route("/{vendor}/users", "GET", lambda r, b: control.users(vendor(r))),
+        route("/{vendor}/users", "POST", lambda r, b: control.add_user(vendor(r), **b), 201),
+        route("/{vendor}/users/{key}", "PATCH", lambda r, b: control.patch_user(vendor(r), r.path_params["key"], **b)),
+        route("/{vendor}/faults", "POST", lambda r, b: control.add_fault(vendor(r), b), 201),
+        route("/{vendor}/faults", "GET", lambda r, b: control.provider(vendor(r)).faults.pending()),
+        route("/{vendor}/faults", "DELETE", lambda r, b: control.clear_faults(vendor(r))),
+        route("/{vendor}/keys/rotate", "POST", lambda r, b: control.rotate_keys(vendor(r))),
+        route("/{vendor}/auto-login", "POST", lambda r, b: control.set_auto_login(b.get("enabled", True), vendor(r))),
     ]
 
 
+MAX_BODY_BYTES = 256 * 1024
+MAX_DEPTH = 32
+
+
 async def json_body(request: Request) -> dict[str, Any]:
+    """The body as a JSON object: bounded in size and nesting, UTF-8 all through (no lone surrogates)."""
     if request.method in ("GET", "DELETE"):
         return {}
     raw = await request.body()
-    if len(raw) > 256 * 1024:
-        raise ValueError("request body too large")
+    if len(raw) > MAX_BODY_BYTES:
+        raise ControlInputError("", "request body too large")
     try:
         data = json.loads(raw or b"{}")
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ValueError(f"body is not JSON: {exc}") from exc
+        raise ControlInputError("", f"body is not JSON: {exc}") from exc
+    except RecursionError:
+        data, too_deep = None, True
+    else:
+        too_deep = depth(data) > MAX_DEPTH
+    if too_deep:
+        raise ControlInputError("", f"body is nested deeper than {MAX_DEPTH} levels")
     if not isinstance(data, dict):
-        raise ValueError("body must be a JSON object")
+        raise ControlInputError("", "body must be a JSON object")
+    try:
+        json.dumps(data, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ControlInputError("", "body has a string that is not valid Unicode (a lone surrogate)") from exc
     return data
+
+
+def depth(value: Any) -> int:
+    """Nesting depth of a JSON value, without recursion (a hostile body cannot exhaust the stack here)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        node, level = stack.pop()
+        deepest = max(deepest, level)
+        if isinstance(node, dict):
+            stack.extend((child, level + 1) for child in node.values())
+        elif isinstance(node, list):
+            stack.extend((child, level + 1) for child in node)
+    return deepest

@@ -6,13 +6,14 @@ opt into that with ``LOGOUT_NEEDS_HINT``.
 
 from __future__ import annotations
 
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
 import jwt
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from . import login_page
+from .authorize import is_web_url
 from .faults import Fault
 from .provider import Provider
 
@@ -44,8 +45,7 @@ async def logout_endpoint(
     if target:
         if getattr(provider, "LOGOUT_NEEDS_HINT", False) and not hint and not client_id:
             return login_page.error_page("Logout", 400, "invalid_request", "Missing parameters: id_token_hint")
-        parts = urlsplit(target)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
+        if not is_web_url(target):
             return login_page.error_page("Logout", 400, "invalid_request", "Invalid redirect uri")
         query = {"state": params["state"]} if "state" in params else {}
         separator = "&" if "?" in target else "?"

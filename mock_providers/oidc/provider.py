@@ -7,6 +7,7 @@ discovery data) and overrides a few small methods; the protocol lives in the end
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Mapping
@@ -27,6 +28,8 @@ from .site import Site
 from .tokens import TokenStore
 from .users import User, UserDirectory, numeric_sub
 
+LOG = logging.getLogger("mock_providers")
+INTERNAL_ERROR = OAuthError("server_error", "The mock provider hit an internal error (see its log).", 500)
 Handler = Callable[["Provider", Request, dict[str, str], Fault | None], Awaitable[Response]]
 MAX_BODY_BYTES = 64 * 1024
 MAX_FIELDS = 100
@@ -268,6 +271,9 @@ class Provider:
             response = self.error_response(self.oauth_error(reason), tenant_name, name)
         except OAuthError as error:
             response = self.error_response(error, tenant_name, name)
+        except Exception:  # a bug here must not look like a network failure: vendor-shaped 500, logged once
+            LOG.exception("%s %s: unhandled error in the %s mock", request.method, request.url.path, self.name)
+            response = self.error_response(INTERNAL_ERROR, tenant_name, name)
         entry.status = response.status_code
         return response
 

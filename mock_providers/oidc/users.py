@@ -9,6 +9,8 @@ from typing import Any
 
 from faker import Faker
 
+from .control_schema import validate
+
 USER_FIELDS = (
     "sub",
     "email",
@@ -54,12 +56,12 @@ class User:
 
 
 def user_from_mapping(data: Mapping[str, Any], default_sub: str) -> User:
-    """Known fields go to attributes, anything else becomes an extra claim. Raises ValueError on bad input."""
-    if not isinstance(data, Mapping):
-        raise ValueError("a user must be a JSON object")
-    email = data.get("email")
-    if not isinstance(email, str) or "@" not in email:
-        raise ValueError("a user needs an 'email' like 'ada@example.com'")
+    """Known fields go to attributes, anything else becomes an extra claim.
+
+    Raises :class:`ControlInputError` (a ValueError naming the field) unless ``data`` fits the ``User`` schema.
+    """
+    validate("User", dict(data) if isinstance(data, Mapping) else data)
+    email = data["email"]
     known = {k: data[k] for k in USER_FIELDS if k in data}
     extra = {k: v for k, v in data.items() if k not in USER_FIELDS and k != "claims"}
     claims = dict(data.get("claims") or {}) | extra
@@ -114,6 +116,7 @@ class UserDirectory:
         return user
 
     def patch(self, key: str, changes: Mapping[str, Any]) -> User:
+        validate("UserPatch", dict(changes))
         user = self.find(key)
         if user is None:
             raise KeyError(key)
