@@ -43,18 +43,32 @@ class SiteMiddleware:
         if scope["type"] == "http":
             headers = dict(scope.get("headers") or [])
             authority = headers.get(b"host", b"").decode("latin-1") or "localhost"
-            hostname = authority.rsplit(":", 1)[0] if not authority.endswith("]") else authority
             https_port = self.public_https_port
             if https_port is None and scope.get("scheme") == "https" and scope.get("server"):
                 https_port = scope["server"][1]
+            forwarded = headers.get(b"x-forwarded-host", b"").decode("latin-1").strip().lower()
+            if host_name(forwarded) in self.impersonated and host_name(authority) not in self.impersonated:
+                # The Node preload (vendor_hosts.cjs) reached us for a vendor host: answer as that vendor, on
+                # the port the app used (443 unless the forwarded host names one).
+                others = [(k, v) for k, v in scope["headers"] if k != b"host"]
+                scope["headers"] = [*others, (b"host", forwarded.encode())]
+                authority = forwarded
+                port = forwarded.rpartition(":")[2] if ":" in forwarded else ""
+                https_port = int(port) if port.isdigit() and len(port) <= 5 else None
+            hostname = host_name(authority)
             scope[SITE_SCOPE_KEY] = Site(
                 scheme=scope.get("scheme", "http"),
                 authority=authority,
-                impersonating=hostname.lower() in self.impersonated,
+                impersonating=hostname in self.impersonated,
                 public_https_port=https_port,
                 public_url=self.public_url,
             )
         await self.app(scope, receive, send)
+
+
+def host_name(authority: str) -> str:
+    """``accounts.google.com:4443`` -> ``accounts.google.com``; IPv6 literals stay whole."""
+    return (authority.rsplit(":", 1)[0] if not authority.endswith("]") else authority).lower()
 
 
 class CatchAllMiddleware:

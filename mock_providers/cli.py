@@ -12,6 +12,7 @@ from typing import Any
 
 from .entra import ISSUER_MODES, PRIMARY_TENANT
 from .keycloak import DEFAULT_REALMS
+from .node_preload import preload_env
 from .options import MockOptions
 from .server import MockServers, StartupError
 from .testing import RunningMocks
@@ -130,6 +131,12 @@ def environment_lines(mocks: RunningMocks) -> list[str]:
         f"KEYCLOAK_URL={mocks.http_url}/keycloak",
         f"KEYCLOAK_REALM={realm}",
     ]
+    lines += [
+        "",
+        "# offline vendor hosts: a Node preload sends requests to accounts.google.com, oauth2.googleapis.com,",
+        "# login.microsoftonline.com, graph.microsoft.com ... to these mocks (no /etc/hosts, no port 443)",
+        *(f"{name}={value}" for name, value in preload_env(mocks.http_url).items()),
+    ]
     if mocks.ca_path:
         lines += [
             "",
@@ -153,7 +160,7 @@ def banner(mocks: RunningMocks) -> list[str]:
         lines += [
             f"impersonation: map accounts.google.com, login.microsoftonline.com, graph.microsoft.com ... to "
             f"{mocks.servers.options.host} and connect to port {mocks.https_port} "
-            "(or forward 443 and pass --public-https-port 443)",
+            "(or forward 443 and pass --public-https-port 443), or load the Node preload below",
             "",
         ]
     return lines

@@ -20,6 +20,8 @@ REQUIRED = [
     "harness/plugin.py",
     "mock_providers/pytest_plugin.py",
     "mock_providers/oidc/token.py",
+    "mock_providers/oidc/control_openapi.yaml",
+    "mock_providers/vendor_hosts.cjs",
 ]
 
 

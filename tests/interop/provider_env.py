@@ -2,16 +2,14 @@
 
 next-auth v4 gets a concrete Entra tenant issuer (openid-client substitutes `{tenantid}` only on
 login.microsoftonline.com); Auth.js v5 gets the `common` issuer over HTTPS (it re-discovers at `/{tid}/v2.0`
-with HTTPS enforced). The hard-coded Graph photo fetch is sent to the mock's Graph stand-in by a preload.
+with HTTPS enforced). The hard-coded Graph photo fetch reaches the mock's Graph stand-in through the preload
+the package ships (mock_providers/vendor_hosts.cjs), as a user of ``nextauth-conformance mocks`` would load it.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-
+from mock_providers.node_preload import preload_env
 from mock_providers.testing import RunningMocks
-
-GRAPH_PRELOAD = Path(__file__).resolve().parent / "graph_to_mock.cjs"
 
 
 def app_env(app_name: str, mocks: RunningMocks) -> dict[str, str]:
@@ -34,8 +32,20 @@ def app_env(app_name: str, mocks: RunningMocks) -> dict[str, str]:
         "KEYCLOAK_CLIENT_ID": mocks.client_id("keycloak"),
         "KEYCLOAK_CLIENT_SECRET": mocks.client_secret("keycloak") or "",
         "KEYCLOAK_ISSUER": mocks.issuer("keycloak"),
-        # Graph photo fetch -> mock Graph stand-in; trust the mocks' CA for it and for the https issuer.
-        "NODE_OPTIONS": f"--require {GRAPH_PRELOAD}",
-        "MOCK_GRAPH_BASE_URL": mocks.https_url + "/graph",
+        # https://graph.microsoft.com (photo fetch) -> the mocks, by the shipped preload; trust the mocks' CA
+        # for the https Entra issuer.
+        **preload_env(mocks.http_url),
         "NODE_EXTRA_CA_CERTS": str(mocks.ca_path),
+    }
+
+
+def vendor_default_env(mocks: RunningMocks) -> dict[str, str]:
+    """Google and Entra with only client credentials: the libraries' own vendor URLs (accounts.google.com,
+    login.microsoftonline.com/common), reached offline through the shipped preload alone."""
+    return {
+        "GOOGLE_CLIENT_ID": mocks.client_id("google"),
+        "GOOGLE_CLIENT_SECRET": mocks.client_secret("google") or "",
+        "AZURE_AD_CLIENT_ID": mocks.client_id("entra"),
+        "AZURE_AD_CLIENT_SECRET": mocks.client_secret("entra") or "",
+        **preload_env(mocks.http_url),
     }

@@ -12,7 +12,11 @@ session. What each combination needs (see tests/interop/apps/README.md, "Signing
 * azure-ad, v5: the ``common`` issuer over HTTPS (Auth.js re-discovers at ``/{tid}/v2.0`` with HTTPS
   enforced), ``NODE_EXTRA_CA_CERTS`` = the mocks' CA.
 * azure-ad, both: the profile photo fetch to the hard-coded ``https://graph.microsoft.com`` goes to the
-  mocks' Graph stand-in through the Node preload ``graph_to_mock.cjs`` (``NODE_OPTIONS=--require``).
+  mocks' Graph stand-in through the Node preload the package ships (``mock_providers/vendor_hosts.cjs``,
+  ``NODE_OPTIONS=--require``, what ``nextauth-conformance mocks`` prints).
+* google and azure-ad with the libraries' own vendor URLs (no issuer configured at all): a second pair of
+  apps reaches accounts.google.com, oauth2.googleapis.com, login.microsoftonline.com and graph.microsoft.com
+  through that preload alone, over fetch (v5) and https.request (v4, openid-client).
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ import httpx
 import pytest
 
 from mock_providers.testing import RunningMocks, running_mocks
-from tests.interop.provider_env import app_env
+from tests.interop.provider_env import app_env, vendor_default_env
 
 try:
     from tests.interop.nextapps import RunningApp, running_app
@@ -47,6 +51,14 @@ USERS = {
     "google": {"email": "grace.hopper@example.org", "name": "Grace Hopper"},
     "entra": {"email": "ada.lovelace@contoso.example", "name": "Ada Lovelace"},
     "keycloak": {"email": "alan.turing@example.net", "name": "Alan Turing"},
+}
+VENDOR_HOSTS = {
+    "accounts.google.com",
+    "oauth2.googleapis.com",
+    "openidconnect.googleapis.com",
+    "www.googleapis.com",
+    "login.microsoftonline.com",
+    "graph.microsoft.com",
 }
 PROVIDERS = {"google": "google", "azure-ad": "entra", "keycloak": "keycloak"}  # app provider id -> vendor
 APPS = ("nextauth-v4", "authjs-v5")
@@ -76,6 +88,16 @@ def apps(mocks: RunningMocks) -> Iterator[dict[str, RunningApp]]:
     with (
         running_app("nextauth-v4", env=app_env("nextauth-v4", mocks)) as v4,
         running_app("authjs-v5", env=app_env("authjs-v5", mocks)) as v5,
+    ):
+        yield {"nextauth-v4": v4, "authjs-v5": v5}
+
+
+@pytest.fixture(scope="module")
+def vendor_url_apps(mocks: RunningMocks) -> Iterator[dict[str, RunningApp]]:
+    """Both apps with Google and Entra configured by client credentials only: the vendors' real URLs."""
+    with (
+        running_app("nextauth-v4", env=vendor_default_env(mocks)) as v4,
+        running_app("authjs-v5", env=vendor_default_env(mocks)) as v5,
     ):
         yield {"nextauth-v4": v4, "authjs-v5": v5}
 
@@ -165,6 +187,17 @@ def idp_hop(client: httpx.Client, mocks: RunningMocks, location: str) -> httpx.R
     return resp
 
 
+def vendor_hop(client: httpx.Client, mocks: RunningMocks, location: str) -> httpx.Response:
+    """The browser visiting the vendor's own authorize URL, with its host mapped to the mocks (as /etc/hosts
+    would; the Node preload does the same for the app's server-side calls)."""
+    parts = urlsplit(location)
+    assert parts.scheme == "https" and parts.hostname in ("accounts.google.com", "login.microsoftonline.com"), location
+    target = urlunsplit(urlsplit(mocks.http_url)._replace(path=parts.path, query=parts.query))
+    resp = client.get(target, headers={"X-Forwarded-Host": parts.hostname})
+    assert resp.status_code in (302, 303), f"{resp.status_code} {resp.text[:300]}"
+    return resp
+
+
 # --- tests -----------------------------------------------------------------------------------------
 
 
@@ -229,3 +262,29 @@ def test_access_denied_at_authorize(
     assert f"{COOKIE_PREFIX[app_name]}.session-token" not in browser.cookies
     assert browser.session() == EMPTY_SESSION[app_name]
     assert mocks.requests("keycloak", "token") == []
+
+
+@pytest.mark.parametrize("provider_id", ["google", "azure-ad"])
+@pytest.mark.parametrize("app_name", APPS)
+def test_sign_in_offline_through_the_vendors_own_urls(
+    app_name: str, provider_id: str, vendor_url_apps: dict[str, RunningApp], mocks: RunningMocks, client: httpx.Client
+) -> None:
+    vendor = PROVIDERS[provider_id]
+    browser = browser_for(vendor_url_apps, app_name, client)
+    app = browser.app
+    callback_url = f"{app.public_url}/after-sign-in"
+
+    to_idp = browser.start_sign_in(provider_id, callback_url)
+    back_to = vendor_hop(client, mocks, to_idp.headers["location"]).headers["location"]
+    assert back_to.startswith(f"{app.public_url}/api/auth/callback/{provider_id}?"), back_to
+
+    done = browser.get(back_to)
+    assert done.status_code == 302, f"{done.status_code} {done.text[:300]}\n{app.log[-3000:]}"
+    assert done.headers["location"] == callback_url, app.log[-3000:]
+    user = browser.session()["user"]  # type: ignore[index]
+    assert user["email"] == USERS[vendor]["email"]
+    # Every server-side call went to a vendor host and was answered by the mock as that vendor.
+    assert [t["status"] for t in mocks.requests(vendor, "token")] == [200]
+    assert all(urlsplit(r["url"]).hostname in VENDOR_HOSTS for r in mocks.requests(vendor)), mocks.requests(vendor)
+    if vendor == "entra":
+        assert str(user.get("image", "")).startswith("data:image/jpeg;base64,")

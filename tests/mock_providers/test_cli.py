@@ -8,6 +8,7 @@ import subprocess
 import sys
 
 from mock_providers.cli import add_arguments, environment_lines
+from mock_providers.node_preload import PRELOAD_PATH
 from mock_providers.testing import RunningMocks
 
 
@@ -51,7 +52,15 @@ def test_environment_lines_cover_all_apps(mocks: RunningMocks) -> None:
         "KEYCLOAK_REALM",
         "NODE_EXTRA_CA_CERTS",
         "KEYCLOAK_ISSUER",
+        "NODE_OPTIONS",
+        "NEXTAUTH_CONFORMANCE_MOCK_URL",
     } <= names
+
+
+def test_environment_lines_name_the_installed_preload(mocks: RunningMocks) -> None:
+    env = dict(line.split("=", 1) for line in environment_lines(mocks) if "=" in line and not line.startswith("#"))
+    assert env["NODE_OPTIONS"] == f"--require {PRELOAD_PATH}" and PRELOAD_PATH.is_file()
+    assert env["NEXTAUTH_CONFORMANCE_MOCK_URL"] == mocks.http_url
 
 
 def test_ctrl_c_stops_cleanly(tmp_path) -> None:
