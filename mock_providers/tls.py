@@ -17,9 +17,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-DNS_NAMES = (
-    "localhost",
-    "*.localhost",
+#: The vendors' real hosts the mocks answer for (by Host or X-Forwarded-Host; vendor_hosts.cjs lists them too).
+VENDOR_HOSTS = (
     "accounts.google.com",
     "oauth2.googleapis.com",
     "openidconnect.googleapis.com",
@@ -27,6 +26,7 @@ DNS_NAMES = (
     "login.microsoftonline.com",
     "graph.microsoft.com",
 )
+DNS_NAMES = ("localhost", "*.localhost", *VENDOR_HOSTS)
 IP_NAMES = ("127.0.0.1", "::1")
 RENEW_BEFORE = dt.timedelta(days=30)
 

@@ -23,14 +23,16 @@ from __future__ import annotations
 
 import http.cookiejar
 import ssl
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 import pytest
 
 from mock_providers.testing import RunningMocks, running_mocks
+from mock_providers.tls import VENDOR_HOSTS
 from tests.interop.provider_env import app_env, vendor_default_env
 
 try:
@@ -51,14 +53,6 @@ USERS = {
     "google": {"email": "grace.hopper@example.org", "name": "Grace Hopper"},
     "entra": {"email": "ada.lovelace@contoso.example", "name": "Ada Lovelace"},
     "keycloak": {"email": "alan.turing@example.net", "name": "Alan Turing"},
-}
-VENDOR_HOSTS = {
-    "accounts.google.com",
-    "oauth2.googleapis.com",
-    "openidconnect.googleapis.com",
-    "www.googleapis.com",
-    "login.microsoftonline.com",
-    "graph.microsoft.com",
 }
 PROVIDERS = {"google": "google", "azure-ad": "entra", "keycloak": "keycloak"}  # app provider id -> vendor
 APPS = ("nextauth-v4", "authjs-v5")
@@ -150,6 +144,20 @@ class Browser:
         assert resp.status_code == 200, resp.text
         return resp.json()
 
+    def sign_in(self, provider_id: str, hop: Callable[[str], httpx.Response]) -> dict[str, Any]:
+        """The round trip: app -> IdP (``hop`` visits its authorize URL) -> app callback; the session's user."""
+        callback_url = f"{self.app.public_url}/after-sign-in"
+        to_idp = self.start_sign_in(provider_id, callback_url)
+        back_to = hop(to_idp.headers["location"]).headers["location"]
+        assert back_to.startswith(f"{self.app.public_url}/api/auth/callback/{provider_id}?"), back_to
+        assert "code=" in back_to
+        done = self.get(back_to)
+        assert done.status_code == 302, f"{done.status_code} {done.text[:300]}\n{self.app.log[-3000:]}"
+        assert done.headers["location"] == callback_url, self.app.log[-3000:]
+        session = self.session()
+        assert isinstance(session, dict)
+        return dict(session["user"])
+
     def start_sign_in(self, provider_id: str, callback_url: str) -> httpx.Response:
         """csrf, then POST signin/<id>: returns the 302 to the IdP's authorize endpoint."""
         csrf = self.get(f"{self.app.auth_url}/csrf")
@@ -208,23 +216,8 @@ def test_oauth_sign_in(
 ) -> None:
     vendor = PROVIDERS[provider_id]
     browser = browser_for(apps, app_name, client)
-    app = browser.app
-    callback_url = f"{app.public_url}/after-sign-in"
-
-    to_idp = browser.start_sign_in(provider_id, callback_url)
-    back = idp_hop(client, mocks, to_idp.headers["location"])
-    back_to = back.headers["location"]
-    assert back_to.startswith(f"{app.public_url}/api/auth/callback/{provider_id}?"), back_to
-    assert "code=" in back_to
-
-    done = browser.get(back_to)
-    assert done.status_code == 302, f"{done.status_code} {done.text[:300]}\n{app.log[-3000:]}"
-    assert done.headers["location"] == callback_url, app.log[-3000:]
+    user = browser.sign_in(provider_id, lambda location: idp_hop(client, mocks, location))
     assert f"{COOKIE_PREFIX[app_name]}.session-token" in browser.cookies
-
-    session = browser.session()
-    assert isinstance(session, dict)
-    user = session["user"]
     assert user["email"] == USERS[vendor]["email"]
     assert user["name"] == USERS[vendor]["name"]
 
@@ -271,17 +264,7 @@ def test_sign_in_offline_through_the_vendors_own_urls(
 ) -> None:
     vendor = PROVIDERS[provider_id]
     browser = browser_for(vendor_url_apps, app_name, client)
-    app = browser.app
-    callback_url = f"{app.public_url}/after-sign-in"
-
-    to_idp = browser.start_sign_in(provider_id, callback_url)
-    back_to = vendor_hop(client, mocks, to_idp.headers["location"]).headers["location"]
-    assert back_to.startswith(f"{app.public_url}/api/auth/callback/{provider_id}?"), back_to
-
-    done = browser.get(back_to)
-    assert done.status_code == 302, f"{done.status_code} {done.text[:300]}\n{app.log[-3000:]}"
-    assert done.headers["location"] == callback_url, app.log[-3000:]
-    user = browser.session()["user"]  # type: ignore[index]
+    user = browser.sign_in(provider_id, lambda location: vendor_hop(client, mocks, location))
     assert user["email"] == USERS[vendor]["email"]
     # Every server-side call went to a vendor host and was answered by the mock as that vendor.
     assert [t["status"] for t in mocks.requests(vendor, "token")] == [200]
