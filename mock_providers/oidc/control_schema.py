@@ -63,7 +63,10 @@ def fault_schema(base: dict[str, Any]) -> dict[str, Any]:
         }
         if kind in faults.FAULT_ENDPOINTS:
             endpoint = faults.FAULT_ENDPOINTS[kind]
-            then["properties"]["endpoint"] = {"const": endpoint, "description": f"{kind} applies to {endpoint} only"}
+            then["properties"]["endpoint"] = {
+                "const": endpoint,
+                "description": f"{kind} applies to the {endpoint} endpoint only",
+            }
         rules.append({"if": {"properties": {"kind": {"const": kind}}, "required": ["kind"]}, "then": then})
     schema["allOf"] = rules
     return schema

@@ -221,7 +221,7 @@ def test_fault_schema_comes_from_the_registry() -> None:
 @pytest.mark.parametrize(
     ("body", "message"),
     [
-        ({"endpoint": "userinfo", "kind": "wrong_issuer"}, "endpoint: wrong_issuer applies to token only"),
+        ({"endpoint": "userinfo", "kind": "wrong_issuer"}, "endpoint: wrong_issuer applies to the token endpoint only"),
         ({"endpoint": "token", "kind": "malformed_json", "status": 200}, "status: unknown field"),
         ({"endpoint": "token", "kind": "delay", "seconds": 61}, "seconds: 61 is greater than the maximum"),
     ],
