@@ -116,6 +116,7 @@ class TargetClient:
         self.base_path = "/" + base_path.strip("/") if base_path.strip("/") else ""
         self.max_body = max_body
         self.timeout = timeout
+        self._settings = {"timeout": timeout, "max_body": max_body, "verify": verify}
         self._deadline: DeadlineBackend | None = None
         if http is None:
             transport, self._deadline = deadline_transport(verify=verify)
@@ -127,6 +128,10 @@ class TargetClient:
                 headers={"user-agent": USER_AGENT},
             )
         self._http = http
+
+    def fork(self) -> TargetClient:
+        """A client with the same target and limits but its own connection pool and cookie jar, for a thread."""
+        return TargetClient(self.origin, self.base_path, **self._settings)  # type: ignore[arg-type]
 
     @property
     def secure(self) -> bool:

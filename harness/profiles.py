@@ -123,6 +123,10 @@ class Profile:
         default_factory=lambda: MappingProxyType({})
     )
     """By provider id: where a callback may also land when the provider's token endpoint refuses the code."""
+    csrf_rejections: frozenset[tuple[str, str, str]] = _V5_CSRF_REJECTIONS
+    """Where a POST without a verified csrfToken lands: (last path segment, query name, value) of the 302."""
+    session_revocation: str = ""
+    """Empty when sign-out must end the session server-side (a sessions row); else why it cannot (pure JWT)."""
 
     def allowed_statuses(self, probe: str) -> frozenset[int]:
         return self.statuses[probe]
@@ -135,6 +139,20 @@ class Profile:
 
     def checks_for(self, provider: str) -> frozenset[str]:
         return self.authorization_checks.get(provider, self.authorization_checks.get("*", frozenset()))
+
+
+_V5_CSRF_REJECTIONS = frozenset({("signin", "error", "MissingCSRF")})
+"""@auth/core lib/index.ts: a POST with an unverified csrfToken throws MissingCSRF, a sign-in error, so every
+action lands on `pages.signIn ?? basePath/signin` with `?error=MissingCSRF` (shared/research/authjs.md section 3)."""
+_V4_CSRF_REJECTIONS = frozenset({("signin", "csrf", "true"), ("signout", "csrf", "true")})
+"""next-auth 4.24.15 core/index.ts (POST branch): signin/* and callback/credentials redirect to
+`${url}/signin?csrf=true`, signout to `${url}/signout?csrf=true` (shared/research/authjs.md section 3)."""
+_JWT_ONLY = (
+    "the library's default session strategy is a stateless JWE cookie (no adapter, no sessions table): sign-out "
+    "clears the cookie in the browser, but a copy captured before keeps working until it expires"
+)
+"""Auth.js v5 / NextAuth v4 with `session.strategy = "jwt"` (the default without an adapter): signOut only
+clears cookies (@auth/core lib/actions/signout.ts; v4 core/routes/signout.ts)."""
 
 
 def _s(*codes: int) -> frozenset[int]:
@@ -270,9 +288,10 @@ AUTHJS_V5 = Profile(
     mint_claims=LIBRARY_CLAIMS,
     jwe="v5",
     not_applicable=_frozen(_V5_NA),
-    severity=_frozen(_V5_GAPS),
+    severity=_frozen({**_V5_GAPS, "FLOW-031": Severity.ADVISORY}),
     authorization_checks=_V5_CHECKS,
     code_refused_destinations=_V5_CODE_REFUSED,
+    session_revocation=_JWT_ONLY,
 )
 
 NEXTAUTH_V4 = replace(
@@ -288,11 +307,12 @@ NEXTAUTH_V4 = replace(
     check_failure_destinations=_V4_OAUTH_ERROR,
     jwe="v4",
     not_applicable=_frozen(_V4_NA),
-    severity=_frozen(_V4_GAPS),
+    severity=_frozen({**_V4_GAPS, "FLOW-031": Severity.ADVISORY}),
     signin_error_destinations=frozenset({("error", "OAuthSignin"), ("signin", "OAuthSignin")}),
     idp_timeout=3.5,  # openid-client 5.7.1 lib/helpers/request.js:46, `timeout: 3500` (next-auth sets no other)
     authorization_checks=_V4_CHECKS,
     code_refused_destinations=_frozen({}),  # v4: every refusal is OAuthCallback, already a check-failure one
+    csrf_rejections=_V4_CSRF_REJECTIONS,
 )
 
 PROFILES: Mapping[str, Profile] = MappingProxyType({p.name: p for p in (DOCUMENTED, ALGAPSA, AUTHJS_V5, NEXTAUTH_V4)})

@@ -53,6 +53,8 @@ def signin_get(ctx: AuthContext) -> AuthResult:
 
 
 def signout_get(ctx: AuthContext) -> AuthResult:
+    if ctx.settings.has_flaw("signout-on-get"):
+        return _sign_out(ctx)
     if ctx.settings.pages.sign_out:
         return AuthResult(status=302, redirect=ctx.settings.pages.sign_out, cookies=list(ctx.init_cookies))
     return _html(signout_page(ctx.request_url, ctx.csrf.token), ctx)
@@ -82,8 +84,12 @@ def callback_get(ctx: AuthContext) -> Awaitable[AuthResult]:
     return oauth.callback(ctx, provider)
 
 
+def _csrf_verified(ctx: AuthContext, flaw: str) -> bool:
+    return ctx.csrf.verified or ctx.settings.has_flaw(flaw)
+
+
 def signin_post(ctx: AuthContext) -> AuthResult | Awaitable[AuthResult]:
-    if not ctx.csrf.verified:
+    if not _csrf_verified(ctx, "csrf-unchecked-signin"):
         raise MissingCSRF()
     provider = ctx.provider
     if provider is None or provider.oauth is None:
@@ -94,7 +100,7 @@ def signin_post(ctx: AuthContext) -> AuthResult | Awaitable[AuthResult]:
 async def credentials_post(ctx: AuthContext) -> AuthResult:
     if ctx.provider is None or ctx.provider.type != "credentials":
         return await callback_get(ctx)  # OAuth providers may answer with response_mode=form_post
-    if not ctx.csrf.verified:
+    if not _csrf_verified(ctx, "csrf-unchecked-credentials"):
         raise MissingCSRF()
     user = ctx.store.user_by_email(ctx.body.get("email", ""))
     # The password hash is deliberately slow (PBKDF2): run it in a thread, which releases the GIL, so the event loop
@@ -105,10 +111,15 @@ async def credentials_post(ctx: AuthContext) -> AuthResult:
 
 
 def signout_post(ctx: AuthContext) -> AuthResult:
-    if not ctx.csrf.verified:
+    if not _csrf_verified(ctx, "csrf-unchecked-signout"):
         raise MissingCSRF()
+    return _sign_out(ctx)
+
+
+def _sign_out(ctx: AuthContext) -> AuthResult:
+    """Revoke the live session's row and clear its cookies."""
     claims, names = current_claims(ctx)
-    if claims is not None:
+    if claims is not None and not ctx.settings.has_flaw("signout-keeps-session"):
         ctx.store.revoke_session(claims["tenant"], claims["session_id"], "user_logout")
     cleared = [ResponseCookie.clearing(name, ctx.names.secure) for name in names]
     return AuthResult(status=302, redirect=ctx.callback.url, cookies=ctx.init_cookies + cleared)

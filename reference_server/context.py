@@ -102,6 +102,8 @@ def request_origin(settings: Settings, request: Request) -> tuple[str, str]:
         parts = urlsplit(settings.origin)
         return f"{parts.scheme}://{parts.netloc}", parts.netloc
     host = request.headers.get("host") or f"{request.url.hostname}:{request.url.port}"
+    if settings.has_flaw("trust-forwarded-host"):
+        host = request.headers.get("x-forwarded-host") or host
     if not re.fullmatch(r"[A-Za-z0-9.\-]+(:\d{1,5})?|\[[0-9A-Fa-f:.]+\](:\d{1,5})?", host):
         raise BadRequest("bad Host header")
     return f"{request.url.scheme}://{host}", host

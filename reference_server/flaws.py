@@ -40,6 +40,12 @@ KNOWN_FLAWS: dict[str, str] = {
     "oauth-check-provider-unbound": "a check cookie sealed for one provider is accepted by another's callback",
     # reference_server/oauth.py + session.py
     "check-cookie-as-session": "check cookies are sealed with the session key and the session route serves them",
+    "csrf-unchecked-credentials": "POST callback/credentials signs in without a verified csrfToken (actions.py)",
+    "csrf-unchecked-signin": "POST signin/{provider} starts the OAuth flow without a verified csrfToken (actions.py)",
+    "csrf-unchecked-signout": "POST signout signs out without a verified csrfToken (actions.py)",
+    "signout-on-get": "GET signout signs the user out, as a link or an image would trigger it (actions.py)",
+    "signout-keeps-session": "sign-out clears the cookie but leaves the sessions row active (actions.py)",
+    "trust-forwarded-host": "the origin comes from X-Forwarded-Host (then Host), as trustHost does (context.py)",
 }
 
 

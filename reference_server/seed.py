@@ -13,7 +13,7 @@ from faker import Faker
 
 from reference_server.store import SqlStore, hash_password
 
-__all__ = ["DEMO_CLIENT", "DEMO_USER", "DemoAccount", "seed_store"]
+__all__ = ["DEMO_CLIENT", "DEMO_PEER", "DEMO_USER", "DemoAccount", "seed_store"]
 
 
 @dataclass(frozen=True)
@@ -27,6 +27,9 @@ class DemoAccount:
 
 DEMO_USER = DemoAccount("demo@example.com", "demo-password", "Demo", "User", "internal")
 DEMO_CLIENT = DemoAccount("client@example.com", "client-password", "Casey", "Client", "client")
+DEMO_PEER = DemoAccount("conformance.peer@example.com", "peer-password", "Pat", "Peer", "internal")
+"""The second user the harness signs in through a mock IdP (session isolation, FLOW-030): AlgaPSA signs only
+known internal users in with SSO, so the reference server must know it."""
 
 
 @functools.cache
@@ -68,6 +71,7 @@ def _seed(store: SqlStore, seed: int, extra_users: int) -> str:
         email = f"{first}.{last}@{fake.free_email_domain()}".lower()
         user_type = fake.random_element(("internal", "internal", "client"))
         _add_user(store, fake, tenant, DemoAccount(email, fake.password(length=14), first, last, user_type))
+    _add_user(store, fake, tenant, DEMO_PEER)  # last, so the faker users keep their ids
     return tenant
 
 

@@ -87,6 +87,17 @@ def with_user(**changes: Any) -> Any:
     return json_body(change)
 
 
+class Flaw:
+    """A breakage in what the server accepts: the reference server built with these named flaws."""
+
+    def __init__(self, *names: str) -> None:
+        self.names = names
+
+
+def flaw(*names: str) -> tuple[str, Flaw]:
+    return ("", Flaw(*names))
+
+
 BREAKAGES: dict[str, tuple[Any, ...]] = {
     "ACT-001[csrf]": ("/csrf", status(201)),
     "ACT-002[csrf]": ("/csrf", header("content-type", "text/plain")),
@@ -139,6 +150,11 @@ BREAKAGES: dict[str, tuple[Any, ...]] = {
     "SESS-004": ("/session", json_body(lambda b, r: {**b, "expires": "tomorrow"} if b else b)),
     "SESS-005": ("/session", cookies(lambda c: None if "Max-Age=0" in c or "max-age=0" in c.lower() else c)),
     "SESS-006": ("/session", with_user(proToken="$2b$10$" + "a" * 53)),
+    "FLOW-020[missing]": flaw("csrf-unchecked-credentials"),
+    "FLOW-020[other-jar]": flaw("csrf-unchecked-credentials"),
+    "FLOW-022[missing]": flaw("csrf-unchecked-signout"),
+    "FLOW-023": flaw("signout-on-get"),
+    "FLOW-031": flaw("signout-keeps-session"),
 }
 
 _RP = "a sign-in through the mock IdP with one fault: pass and fail tests (one flaw each) in test_rp_checks.py"
@@ -192,6 +208,8 @@ WIRED_BREAKAGES: dict[str, Wired] = {
 
 NO_FAIL_TEST = {
     **dict.fromkeys(_RP_IDS, _RP),
+    "FLOW-021": "a flow only starts against a live IdP: its fail test is in test_flow_checks.py (mock-wired)",
+    "FLOW-030": "needs a second user from the mock IdP: pass and fail tests in test_flow_checks.py",
     "CB-006": "needs the mock IdP: its pass and fail tests are in test_full_signin.py",
     "SCHEMA-001": "schemathesis needs a live suite run: pass and fail through pytester in test_schema_checks.py",
     "SCHEMA-002": "advisory: its warning is asserted through pytester in test_schema_checks.py",
@@ -199,6 +217,7 @@ NO_FAIL_TEST = {
 WIRED_PASS = "needs the mock IdP: passes on the wired reference server in test_flow_oauth_checks.py"
 NO_PASS_TEST = {
     **dict.fromkeys(_RP_IDS, _RP),
+    "FLOW-030": "needs the mock IdP: see test_flow_checks.py",
     "CB-006": "needs the mock IdP: see test_full_signin.py",
     **{f"FLOW-00{n}": WIRED_PASS for n in range(1, 6)},
     "SCHEMA-001": "see test_schema_checks.py",

@@ -35,13 +35,22 @@ def reference() -> Iterator[RunningReferenceServer]:
 
 
 class Switchable:
-    """One served app whose breakage is swapped per test (starting a server per test is slow)."""
+    """One served app whose breakage is swapped per test (starting a server per test is slow): a response
+    mutation, or a reference server built with named flaws (`reference_server/flaws.py`), made once per set."""
 
-    def __init__(self, app: Any) -> None:
-        self.app, self.current = app, app
+    def __init__(self, app: Any, settings: Settings | None = None) -> None:
+        self.app, self.current, self.settings = app, app, settings
+        self._flawed: dict[frozenset[str], Any] = {}
 
     def use(self, suffix: str, mutation: Mutation, method: str | None = None) -> None:
         self.current = Mutator(self.app, suffix, mutation, method=method)
+
+    def use_flaws(self, *names: str) -> None:
+        assert self.settings is not None, "this switch was built without settings"
+        flaws = frozenset(names)
+        if flaws not in self._flawed:
+            self._flawed[flaws] = create_app(self.settings.with_changes(flaws=flaws))
+        self.current = self._flawed[flaws]
 
     def reset(self) -> None:
         self.current = self.app
@@ -53,7 +62,7 @@ class Switchable:
 @pytest.fixture(scope="session")
 def _broken_server() -> Iterator[tuple[str, Switchable, Settings]]:
     settings = Settings(oauth_providers=OAUTH)
-    switch = Switchable(create_app(settings))
+    switch = Switchable(create_app(settings), settings)
     with serve_in_thread(switch) as url:
         yield url, switch, settings
 

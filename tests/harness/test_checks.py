@@ -9,7 +9,7 @@ from harness.findings import Verdict
 from harness.fixtures import split_instance
 from harness.registry import REGISTRY
 from harness.runner import run_check
-from tests.harness.breakages import BREAKAGES, NO_FAIL_TEST, NO_PASS_TEST, WIRED_BREAKAGES
+from tests.harness.breakages import BREAKAGES, NO_FAIL_TEST, NO_PASS_TEST, WIRED_BREAKAGES, Flaw
 from tests.harness.conftest import make_context
 
 BROWSER = "browser"  # Playwright checks have their own pass/fail tests in tests/browser/
@@ -31,7 +31,10 @@ def test_check_passes_on_reference(check, reference_context) -> None:
 def test_check_fails_on_broken_server(instance, broken, reference) -> None:
     url, switch = broken
     suffix, mutation, *method = BREAKAGES[instance]
-    switch.use(suffix, mutation, method[0] if method else None)
+    if isinstance(mutation, Flaw):
+        switch.use_flaws(*mutation.names)
+    else:
+        switch.use(suffix, mutation, method[0] if method else None)
     check_id, param = split_instance(instance)
     ctx = make_context(url, secret=reference.secret, credentials=(reference.demo_email, reference.demo_password))
     finding = run_check(REGISTRY.get(check_id), ctx, param)

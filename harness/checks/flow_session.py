@@ -1,0 +1,169 @@
+"""Sessions across users and after sign-out: no session is served to anyone else, sign-out really ends it.
+
+Isolation signs two different users in (the `--credentials` user, and a second user of the mock IdP behind one
+of the target's OAuth providers) in separate cookie jars, plus anonymous jars, and reads every jar back,
+interleaved and then concurrently: a cache or shared state keyed on the path (an edge cache on `/session`)
+hands one jar another's session. Revocation replays the cookie captured before sign-out; whether that must
+fail is profile data (`Profile.session_revocation`: server-side sessions, or a pure JWT cookie).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
+from typing import Any
+
+from harness.checks._common import expect, requires
+from harness.checks.flow_csrf import new_jar, requires_credentials, session_user
+from harness.client import Exchange, TargetClient
+from harness.context import OAUTH_PROVIDERS, CheckContext
+from harness.findings import NotApplicable, Severity
+from harness.mock_signin import MOCK_VENDORS, sign_in_through_mock
+from harness.registry import check
+from harness.signin import SignInFailed, fetch_csrf, sign_in_with_credentials
+
+PEER_EMAIL = "conformance.peer@example.com"
+"""The second user: registered at the mock IdP by the harness; a target that signs in only known users
+(AlgaPSA) must have it (the reference server seeds it)."""
+JARS = {"credentials": 3, "peer": 2, "anonymous": 2}
+ROUNDS = 3  # every jar is read back this many times in the concurrent phase (21 parallel reads)
+WORKERS = 8
+
+
+@dataclass(frozen=True)
+class Jar:
+    """One browser's cookies and whose session they should read back (None: anonymous)."""
+
+    label: str
+    cookies: dict[str, str]
+    email: str | None
+
+
+def _peer_provider(ctx: CheckContext) -> str:
+    for provider in OAUTH_PROVIDERS:
+        entry = ctx.providers().get(provider)
+        if isinstance(entry, dict) and entry.get("type") in ("oauth", "oidc") and provider in MOCK_VENDORS:
+            return provider
+    raise NotApplicable("no OAuth provider backed by the mock IdP to sign a second user in with")
+
+
+def _jar_builders(ctx: CheckContext) -> list[Callable[[TargetClient], Jar]]:
+    """One builder per jar: the `--credentials` user, the mock IdP's second user, anonymous (a csrf cookie)."""
+    email, password = ctx.inputs.credentials  # type: ignore[misc]
+    peer = PEER_EMAIL if email.lower() != PEER_EMAIL else "conformance.peer2@example.com"
+    provider = _peer_provider(ctx)
+
+    def own(client: TargetClient) -> Jar:
+        return Jar("credentials", sign_in_with_credentials(client, email, password).cookies, email)
+
+    def second(client: TargetClient) -> Jar:
+        flow = sign_in_through_mock(client, str(ctx.inputs.mock_idp), provider, peer)
+        if not flow.session_cookies:
+            raise SignInFailed(
+                f"the target refused {peer} through {provider} (went to {flow.callback.location}); "
+                "create that user to check session isolation",
+                flow.callback,
+            )
+        return Jar(provider, flow.session_cookies, peer)
+
+    def anonymous(client: TargetClient) -> Jar:
+        return Jar("anonymous", fetch_csrf(client)[1], None)
+
+    groups = [[own] * JARS["credentials"], [second] * JARS["peer"], [anonymous] * JARS["anonymous"]]
+    return [group[i] for i in range(max(map(len, groups))) for group in groups if i < len(group)]
+
+
+def _read(client: TargetClient, jar: Jar) -> tuple[Jar, Exchange, Any]:
+    exchange = client.action("session", cookies=jar.cookies)
+    try:
+        body = exchange.json()
+    except Exception:  # noqa: BLE001 - a non-JSON answer is judged as "not this jar's session"
+        body = exchange.text[:120]
+    user = body.get("user") if isinstance(body, dict) else None
+    return jar, exchange, user.get("email") if isinstance(user, dict) else None
+
+
+def _judge(reads: list[tuple[Jar, Exchange, Any]], phase: str) -> None:
+    for jar, exchange, email in reads:
+        expect(
+            email == jar.email,
+            f"{phase}: jar {jar.label} read back "
+            + (f"the session of {email}" if email else "no session")
+            + (f" instead of its own ({jar.email})" if jar.email else " instead of the empty session"),
+            expected={"user.email": jar.email},
+            exchange=exchange,
+            received={"user.email": email, "jar": jar.label, "body": exchange.text[:200]},
+        )
+
+
+@check(
+    "FLOW-030",
+    title="Sessions of different users, read back interleaved and concurrently, each see only their own",
+    clause="OWASP-session-isolation",
+    severity=Severity.CRITICAL,
+    family="flow",
+    action="session",
+    tags=("security",),
+)
+@requires_credentials
+@requires(lambda ctx: ctx.inputs.mock_idp, "needs a second user from the mock IdP (--mock-idp URL)")
+def sessions_are_isolated(ctx: CheckContext) -> None:
+    builders = _jar_builders(ctx)
+    clients = [ctx.client.fork() for _ in range(WORKERS)]
+    try:
+        with ThreadPoolExecutor(WORKERS) as pool:
+            try:
+                built = list(pool.map(lambda i: builders[i](clients[i % WORKERS]), range(len(builders))))
+            except SignInFailed as exc:
+                raise NotApplicable(f"could not sign both users in: {exc}") from None
+            jars = [replace(jar, label=f"{jar.label}#{i}") for i, jar in enumerate(built)]
+            _judge([_read(ctx.client, jar) for jar in jars], "read back one after another")
+            work = [(clients[i % WORKERS], jar) for i, jar in enumerate(jars * ROUNDS)]
+            reads = list(pool.map(lambda item: _read(*item), work))
+    finally:
+        for client in clients:
+            client.close()
+    _judge(reads, f"{len(reads)} parallel reads")
+
+
+@check(
+    "FLOW-031",
+    title="Sign-out revokes the session: the cookie captured before gives the empty session afterwards",
+    clause="OWASP-session-termination",
+    severity=Severity.HIGH,
+    family="flow",
+    action="signout",
+    tags=("security",),
+)
+@requires_credentials
+def signout_revokes_session(ctx: CheckContext) -> None:
+    try:
+        captured = sign_in_with_credentials(ctx.client, *ctx.inputs.credentials).cookies  # type: ignore[misc]
+    except SignInFailed as exc:
+        raise NotApplicable(f"sign-in with --credentials failed: {exc}") from None
+    before, user = session_user(ctx, captured)
+    expect(user is not None, "the fresh sign-in gave no session", expected="{user: ...}", exchange=before)
+    token, csrf_cookies = new_jar(ctx)
+    signout = ctx.client.action(
+        "signout",
+        method="POST",
+        form={"csrfToken": token, "callbackUrl": ctx.origin + "/"},
+        cookies={**captured, **csrf_cookies},
+    )
+    cleared = [c for c in signout.set_cookies if ".session-token" in c.name and c.clears]
+    expect(
+        signout.status == 302 and cleared,
+        "POST signout with a valid csrfToken did not sign out (no cleared session cookie)",
+        expected="302 and a Set-Cookie deleting the session",
+        exchange=signout,
+    )
+    replay, still = session_user(ctx, captured)
+    why = ctx.profile.session_revocation or "sign-out must revoke the server-side session (its sessions row)"
+    expect(
+        still is None,
+        f"the session cookie captured before sign-out still gives a session afterwards: {why}",
+        expected=ctx.profile.empty_session,
+        exchange=replay,
+        received=replay.text[:200],
+    )
