@@ -29,6 +29,7 @@ def start_embedded(stack: contextlib.ExitStack, **overrides: Any) -> EmbeddedTar
         from reference_server.wiring import running_stack
     except ImportError as exc:
         raise UsageError(f"no --target given and the embedded reference server is unavailable ({exc})") from None
+    overrides.setdefault("trust_host", False)  # a pinned origin, as a deployment with AUTH_URL has (FLOW-040)
     running = stack.enter_context(running_stack(auto_login=False, **overrides))
     server = running.reference
     return EmbeddedTarget(server.url, server.secret, (server.demo_email, server.demo_password), running.mocks.http_url)

@@ -260,6 +260,7 @@ DOCUMENTED = Profile(
     jwe="v5",
     # The API page does not promise that a stale session cookie is cleared, so SESS-005 only advises there.
     severity=_frozen({"CSRF-001": Severity.ADVISORY, "SESS-005": Severity.ADVISORY}),
+    csrf_rejections=_V5_CSRF_REJECTIONS | _V4_CSRF_REJECTIONS,  # the page names no destination: either library's
 )
 
 ALGAPSA = replace(
@@ -270,6 +271,7 @@ ALGAPSA = replace(
     unknown_action_body="Bad request.",
     tolerated_nulls=("contactId",),
     authorization_checks=_ALGAPSA_CHECKS,
+    csrf_rejections=_V5_CSRF_REJECTIONS,
     severity=_frozen({"ACT-005[session]": Severity.ADVISORY}),
     not_applicable=_frozen({"SESS-005": ALGAPSA_STATIC_SESSION}),
 )

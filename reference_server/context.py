@@ -6,6 +6,7 @@ csrf, callback-url cookie) lives in one place.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from dataclasses import dataclass, field
@@ -102,6 +103,9 @@ def request_origin(settings: Settings, request: Request) -> tuple[str, str]:
         parts = urlsplit(settings.origin)
         return f"{parts.scheme}://{parts.netloc}", parts.netloc
     host = request.headers.get("host") or f"{request.url.hostname}:{request.url.port}"
+    if not settings.trust_host and request.scope.get("server"):
+        address, port = request.scope["server"]
+        host = f"[{address}]:{port}" if ":" in str(address) else f"{address}:{port}"
     if settings.has_flaw("trust-forwarded-host"):
         host = request.headers.get("x-forwarded-host") or host
     if not re.fullmatch(r"[A-Za-z0-9.\-]+(:\d{1,5})?|\[[0-9A-Fa-f:.]+\](:\d{1,5})?", host):
@@ -139,6 +143,8 @@ async def build_context(settings: Settings, store: Store, request: Request) -> A
     try:
         callback = resolve_callback_url(param, cookies.get(names.callback_url), origin)
     except InvalidCallbackUrl as error:
+        if settings.has_flaw("callback-url-hangs"):
+            await asyncio.sleep(30)  # GHSA-g5fm-jp9v-2432: the unhandled URL error left the request hanging
         raise InvalidCallbackUrlError(str(error)) from error
     except UnsendableCallbackUrl as error:
         stored = cookies.get(names.callback_url)

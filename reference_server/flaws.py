@@ -45,6 +45,8 @@ KNOWN_FLAWS: dict[str, str] = {
     "csrf-unchecked-signout": "POST signout signs out without a verified csrfToken (actions.py)",
     "signout-on-get": "GET signout signs the user out, as a link or an image would trigger it (actions.py)",
     "signout-keeps-session": "sign-out clears the cookie but leaves the sessions row active (actions.py)",
+    "callback-url-hangs": "a malformed callbackUrl leaves the request hanging instead of an error (context.py)",
+    "bearer-crash": "GET session parses a Bearer header without checks and crashes on a malformed one (session.py)",
     "trust-forwarded-host": "the origin comes from X-Forwarded-Host (then Host), as trustHost does (context.py)",
 }
 

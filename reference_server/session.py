@@ -126,6 +126,10 @@ def session_body(claims: dict[str, Any], expires: datetime) -> dict[str, Any]:
 
 def session_action(ctx: AuthContext) -> AuthResult:
     """GET session: `{}` without a live session (stale cookies cleared), else the session, cookie refreshed."""
+    bearer = ctx.headers.get("authorization", "")
+    if ctx.settings.has_flaw("bearer-crash") and bearer.startswith("Bearer"):
+        header, *_ = bearer.split(" ", 1)[1].split(".")  # GHSA-xmf8-cvqr-rfgj: getToken() split an unchecked header
+        raise ValueError(f"malformed bearer token {header[:8]!r}")
     claims, names = current_claims(ctx)
     if claims is None:
         cleared = [ResponseCookie.clearing(name, ctx.names.secure) for name in names]

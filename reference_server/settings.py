@@ -57,6 +57,10 @@ class Settings:
     max_body_bytes: int = 64 * 1024
     body_timeout: float = 10.0
     """Request bodies: larger ones get 413 unread, slower ones 408 (reference_server/body_limits.py)."""
+    trust_host: bool = True
+    """Without `origin`: True takes it from the Host header (Auth.js v5 `trustHost`, what `serve` does, so
+    `localhost` and `127.0.0.1` both work); False from the address the connection reached (a pinned origin, as
+    a deployment with AUTH_URL has; the embedded harness target uses it)."""
     flaws: frozenset[str] = frozenset()
     """Deliberate flaws for fail tests (reference_server/flaws.py); empty in every real deployment."""
 

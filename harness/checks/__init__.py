@@ -2,10 +2,12 @@
 
 from harness.checks import (
     actions,
+    advisories,
     browser_pages,
     callback,
     csrf,
     flow_csrf,
+    flow_host,
     flow_oauth,
     flow_session,
     pages,
@@ -19,10 +21,12 @@ from harness.checks import (
 
 __all__ = [
     "actions",
+    "advisories",
     "browser_pages",
     "callback",
     "csrf",
     "flow_csrf",
+    "flow_host",
     "flow_oauth",
     "flow_session",
     "pages",

@@ -30,7 +30,7 @@ OAUTH = tuple(
 
 @pytest.fixture(scope="session")
 def reference() -> Iterator[RunningReferenceServer]:
-    with running_reference_server(oauth_providers=OAUTH) as server:
+    with running_reference_server(oauth_providers=OAUTH, trust_host=False) as server:
         yield server
 
 

@@ -49,6 +49,9 @@ _NO_DOCUMENTED_USER_FIELDS = "the library's default session user has only name/e
 _NO_POPUP = "the library has no popup callback page: popup=1 is ignored, no oauth-callback message is posted"
 _V4_RP_REFUSED = "v4 refuses the IdP's misbehaviour but lands on /error?error=OAuthCallback (v4 error codes)"
 _V5_NO_SIGNATURE = "v5 (oauth4webapi) does not verify the ID token's signature (OIDC Core 3.1.3.7(6): TLS instead)"
+_NO_REVOCATION = (
+    "pure JWT sessions (no adapter, no sessions table): the cookie captured before sign-out still works afterwards"
+)
 
 #: Failing instances under ``--profile documented``: the library's real deviations from the documented contract.
 DOCUMENTED_DEVIATIONS: dict[str, dict[str, str]] = {
@@ -80,6 +83,7 @@ DOCUMENTED_DEVIATIONS: dict[str, dict[str, str]] = {
         "RP-019[google]": "v4 never compares the discovery issuer with the configured one (openid-client "
         "Issuer.discover): an impostor issuer's tokens sign in",
         "RP-019[azure-ad]": "the same: v4 takes the discovery document's issuer as it is",
+        "FLOW-031": _NO_REVOCATION,
     },
     "authjs-v5": {
         "SESS-001": "the empty session is null, not {}",
@@ -95,6 +99,7 @@ DOCUMENTED_DEVIATIONS: dict[str, dict[str, str]] = {
         "CB-005[azure-ad]": "Entra's token-endpoint refusal of the injected code (PKCE mismatch) is an "
         "OAuthCallbackError: signin?error=OAuthCallbackError, not error?error=Configuration (@auth/core "
         "lib/actions/callback/oauth/callback.js:128-144)",
+        "FLOW-031": _NO_REVOCATION,
     },
 }
 
@@ -115,6 +120,11 @@ MUST_PASS = {
     "SESS-002",
     "CSRF-001",
     "ACT-006",
+    *(f"FLOW-020[{case}]" for case in ("missing", "wrong", "other-jar")),
+    *(f"FLOW-021[{provider}]" for provider in OAUTH),
+    "FLOW-022[missing]",
+    "FLOW-023",
+    "FLOW-030",
 }
 
 
