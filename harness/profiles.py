@@ -89,6 +89,20 @@ def _frozen(table: Mapping[str, Any]) -> Mapping[str, Any]:
     return MappingProxyType(dict(table))
 
 
+_V5_CSRF_REJECTIONS = frozenset({("signin", "error", "MissingCSRF")})
+"""@auth/core lib/index.ts: a POST with an unverified csrfToken throws MissingCSRF, a sign-in error, so every
+action lands on `pages.signIn ?? basePath/signin` with `?error=MissingCSRF` (shared/research/authjs.md section 3)."""
+_V4_CSRF_REJECTIONS = frozenset({("signin", "csrf", "true"), ("signout", "csrf", "true")})
+"""next-auth 4.24.15 core/index.ts (POST branch): signin/* and callback/credentials redirect to
+`${url}/signin?csrf=true`, signout to `${url}/signout?csrf=true` (shared/research/authjs.md section 3)."""
+_JWT_ONLY = (
+    "the library's default session strategy is a stateless JWE cookie (no adapter, no sessions table): sign-out "
+    "clears the cookie in the browser, but a copy captured before keeps working until it expires"
+)
+"""Auth.js v5 / NextAuth v4 with `session.strategy = "jwt"` (the default without an adapter): signOut only
+clears cookies (@auth/core lib/actions/signout.ts; v4 core/routes/signout.ts)."""
+
+
 @dataclass(frozen=True)
 class Profile:
     """The expectations one kind of target must meet; a field per difference, never an `if` in a check."""
@@ -139,20 +153,6 @@ class Profile:
 
     def checks_for(self, provider: str) -> frozenset[str]:
         return self.authorization_checks.get(provider, self.authorization_checks.get("*", frozenset()))
-
-
-_V5_CSRF_REJECTIONS = frozenset({("signin", "error", "MissingCSRF")})
-"""@auth/core lib/index.ts: a POST with an unverified csrfToken throws MissingCSRF, a sign-in error, so every
-action lands on `pages.signIn ?? basePath/signin` with `?error=MissingCSRF` (shared/research/authjs.md section 3)."""
-_V4_CSRF_REJECTIONS = frozenset({("signin", "csrf", "true"), ("signout", "csrf", "true")})
-"""next-auth 4.24.15 core/index.ts (POST branch): signin/* and callback/credentials redirect to
-`${url}/signin?csrf=true`, signout to `${url}/signout?csrf=true` (shared/research/authjs.md section 3)."""
-_JWT_ONLY = (
-    "the library's default session strategy is a stateless JWE cookie (no adapter, no sessions table): sign-out "
-    "clears the cookie in the browser, but a copy captured before keeps working until it expires"
-)
-"""Auth.js v5 / NextAuth v4 with `session.strategy = "jwt"` (the default without an adapter): signOut only
-clears cookies (@auth/core lib/actions/signout.ts; v4 core/routes/signout.ts)."""
 
 
 def _s(*codes: int) -> frozenset[int]:
