@@ -17,7 +17,8 @@ ALGAPSA_PAGES = Pages(sign_in="/auth/signin", sign_out="/auth/signin")
 
 @pytest.fixture(scope="module")
 def algapsa_like() -> Iterator[RunningReferenceServer]:
-    with running_reference_server(Settings(pages=ALGAPSA_PAGES)) as server:
+    # AlgaPSA sets NEXTAUTH_URL: a pinned origin, not the Host header (FLOW-040)
+    with running_reference_server(Settings(pages=ALGAPSA_PAGES, trust_host=False)) as server:
         yield server
 
 
