@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from harness.checks._common import expect, query_value, requires
-from harness.checks.callback import destination
+from harness.checks._oauth_flow import destination
 from harness.client import Exchange
 from harness.context import OAUTH_PROVIDERS, CheckContext
 from harness.findings import NotApplicable, Severity
