@@ -15,6 +15,7 @@ from typing import Any
 
 import httpx
 import jwt
+import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis.errors import Unsatisfiable
@@ -113,6 +114,7 @@ def sign_in_problems(mocks: RunningMocks) -> list[str]:
     return problems
 
 
+@pytest.mark.timeout(300)  # about 15 s of CPU; a machine shared with other jobs can stretch that several times
 def test_control_api_fuzz_finds_no_5xx_and_no_lasting_damage(tmp_path: Path) -> None:
     # Own mocks: the target user is configured, so it survives the generated POST /_mock/reset calls.
     with running_mocks(state_dir=tmp_path, https_port=None, users=dict.fromkeys(VENDOR_TENANTS, [TARGET])) as mocks:
