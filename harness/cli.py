@@ -3,6 +3,10 @@
     nextauth-conformance check                      # embedded reference server, documented profile
     nextauth-conformance checks [--markdown]        # the check catalogue: id, family, severity, clause, title
     nextauth-conformance check --target https://staging.example.com --profile auto --report-junit out.xml
+    nextauth-conformance check --targets targets.yaml [--shard 1/3] --report-markdown matrix.md
+    nextauth-conformance check --target https://prod.example.com --compare https://staging.example.com
+    nextauth-conformance merge shard-*.json --report-markdown matrix.md  # one matrix from sharded runs
+    nextauth-conformance replay reports/har/CSRF-001.har --target http://127.0.0.1:3000
     nextauth-conformance serve | mocks ...          # provided by reference_server.cli / mock_providers.cli
 
 Exit codes of `check` (also of `pytest --target`): 0 conformant (warnings, N/A and waived allowed);
@@ -24,7 +28,10 @@ import pytest
 SERVER_COMMANDS = {"serve": "reference_server.cli", "mocks": "mock_providers.cli"}
 
 
-USAGE = "usage: nextauth-conformance {check [pytest args...] | checks [--markdown] | serve [...] | mocks [...]}"
+USAGE = (
+    "usage: nextauth-conformance {check [pytest args...] | checks [--markdown] | replay HAR --target URL"
+    " | merge REPORT.json... | serve [...] | mocks [...]}"
+)
 
 
 def _load(module: str) -> types.ModuleType | None:
@@ -77,11 +84,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     command, rest = (argv[0], argv[1:]) if argv else ("", [])
     if command == "check":
-        return run_check(rest)
+        from harness import fleet
+
+        return fleet.main(rest) if fleet.wanted(rest) else run_check(rest)
+    if command == "merge":
+        from harness import fleet
+
+        return fleet.merge_main(rest)
     if command == "checks":
         return list_checks(rest)
     if command in SERVER_COMMANDS:
         return run_server(command, rest)
+    if command == "replay":
+        from harness.replay import main as replay
+
+        return replay(rest)
     if command in ("-h", "--help"):
         print(__doc__)
         return 0

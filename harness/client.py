@@ -17,6 +17,7 @@ from urllib.parse import urlencode, urlsplit
 
 import httpx
 
+from harness import har
 from harness.cookies import SetCookie, parse_set_cookie
 from harness.errors import ResponseTooLarge, TargetNotAuthjs, TargetUnreachable
 from harness.transport import DeadlineBackend, deadline_transport
@@ -177,7 +178,7 @@ class TargetClient:
             if self._deadline is not None:
                 self._deadline.disarm()
             self._http.cookies.clear()
-        return Exchange(
+        exchange = Exchange(
             method,
             url,
             sent,
@@ -187,6 +188,8 @@ class TargetClient:
             time.perf_counter() - started,
             dict(form or {}),
         )
+        har.note(exchange)  # kept for the HAR file if the running check fails
+        return exchange
 
     def _read_capped(self, response: httpx.Response, url: str) -> bytes:
         chunks, size = [], 0

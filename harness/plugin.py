@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from harness import browser, fixtures, report
+from harness import browser, fixtures, report, team
 from harness.checks import schema_cases
 from harness.errors import HarnessError, TargetError, UsageError
 from harness.findings import Finding, Verdict
@@ -31,6 +31,7 @@ EXECUTED = frozenset({Verdict.PASS, Verdict.FAIL, Verdict.WARN, Verdict.WAIVED, 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     add_options(parser)
+    team.add_options(parser)
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -43,12 +44,14 @@ def pytest_configure(config: pytest.Config) -> None:
             return
         run = Run(options)
         run.load_waivers()
+        team_reports = team.TeamReports(config, run)
     except UsageError as exc:
         raise pytest.UsageError(f"nextauth-conformance: {exc}") from None
     config.stash[RUN_KEY] = run
     _add_suite(config)
     config.pluginmanager.register(fixtures, "nextauth_conformance_fixtures")
     config.pluginmanager.register(FindingCollector(run), "nextauth_conformance_collector")
+    config.pluginmanager.register(team_reports, "nextauth_conformance_team")
 
 
 def _add_suite(config: pytest.Config) -> None:

@@ -7,6 +7,7 @@ clause, the expected and received values and a curl line to reproduce it.
 from __future__ import annotations
 
 import json
+import os
 import xml.etree.ElementTree as ET
 from collections import Counter, defaultdict
 from collections.abc import Iterable
@@ -57,7 +58,8 @@ def terminal_lines(report: Report) -> list[str]:
         + f"; wall time {report.header.get('wall_time', 0):.2f}s",
     ]
     for finding in report.problems():
-        lines.append(f"{finding.verdict.upper():<12} {finding.key} [{finding.clause}] {finding.message}")
+        mark = f" ({finding.extra['baseline']} in baseline)" if finding.extra.get("baseline") else ""
+        lines.append(f"{finding.verdict.upper():<12} {finding.key}{mark} [{finding.clause}] {finding.message}")
     return lines
 
 
@@ -79,10 +81,15 @@ def _failure_text(finding: Finding) -> str:
 
 def write_junit(report: Report, path: Path) -> None:
     """One <testcase> per check instance: fail/stale -> failure, N/A and waived -> skipped, warn -> system-out."""
+    ET.ElementTree(junit_suite(report)).write(path, encoding="utf-8", xml_declaration=True)
+
+
+def junit_suite(report: Report, name: str = "nextauth-conformance") -> ET.Element:
+    """The <testsuite> of one run (the matrix report puts one per target under <testsuites>)."""
     counts = report.counts()
     suite = ET.Element(
         "testsuite",
-        name="nextauth-conformance",
+        name=name,
         tests=str(len(report.findings)),
         failures=str(counts[Verdict.FAIL] + counts[Verdict.STALE_WAIVER]),
         skipped=str(counts[Verdict.NOT_APPLICABLE] + counts[Verdict.WAIVED]),
@@ -107,11 +114,26 @@ def write_junit(report: Report, path: Path) -> None:
             ET.SubElement(case, "skipped", message=f"waived: {finding.extra.get('waiver', '')}")
         elif finding.verdict == Verdict.WARN:
             ET.SubElement(case, "system-out").text = "WARNING (advisory)\n" + _failure_text(finding)
-    ET.ElementTree(suite).write(path, encoding="utf-8", xml_declaration=True)
+    return suite
 
 
-def markdown(report: Report) -> str:
-    """A Markdown summary for `$GITHUB_STEP_SUMMARY`."""
+def _link(path: str, folder: Path | None) -> str:
+    """A Markdown link to an artifact, relative to the Markdown file's folder when known."""
+    where = os.path.relpath(Path(path).resolve(), folder.resolve()) if folder else path
+    return f"[{Path(path).name}]({Path(where).as_posix()})"
+
+
+def _baseline_lines(summary: dict[str, Any]) -> list[str]:
+    counts = ", ".join(f"{len(summary.get(k, []))} {k.replace('_', ' ')}" for k in ("new", "worse", "known", "fixed"))
+    lines = ["", f"**Baseline**: {counts}."]
+    for kind in ("new", "worse", "fixed"):
+        if summary.get(kind):
+            lines.append(f"- {kind}: " + ", ".join(f"`{key}`" for key in summary[kind]))
+    return lines
+
+
+def markdown(report: Report, folder: Path | None = None) -> str:
+    """A Markdown summary for `$GITHUB_STEP_SUMMARY`; artifact links are relative to `folder`."""
     head = report.header
     counts = report.counts()
     out = [
@@ -130,13 +152,17 @@ def markdown(report: Report) -> str:
         f"| {name} | " + " | ".join(str(row.get(c, 0)) for c in COLUMNS) + " |"
         for name, row in report.grouped("family").items()
     ]
+    if isinstance(head.get("baseline"), dict):
+        out += _baseline_lines(head["baseline"])
     for finding in report.problems():
+        mark = f" ({finding.extra['baseline']} in baseline)" if finding.extra.get("baseline") else ""
         out += [
             "",
-            f"### {finding.verdict}: `{finding.key}` {finding.title}",
+            f"### {finding.verdict}: `{finding.key}` {finding.title}{mark}",
             "",
             f"- clause: `{finding.clause}`",
             f"- {finding.message}",
+            *([f"- exchanges (HAR): {_link(finding.extra['har'], folder)}"] if finding.extra.get("har") else []),
             f"- expected: `{json.dumps(finding.expected, default=str)[:300]}`",
             f"- received: `{json.dumps(finding.received, default=str)[:300]}`",
             "",
@@ -148,7 +174,7 @@ def markdown(report: Report) -> str:
 
 
 def write_markdown(report: Report, path: Path) -> None:
-    path.write_text(markdown(report), encoding="utf-8")
+    path.write_text(markdown(report, path.parent), encoding="utf-8")
 
 
 def sort_findings(findings: Iterable[Finding]) -> list[Finding]:

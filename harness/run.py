@@ -46,6 +46,7 @@ class Run:
     started: float = field(default_factory=time.perf_counter)
     stack: contextlib.ExitStack = field(default_factory=contextlib.ExitStack)
     final_header: dict[str, object] | None = None
+    notes: dict[str, object] = field(default_factory=dict)  #: extra report header entries (baseline, ...)
     _context: CheckContext | None = None
 
     def load_waivers(self) -> None:
@@ -100,6 +101,7 @@ class Run:
             "versions": tool_versions(),
             "browser": browser.header_line(),
             "wall_time": round(time.perf_counter() - self.started, 3),
+            **self.notes,
         }
 
     def to_worker(self) -> dict[str, object]:
