@@ -16,7 +16,6 @@ whatever the baseline says.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +23,7 @@ from typing import Any
 
 from harness.errors import UsageError
 from harness.findings import Finding, Verdict
+from harness.jsonfile import read_json
 
 RANK = {
     Verdict.PASS: 0,
@@ -39,12 +39,7 @@ JUDGED = frozenset({Verdict.PASS, Verdict.WARN, Verdict.FAIL, Verdict.WAIVED})
 def load_baseline(path: str | Path) -> dict[str, str]:
     """`{instance key: verdict}` from a JSON report; `UsageError` with one line when it is not one."""
     file = Path(path)
-    try:
-        data = json.loads(file.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise UsageError(f"cannot read baseline {file}: {exc.strerror}") from None
-    except ValueError as exc:
-        raise UsageError(f"baseline {file} is not JSON: {exc}") from None
+    data = read_json(file, "baseline")
     findings = data.get("findings") if isinstance(data, dict) else None
     if not isinstance(findings, list):
         raise UsageError(f"baseline {file} is not a nextauth-conformance JSON report (no findings list)")

@@ -14,6 +14,7 @@ import argparse
 import contextlib
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -165,6 +166,11 @@ def _with_defaults(target: Target, args: argparse.Namespace) -> Target:
     )
 
 
+def _name(url: str) -> str:
+    """A target name from a URL: `https://staging.example.com:8443` -> `staging.example.com_8443`."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", url.split("//", 1)[-1].strip("/"))[:64] or EMBEDDED
+
+
 def select_targets(args: argparse.Namespace) -> list[Target]:
     if args.targets:
         if args.target:
@@ -173,13 +179,20 @@ def select_targets(args: argparse.Namespace) -> list[Target]:
         if args.profile:
             targets = [replace(t, profile=args.profile) for t in targets]
     elif args.compare:
-        first = args.target or EMBEDDED
+        first = (args.target or EMBEDDED).rstrip("/")
+        if first != EMBEDDED and not first.startswith(("http://", "https://")):
+            raise UsageError(f"--target must be an http(s) origin, got {first!r}")
         if not args.compare.startswith(("http://", "https://")):
             raise UsageError(f"--compare must be an http(s) origin (or A,B with --targets), got {args.compare!r}")
         base = Target(
-            "a", first, args.profile or "documented", args.credentials, args.secret, args.mock_idp, args.base_path
-        )
-        targets = [base, replace(base, name="b", url=args.compare.rstrip("/"))]
+            _name(first), first, args.profile or "documented", args.credentials, args.secret, args.mock_idp,
+            args.base_path,
+        )  # fmt: skip
+        second = _name(args.compare)
+        targets = [
+            base,
+            replace(base, name=second if second != base.name else f"{second}-2", url=args.compare.rstrip("/")),
+        ]
     else:
         raise UsageError("--shard and --jobs need --targets FILE")
     if args.shard:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from harness.errors import UsageError
+from harness.jsonfile import read_json
 
 if TYPE_CHECKING:
     from harness.client import Exchange
@@ -161,12 +162,7 @@ def write_har(folder: Path, instance: str, exchanges: Sequence[Exchange], redact
 
 def load_har(path: Path) -> list[dict[str, Any]]:
     """The entries of a HAR file; `UsageError` with one line for a missing, non-JSON or non-HAR file."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise UsageError(f"cannot read HAR file {path}: {exc.strerror}") from None
-    except ValueError as exc:
-        raise UsageError(f"HAR file {path} is not JSON: {exc}") from None
+    data = read_json(path, "HAR file")
     entries = data.get("log", {}).get("entries") if isinstance(data, dict) else None
     if not isinstance(entries, list) or not all(
         isinstance(e, dict) and isinstance(e.get("request"), dict) and "url" in e["request"] for e in entries

@@ -19,6 +19,7 @@ from typing import Any
 from harness import report
 from harness.errors import UsageError
 from harness.findings import Finding
+from harness.jsonfile import read_json
 
 KIND = "nextauth-conformance-matrix"
 FAILING = ("fail", "stale-waiver")
@@ -167,12 +168,7 @@ def load_entries(paths: Sequence[str | Path]) -> list[dict[str, Any]]:
     entries: list[dict[str, Any]] = []
     for raw in paths:
         path = Path(raw)
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except OSError as exc:
-            raise UsageError(f"cannot read report {path}: {exc.strerror}") from None
-        except ValueError as exc:
-            raise UsageError(f"report {path} is not JSON: {exc}") from None
+        data = read_json(path, "report")
         if isinstance(data, dict) and data.get("kind") == KIND and isinstance(data.get("targets"), list):
             entries += data["targets"]
         elif isinstance(data, dict) and isinstance(data.get("findings"), list) and isinstance(data.get("header"), dict):

@@ -40,7 +40,7 @@ class TeamReports:
     def __init__(self, config: pytest.Config, run: Run) -> None:
         opt = config.getoption
         self.config, self.run = config, run
-        self.report_dir = Path(opt("--report-dir"))
+        self.report_dir = Path(getattr(run.options, "report_dir", None) or opt("--report-dir") or "reports")
         self.redact = not opt("--no-redact")
         self.github = github.enabled(opt("--report-github"))
         self.write_baseline = Path(opt("--write-baseline")) if opt("--write-baseline") else None

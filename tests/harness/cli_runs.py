@@ -25,7 +25,7 @@ class Done:
         return self.out + self.err
 
 
-def run_cli(cwd: Path, *args: str, timeout: float = 300.0, env: dict[str, str] | None = None) -> Done:
+def run_cli(cwd: Path, *args: str, timeout: float = 1200.0, env: dict[str, str] | None = None) -> Done:
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("NEXTAUTH_CONFORMANCE_", "GITHUB_"))}
     done = subprocess.run(
         [str(CLI), *args],

@@ -14,7 +14,7 @@ from tests.harness.breakages import BREAKAGES
 from tests.harness.cli_runs import PROVIDERS, run_cli
 from tests.harness.conftest import Switchable
 
-pytestmark = pytest.mark.timeout(900)  # several CLI runs each; the machine may be shared
+pytestmark = pytest.mark.timeout(3600)  # several CLI runs each; the machine may be shared
 
 
 @pytest.mark.parametrize(

@@ -12,15 +12,15 @@ import pytest
 from reference_server.testing import RunningReferenceServer, running_reference_server
 from tests.harness.breakages import BREAKAGES
 from tests.harness.cli_runs import PROVIDERS, run_cli
-from tests.harness.conftest import Switchable
+from tests.harness.conftest import OAUTH, Switchable
 
-pytestmark = pytest.mark.timeout(900)  # several CLI runs each; the machine may be shared
+pytestmark = pytest.mark.timeout(3600)  # several CLI runs each; the machine may be shared
 DOWN = "http://127.0.0.1:9"
 
 
 @pytest.fixture(scope="module")
 def second_reference() -> Iterator[RunningReferenceServer]:
-    with running_reference_server() as server:
+    with running_reference_server(oauth_providers=OAUTH) as server:  # configured as `reference` is
         yield server
 
 
