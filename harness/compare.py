@@ -20,7 +20,7 @@ from harness.targets import Target
 
 FAILING = ("fail", "stale-waiver")
 #: (label, action, query) of the exchanges compared on the wire.
-PROBES = (
+PROBES: tuple[tuple[str, str, dict[str, str]], ...] = (
     ("csrf", "csrf", {}),
     ("providers", "providers", {}),
     ("session", "session", {}),

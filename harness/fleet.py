@@ -253,7 +253,7 @@ def matrix_annotations(entries: Sequence[dict[str, Any]]) -> list[str]:
     lines = []
     for entry in entries:
         findings = [matrix.finding(f) for f in (entry.get("report") or {}).get("findings", [])]
-        lines += github.annotations(findings, prefix=f"{entry['name']}: ")
+        lines += github.annotation_lines(findings, prefix=f"{entry['name']}: ")
     return lines
 
 

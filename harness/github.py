@@ -37,7 +37,7 @@ def annotation(finding: Finding, prefix: str = "") -> str:
     return f"::{level} title={title}::{message}"
 
 
-def annotations(
+def annotation_lines(
     findings: Iterable[Finding], *, blocking_only: Iterable[str] | None = None, prefix: str = ""
 ) -> list[str]:
     """One annotation per failing finding; with a baseline, only for the ones that fail the run."""

@@ -125,5 +125,5 @@ class TeamReports:
             write(f"baseline written: {self.write_baseline}")
         if self.github:
             blocking = self.comparison.blocking if self.comparison is not None else None
-            for line in github.annotations(report.sort_findings(self.run.findings), blocking_only=blocking):
+            for line in github.annotation_lines(report.sort_findings(self.run.findings), blocking_only=blocking):
                 write(line)
