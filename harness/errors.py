@@ -10,6 +10,9 @@ HarnessError
 
 from __future__ import annotations
 
+import argparse
+from typing import NoReturn
+
 
 class HarnessError(Exception):
     """Base of every error that stops the harness itself."""
@@ -17,6 +20,13 @@ class HarnessError(Exception):
 
 class UsageError(HarnessError):
     """The command line or a file given to the harness is wrong; the message says how to fix it."""
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """An argparse parser whose errors are one `UsageError` line (exit 4) instead of usage text and exit 2."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(message)
 
 
 class TargetError(HarnessError):

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from harness import matrix
-from harness.errors import HarnessError, UsageError
+from harness.errors import HarnessError, OneLineParser, UsageError
 from harness.targets import EMBEDDED, Target, load_targets, shard
 
 EXIT_USAGE = 4
@@ -38,7 +38,7 @@ def wanted(args: Sequence[str]) -> bool:
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="nextauth-conformance check", allow_abbrev=False, add_help=False)
+    p = OneLineParser(prog="nextauth-conformance check", allow_abbrev=False, add_help=False)
     add = p.add_argument
     add("--targets", metavar="FILE")
     add("--shard", metavar="I/N")
@@ -210,9 +210,6 @@ def main(argv: Sequence[str]) -> int:
 
     try:
         args, common = parser().parse_known_args(list(argv))
-    except SystemExit:
-        return EXIT_USAGE
-    try:
         targets = select_targets(args)
         pair = compare.pair(targets, args.compare) if args.compare else None
         if not targets:
@@ -259,15 +256,12 @@ def matrix_annotations(entries: Sequence[dict[str, Any]]) -> list[str]:
 
 def merge_main(argv: Sequence[str]) -> int:
     """`nextauth-conformance merge A.json B.json ... [--report-json/-junit/-markdown PATH]`."""
-    p = argparse.ArgumentParser(prog="nextauth-conformance merge", allow_abbrev=False)
+    p = OneLineParser(prog="nextauth-conformance merge", allow_abbrev=False)
     p.add_argument("reports", nargs="+", type=Path)
     for name in ("--report-json", "--report-junit", "--report-markdown"):
         p.add_argument(name, type=Path)
     try:
         args = p.parse_args(list(argv))
-    except SystemExit as exc:
-        return EXIT_USAGE if exc.code else 0
-    try:
         entries = matrix.load_entries(args.reports)
     except UsageError as exc:
         print(f"nextauth-conformance merge: {exc}", file=sys.stderr)

@@ -8,7 +8,6 @@ matches the recording, 1 when one differs, 4 for a bad file or option, 10 when t
 
 from __future__ import annotations
 
-import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -16,7 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from harness.client import TargetClient
-from harness.errors import TargetError, UsageError
+from harness.errors import OneLineParser, TargetError, UsageError
 from harness.har import REDACTED, load_har
 
 SKIPPED_HEADERS = frozenset({"host", "content-length", "connection", "user-agent", "accept-encoding"})
@@ -58,15 +57,16 @@ def replay(har_path: Path, target: str, *, timeout: float = 10.0, verify: bool =
 
 
 def main(argv: Sequence[str]) -> int:
-    parser = argparse.ArgumentParser(prog="nextauth-conformance replay", description=__doc__.splitlines()[0])
+    parser = OneLineParser(prog="nextauth-conformance replay", description=__doc__.splitlines()[0])
     parser.add_argument("har", type=Path, help="a HAR file written for a failing check")
     parser.add_argument("--target", required=True, metavar="URL", help="origin to send the requests to")
     parser.add_argument("--request-timeout", type=float, default=10.0, metavar="SECONDS")
     parser.add_argument("--insecure", action="store_true", help="do not verify the target's TLS certificate")
     try:
         args = parser.parse_args(list(argv))
-    except SystemExit as exc:
-        return 4 if exc.code else 0
+    except UsageError as exc:
+        print(f"nextauth-conformance replay: {exc}", file=sys.stderr)
+        return 4
     if not args.target.startswith(("http://", "https://")):
         print(f"nextauth-conformance replay: --target must be an http(s) origin, got {args.target!r}", file=sys.stderr)
         return 4
