@@ -56,7 +56,9 @@ def parser() -> argparse.ArgumentParser:
 
 
 def child_command(target: Target, json_path: Path, report_dir: Path, common: Sequence[str]) -> list[str]:
-    cmd = [sys.executable, "-m", "harness.cli", "check", "--target", target.url, "--profile", target.profile]
+    # -P: the working directory is not put on sys.path, so a checkout's `harness/` is not imported twice
+    # (pytest's assertion rewriting warns about that, and -W error turns it into a failure)
+    cmd = [sys.executable, "-P", "-m", "harness.cli", "check", "--target", target.url, "--profile", target.profile]
     cmd += ["--report-json", str(json_path), "--report-dir", str(report_dir)]
     for flag, value in (
         ("--credentials", target.credentials),
