@@ -24,6 +24,7 @@ from harness.transport import DeadlineBackend, deadline_transport
 
 DEFAULT_TIMEOUT = 10.0
 DEFAULT_MAX_BODY = 1024 * 1024
+DEADLINE_FACTOR = 3  # a whole exchange may take three read timeouts (slow CI machines), never forever
 USER_AGENT = "nextauth-conformance/0.1"
 
 
@@ -164,7 +165,7 @@ class TargetClient:
             sent["Cookie"] = "; ".join(f"{k}={v}" for k, v in cookies.items())
         started = time.perf_counter()
         if self._deadline is not None:
-            self._deadline.arm(self.timeout)  # the whole exchange, not only each read
+            self._deadline.arm(self.timeout * DEADLINE_FACTOR)  # the whole exchange, not only each read
         try:
             extra: dict[str, Any] = {"timeout": timeout} if timeout is not None else {}
             with self._http.stream(method, url, headers=sent, data=dict(form) if form else None, **extra) as response:

@@ -8,11 +8,15 @@ SCHEMA-002 warning (advisory) holding the first failing example.
 
 from __future__ import annotations
 
+import functools
 import re
 import time
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
+from jsonschema import Draft202012Validator
+
+import spec
 from harness.checks.schema import NEGATIVE_ID, POSITIVE_ID, excluded_checks
 from harness.findings import Finding, Verdict
 from harness.registry import REGISTRY
@@ -33,7 +37,7 @@ def run_case(case: Any, runner: CheckRunner, *, advisory: bool = False) -> None:
     started = time.perf_counter()
     error: BaseException | None = None
     try:
-        case.call_and_validate(**call_kwargs(runner.run, "negative" if advisory else "positive"))
+        call_and_validate(case, runner.run, "negative" if advisory else "positive")
     except (AssertionError, BaseExceptionGroup) as failure:  # noqa: B030 - FailureGroup is an ExceptionGroup
         if not advisory or finding.verdict == Verdict.PASS:
             record_failure(finding, str(failure), Verdict.WARN if advisory else Verdict.FAIL)
@@ -75,6 +79,39 @@ def call_kwargs(run: Run, mode: str) -> dict[str, Any]:
         "base_url": run.target + base.removesuffix("/api/auth"),
         "excluded_checks": excluded_checks(mode),
         "timeout": run.options.timeout,
+    }
+
+
+def call_and_validate(case: Any, run: Run, mode: str) -> None:
+    """Positive mode: schemathesis's own call and checks. Negative mode: an answer the spec documents for an
+    invalid parameter value (`x-invalid-answer`, e.g. Auth.js's Configuration 500) is not a finding."""
+    kwargs = call_kwargs(run, mode)
+    if mode == "positive":
+        case.call_and_validate(**kwargs)
+        return
+    excluded = kwargs.pop("excluded_checks")
+    response = case.call(**kwargs)
+    if documented_invalid_answer(case.query or {}, response.status_code):
+        return
+    case.validate_response(response, excluded_checks=excluded, transport_kwargs=kwargs)
+
+
+def documented_invalid_answer(query: dict[str, Any], status: int) -> bool:
+    """True when a query parameter holds a value its schema rejects and the spec documents `status` for that."""
+    for name, (answer, schema) in invalid_answers().items():
+        if name in query and status == answer and not Draft202012Validator(schema).is_valid(query[name]):
+            return True
+    return False
+
+
+@functools.cache
+def invalid_answers() -> dict[str, tuple[int, dict[str, Any]]]:
+    """Query parameter name -> (documented status for an invalid value, its schema), from spec/openapi.yaml."""
+    parameters = spec.load_openapi()["components"]["parameters"]
+    return {
+        p["name"]: (int(p["x-invalid-answer"]["status"]), p["schema"])
+        for p in parameters.values()
+        if p.get("in") == "query" and "x-invalid-answer" in p
     }
 
 
