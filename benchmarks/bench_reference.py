@@ -303,11 +303,25 @@ class LoadOutcome:
     unrevoked_rows: int
 
 
+RETRIES = [0]  # requests resent after the server closed an idle keep-alive connection under them
+
+
+async def _idempotent(client: httpx.AsyncClient, method: str, url: str, **kwargs: Any) -> httpx.Response:
+    """Send once more if the server closed the keep-alive connection first, as browsers do for requests that are
+    safe to repeat (a sign-out of a revoked session changes nothing). A lagging client on a saturated machine
+    reads a response seconds after it was sent, past uvicorn's keep-alive timeout. Sign-ins are never resent."""
+    try:
+        return await client.request(method, url, **kwargs)
+    except (httpx.RemoteProtocolError, httpx.ReadError):
+        RETRIES[0] += 1
+        return await client.request(method, url, **kwargs)
+
+
 async def _one_user(client: httpx.AsyncClient, base: str, email: str) -> tuple[str | None, bool, float]:
     """Sign in, read the session back, sign out, replay the old cookie. (error, cross-talk, sign-in seconds)."""
     step, crosstalk, signin_seconds = "csrf", False, 0.0
     try:
-        csrf = await client.get(base + "/csrf")
+        csrf = await _idempotent(client, "GET", base + "/csrf")
         token, jar = csrf.json()["csrfToken"], dict(csrf.cookies)
         form = {"csrfToken": token, "email": email, "password": LOAD_PASSWORD, "callbackUrl": base}
         step, started = "sign-in", time.perf_counter()
@@ -317,14 +331,14 @@ async def _one_user(client: httpx.AsyncClient, base: str, email: str) -> tuple[s
             return f"sign-in {signin.status_code} {signin.headers.get('location')}", False, signin_seconds
         jar.update({k: v for k, v in signin.cookies.items() if v})
         step = "session"
-        session = (await client.get(base + "/session", headers=_cookie(jar))).json()
+        session = (await _idempotent(client, "GET", base + "/session", headers=_cookie(jar))).json()
         crosstalk = session.get("user", {}).get("email") != email
         step = "sign-out"
-        signout = await client.post(base + "/signout", data={"csrfToken": token}, headers=_cookie(jar))
+        signout = await _idempotent(client, "POST", base + "/signout", data={"csrfToken": token}, headers=_cookie(jar))
         if signout.status_code != 302:
             return f"sign-out {signout.status_code}", crosstalk, signin_seconds
         step = "replay"
-        replay = (await client.get(base + "/session", headers=_cookie(jar))).json()
+        replay = (await _idempotent(client, "GET", base + "/session", headers=_cookie(jar))).json()
     except httpx.HTTPError as error:
         return f"{step}: {error!r}", crosstalk, signin_seconds
     if replay != {}:
@@ -342,6 +356,8 @@ def _no_cookie_jar() -> CookieJar:
 
 
 def load_run(target: Target, emails: list[str], database: str) -> LoadOutcome:
+    RETRIES[0] = 0
+
     async def run() -> LoadOutcome:
         # Idle connections are dropped after 1 s, before uvicorn's 5 s keep-alive timeout can close one that a
         # request is just being sent on (a client-side race that browsers retry, not a server error).
@@ -495,6 +511,7 @@ def report_load(name: str, count: int, outcome: LoadOutcome) -> None:
         f"  errors: {len(outcome.errors)}   cross-talk: {outcome.crosstalk}   users without exactly one session row:"
         f" {outcome.lost_rows}   rows left unrevoked: {outcome.unrevoked_rows}"
     )
+    print(f"  idempotent requests resent on a keep-alive connection the server had closed: {RETRIES[0]}")
     for error in outcome.errors[:5]:
         print(f"    {error}")
 

@@ -86,6 +86,9 @@ def serve_on_socket(app: Any, sock: socket.socket, workers: int = 1, **uvicorn_o
         "http": header_deadline_protocol(fast["http"]),
         **uvicorn_options,
     }
+    # A worker busy with hundreds of queued sign-ins on a loaded machine can take longer than uvicorn's 5 s to
+    # answer the supervisor's health ping; being killed as hung would drop every connection it holds.
+    options.setdefault("timeout_worker_healthcheck", 60)
     config = uvicorn.Config(app, workers=workers, **options)
     if workers > 1:
         Multiprocess(config, sockets=[sock]).run()
