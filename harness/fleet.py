@@ -29,6 +29,7 @@ from harness.errors import HarnessError, OneLineParser, UsageError
 from harness.targets import EMBEDDED, Target, load_targets, shard
 
 EXIT_USAGE = 4
+EXIT_TARGET_UNAVAILABLE = 10
 OWN_OPTIONS = ("--targets", "--shard", "--jobs", "--compare", "--target-timeout")
 
 
@@ -95,6 +96,8 @@ def run_target(target: Target, out: Path, common: Sequence[str], timeout: float)
     except subprocess.TimeoutExpired:
         code, error = 3, f"no result within --target-timeout {timeout:g} s"
     report = json.loads(json_path.read_text(encoding="utf-8")) if json_path.is_file() else None
+    if code == EXIT_TARGET_UNAVAILABLE:  # its report is a header without findings: the target was not tested
+        report = None
     if report is None and not error:
         tail = [line for line in log.read_text(encoding="utf-8", errors="replace").splitlines() if line.strip()]
         error = tail[-1][:300] if tail else "no output"
