@@ -100,7 +100,8 @@ def run_target(target: Target, out: Path, common: Sequence[str], timeout: float)
         report = None
     if report is None and not error:
         tail = [line for line in log.read_text(encoding="utf-8", errors="replace").splitlines() if line.strip()]
-        error = tail[-1][:300] if tail else "no output"
+        said = [line for line in tail if line.startswith("nextauth-conformance:")]  # the one-line reason
+        error = (said or tail or ["no output"])[-1][:300]
     return {
         "name": target.name,
         "url": target.url,
