@@ -100,7 +100,9 @@ def run_target(target: Target, out: Path, common: Sequence[str], timeout: float)
         report = None
     if report is None and not error:
         tail = [line for line in log.read_text(encoding="utf-8", errors="replace").splitlines() if line.strip()]
-        said = [line for line in tail if line.startswith("nextauth-conformance:")]  # the one-line reason
+        said = [  # the one-line reason (pytest.exit prints it inside a "!!! ... !!!" banner), not the header
+            line.strip("! ") for line in tail if "nextauth-conformance: " in line and ": target " not in line
+        ]
         error = (said or tail or ["no output"])[-1][:300]
     return {
         "name": target.name,
