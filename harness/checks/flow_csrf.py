@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from harness.checks._common import expect, query_value, requires
-from harness.checks._oauth_flow import destination
+from harness.checks._oauth_flow import assert_no_session, destination
 from harness.client import Exchange
 from harness.context import OAUTH_PROVIDERS, CheckContext
 from harness.findings import NotApplicable, Severity
@@ -86,17 +86,6 @@ def expect_csrf_rejection(ctx: CheckContext, exchange: Exchange, what: str) -> N
     )
 
 
-def expect_no_session_cookie(exchange: Exchange, what: str) -> None:
-    session = exchange.cookie("session-token")
-    expect(
-        session is None or session.clears,
-        f"{what} set a session cookie",
-        expected="no session cookie",
-        exchange=exchange,
-        received=session.raw if session else None,
-    )
-
-
 def expect_session_alive(ctx: CheckContext, exchange: Exchange, cookies: dict[str, str], what: str) -> None:
     """`exchange` cleared no session cookie, and the session it was sent with still answers its user."""
     cleared = [c.raw for c in exchange.set_cookies if ".session-token" in c.name and c.clears]
@@ -139,7 +128,7 @@ def credentials_post_needs_csrf(ctx: CheckContext, case: str) -> None:
         form["csrfToken"], _ = new_jar(ctx)
     exchange = ctx.client.action("callback/credentials", method="POST", form=form, cookies=cookies)
     what = f"POST callback/credentials with a {case.replace('-', ' ')} csrfToken"
-    expect_no_session_cookie(exchange, what)
+    assert_no_session(ctx, exchange, what)
     after, user = session_user(ctx, merged(cookies, exchange))
     expect(
         user is None,
