@@ -238,12 +238,17 @@ def main(argv: Sequence[str]) -> int:
         print("\n".join(matrix.terminal_lines(entries)))
         if pair:
             print("\n".join(compare.terminal_lines(extra["compare"])))
+        comparison = compare.markdown(extra["compare"]) if pair else ""
         matrix.write_all(
-            entries, json_path=args.report_json, junit=args.report_junit, markdown_path=args.report_markdown, **extra
+            entries,
+            json_path=args.report_json,
+            junit=args.report_junit,
+            markdown_path=args.report_markdown,
+            markdown_suffix=comparison,
+            **extra,
         )
         if github.enabled(args.report_github):
-            text = matrix.markdown(entries) + (compare.markdown(extra["compare"]) if pair else "")
-            github.write_summary(text, args.report_dir)
+            github.write_summary(matrix.markdown(entries) + comparison, args.report_dir)
             for line in matrix_annotations(entries):
                 print(line)
         return code

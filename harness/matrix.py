@@ -199,8 +199,10 @@ def write_all(
     json_path: Path | None,
     junit: Path | None,
     markdown_path: Path | None,
+    markdown_suffix: str = "",
     **extra: Any,
 ) -> None:
+    """Write the requested reports; `markdown_suffix` follows the matrix (the comparison, when there is one)."""
     for path in (json_path, junit, markdown_path):
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -209,4 +211,4 @@ def write_all(
     if junit is not None:
         write_junit(entries, junit)
     if markdown_path is not None:
-        markdown_path.write_text(markdown(entries), encoding="utf-8")
+        markdown_path.write_text(markdown(entries) + markdown_suffix, encoding="utf-8")
