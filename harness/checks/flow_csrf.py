@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from harness.checks._common import expect, query_value, requires
+from harness.checks._common import expect, query_value, requires, requires_oauth_provider
 from harness.checks._oauth_flow import assert_no_session, destination
 from harness.client import Exchange
 from harness.context import OAUTH_PROVIDERS, CheckContext
@@ -150,8 +150,8 @@ def credentials_post_needs_csrf(ctx: CheckContext, case: str) -> None:
     params=OAUTH_PROVIDERS,
     tags=("security",),
 )
+@requires_oauth_provider
 def oauth_start_needs_csrf(ctx: CheckContext, provider: str) -> None:
-    ctx.oauth_provider(provider)
     _, cookies = new_jar(ctx)
     exchange = ctx.client.action(
         f"signin/{provider}", method="POST", form={"callbackUrl": ctx.origin + "/"}, cookies=cookies

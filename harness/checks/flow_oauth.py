@@ -16,7 +16,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import httpx
 
-from harness.checks._common import expect, requires_mock_idp
+from harness.checks._common import expect, requires_mock_idp, requires_oauth_provider
 from harness.checks._oauth_flow import (
     CHECK_PARAMS,
     check_params,
@@ -60,10 +60,10 @@ def _configured(ctx: CheckContext) -> list[str]:
     tags=("security",),
 )
 @requires_mock_idp
+@requires_oauth_provider
 def check_cookies_bound_to_provider(ctx: CheckContext, provider: str) -> None:
     """The attacker's flow at another provider sets check cookies; a code for this provider is obtained with that
     flow's challenge/state, so only the provider binding of the cookies can stop the callback."""
-    ctx.oauth_provider(provider)
     own = probe_start(ctx, provider)
     own_checks = check_params(own.authorize_url)
     for donor in (p for p in _configured(ctx) if p != provider):
@@ -150,8 +150,8 @@ def _request_problems(ctx: CheckContext, provider: str, url: str) -> list[str]:
     params=OAUTH_PROVIDERS,
     tags=("security",),
 )
+@requires_oauth_provider
 def authorization_request(ctx: CheckContext, provider: str) -> None:
-    ctx.oauth_provider(provider)
     flow = probe_start(ctx, provider)
     problems = _request_problems(ctx, provider, flow.authorize_url)
     expect(
@@ -203,8 +203,8 @@ def _check_cookie_problems(cookie: SetCookie, exchange: Exchange, secure: bool) 
     params=OAUTH_PROVIDERS,
     tags=("security",),
 )
+@requires_oauth_provider
 def check_cookie_attributes(ctx: CheckContext, provider: str) -> None:
-    ctx.oauth_provider(provider)
     flow = probe_start(ctx, provider)
     stored = {k for k in check_params(flow.authorize_url) if k in CHECK_PARAMS}
     cookies = [c for c in flow.exchange.set_cookies if c.name in flow.check_cookies()]
@@ -239,8 +239,8 @@ def check_cookie_attributes(ctx: CheckContext, provider: str) -> None:
     tags=("security",),
 )
 @requires_mock_idp
+@requires_oauth_provider
 def check_cookies_cleared(ctx: CheckContext, provider: str) -> None:
-    ctx.oauth_provider(provider)
     try:
         signed_in = oauth_sign_in(ctx, provider)
     except SignInFailed as exc:
@@ -273,8 +273,8 @@ def check_cookies_cleared(ctx: CheckContext, provider: str) -> None:
     params=OAUTH_PROVIDERS,
     tags=("security",),
 )
+@requires_oauth_provider
 def check_cookie_is_no_session(ctx: CheckContext, provider: str) -> None:
-    ctx.oauth_provider(provider)
     flow = probe_start(ctx, provider)
     checks = flow.check_cookies()
     if not checks:
