@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from harness.checks._common import expect, query_value, requires, requires_oauth_provider
-from harness.checks._oauth_flow import assert_no_session, destination
+from harness.checks._oauth_flow import CHECK_PARAMS, assert_no_session, destination
 from harness.client import Exchange
 from harness.context import OAUTH_PROVIDERS, CheckContext
 from harness.findings import NotApplicable, Severity
@@ -20,7 +20,6 @@ from harness.registry import check
 from harness.signin import SessionCookies, SignInFailed, fetch_csrf, mint_session, sign_in_with_credentials
 
 WRONG_TOKEN = "0" * 64
-CHECK_COOKIES = ("state", "pkce.code_verifier", "nonce")
 CREDENTIAL_CSRF_CASES = ("missing", "wrong", "other-jar")
 SIGNOUT_CSRF_CASES = ("missing", "wrong")
 
@@ -158,7 +157,7 @@ def oauth_start_needs_csrf(ctx: CheckContext, provider: str) -> None:
     )
     what = f"POST signin/{provider} without a csrfToken"
     started = [
-        c.raw for c in exchange.set_cookies if not c.clears and any(f".{base}" in c.name for base in CHECK_COOKIES)
+        c.raw for c in exchange.set_cookies if not c.clears and any(part in c.name for part in CHECK_PARAMS.values())
     ]
     location = exchange.location or ""
     expect(
