@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator, Sequence
 
 from reference_server.store.model import StoreUnavailable
@@ -29,7 +30,7 @@ class SQLiteStore(SqlStore):
             if database != ":memory:":
                 # `serve --workers N` share the file: in WAL mode readers go on while one process writes, and a
                 # commit needs no fsync of its own (synchronous=NORMAL is still crash-safe in WAL mode).
-                self._db.execute("PRAGMA journal_mode = WAL")
+                _use_wal(self._db)
                 self._db.execute("PRAGMA synchronous = NORMAL")
             self.migrate()
         except sqlite3.Error as error:  # a missing directory, a file that is not a database, ...
@@ -63,3 +64,16 @@ class SQLiteStore(SqlStore):
                 self._db.execute("ROLLBACK")
                 raise
             self._db.execute("COMMIT")
+
+
+def _use_wal(db: sqlite3.Connection, deadline_seconds: float = 30.0) -> None:
+    """Switch the file to WAL once. The switch needs an exclusive lock and SQLite's busy timeout does not cover it,
+    so processes opening a new file together retry briefly; a file already in WAL mode needs no lock at all."""
+    give_up = time.monotonic() + deadline_seconds
+    while db.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+        try:
+            db.execute("PRAGMA journal_mode = WAL")
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > give_up:
+                raise
+            time.sleep(0.05)
