@@ -183,9 +183,9 @@ def run(args: argparse.Namespace) -> int:
     if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:  # started in the background by a shell
         signal.signal(signal.SIGINT, _interrupt)
     mocks = RunningMocks(servers)
-    print("\n".join(banner(mocks) + environment_lines(mocks)), flush=True)
-    print("\nPress Ctrl-C to stop.", flush=True)
-    try:
+    try:  # from the first line printed on: whoever reads "Press Ctrl-C" may press it at once
+        print("\n".join(banner(mocks) + environment_lines(mocks)), flush=True)
+        print("\nPress Ctrl-C to stop.", flush=True)
         while servers.is_running():
             time.sleep(0.5)
     except KeyboardInterrupt:

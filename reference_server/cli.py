@@ -147,6 +147,21 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace, sock: socket.socket, settings: Settings, app: Starlette) -> int:
+    # From the first line printed on: whoever reads "stop with Ctrl-C" may press it before uvicorn has installed
+    # its own handler.
+    with contextlib.suppress(KeyboardInterrupt):
+        _announce(args, sock, settings)
+        served: object = app
+        if args.workers > 1:
+            # The parent created the schema and the seed once; each worker opens its own connection to the database.
+            app.state.store.close()
+            served = LazyApp(create_app, settings)
+        serve_on_socket(served, sock, workers=args.workers)
+    print("stopped", flush=True)
+    return 0
+
+
+def _announce(args: argparse.Namespace, sock: socket.socket, settings: Settings) -> None:
     port = sock.getsockname()[1]
     url = settings.origin or f"http://{args.host}:{port}"
     providers = ", ".join(
@@ -159,14 +174,6 @@ def _serve(args: argparse.Namespace, sock: socket.socket, settings: Settings, ap
     )
     workers = f"   workers: {args.workers}" if args.workers > 1 else ""
     print(f"database: {describe_database(settings.database)}{workers}   stop with Ctrl-C", flush=True)
-    served: object = app
-    if args.workers > 1:
-        # The parent created the schema and the seed once; each worker opens its own connection to the database.
-        app.state.store.close()
-        served = LazyApp(create_app, settings)
-    serve_on_socket(served, sock, workers=args.workers)
-    print("stopped", flush=True)
-    return 0
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -51,6 +51,20 @@ def test_serve_prints_url_and_demo_credentials_then_stops_on_ctrl_c(tmp_path) ->
     assert database.exists(), "the SQLite file is created and kept"
 
 
+def test_ctrl_c_right_after_the_first_line_exits_0(tmp_path) -> None:
+    """Ctrl-C pressed while the banner prints (before uvicorn installs its handler) is still a clean stop."""
+    process = _serve("--port", "0", "--no-mocks", "--database", str(tmp_path / "auth.sqlite"))
+    try:
+        assert process.stdout is not None
+        assert process.stdout.readline().startswith("reference server: http://127.0.0.1:")
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=15)
+    finally:
+        process.kill()
+    assert process.returncode == 0, err
+    assert "Traceback" not in err
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
