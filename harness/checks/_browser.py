@@ -2,8 +2,10 @@
 
 HTTP checks cannot see what a page's script does: whom it `postMessage`s, with which targetOrigin, whether
 it closes itself or throws without an opener. Each check gets its own browser context with a probe script
-(`PROBE_SCRIPT`) that reports `message`, `close` and `error` events through an exposed binding, so a popup
-that would close itself stays open to be judged. One browser serves the whole run (`harness.browser`).
+(`PROBE_SCRIPT`) that reports `message`, `close` and `error` events, each `document` a page loads, and
+`channel` events (BroadcastChannel posts and localStorage writes: the fallbacks of a popup without an opener)
+through an exposed binding, so a popup that would close itself stays open to be judged. One browser serves
+the whole run (`harness.browser`).
 A failing check leaves a screenshot and a Playwright trace under the context's `report_dir` (`--report-dir`),
 named after the check instance the runner gave the context. Nothing here decides a
 verdict: the checks in `harness/checks/popup.py` and `harness/checks/browser_pages.py` do.
@@ -18,12 +20,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlencode, urljoin, urlsplit
+from urllib.parse import parse_qs, parse_qsl, unquote, urlencode, urljoin, urlsplit, urlunsplit
 
 import httpx
 
 from harness.browser import NoBrowser, shared
 from harness.checks._common import same_origin, same_url
+from harness.checks._oauth_flow import CHECK_PARAMS, probe_start, real_code, with_params
 from harness.context import CheckContext
 from harness.findings import CheckFailure, NotApplicable
 from harness.mock_signin import MOCK_VENDORS, register_mock_user
@@ -37,6 +40,7 @@ HARNESS_PATH = "/__nextauth-conformance"
 
 PROBE_SCRIPT = """(() => {
   const report = (payload) => { try { window.__conformanceReport(payload); } catch (e) {} };
+  if (location.href !== 'about:blank') { report({event: 'document', url: location.href}); }
   window.close = () => report({event: 'close', url: location.href});
   window.addEventListener('message', (e) => {
     let data = e.data; try { data = JSON.parse(JSON.stringify(e.data)); } catch (err) { data = String(e.data); }
@@ -45,9 +49,25 @@ PROBE_SCRIPT = """(() => {
   window.addEventListener('error', (e) => report({event: 'error', message: String(e.message), url: location.href}));
   window.addEventListener('unhandledrejection',
     (e) => report({event: 'error', message: 'unhandled rejection: ' + String(e.reason), url: location.href}));
+  const channel = (kind, name) => report({event: 'channel', kind: kind, name: String(name), url: location.href});
+  if (window.BroadcastChannel) {
+    const post = BroadcastChannel.prototype.postMessage;
+    BroadcastChannel.prototype.postMessage = function () {
+      channel('BroadcastChannel', this.name);
+      return post.apply(this, arguments);
+    };
+  }
+  const setItem = Storage.prototype.setItem;
+  Storage.prototype.setItem = function (key) {
+    try { if (this === window.localStorage) { channel('localStorage', key); } } catch (e) {}
+    return setItem.apply(this, arguments);
+  };
 })();"""
 
 OPENER_HTML = "<!doctype html><html><head><title>conformance opener</title></head><body>opener</body></html>"
+COOP_HEADERS = {"Cross-Origin-Opener-Policy": "same-origin"}
+"""Served with the `opener-coop` page: a popup it opens to a page without the same policy loses `window.opener`
+(HTML, "Cross-origin opener policies": a browsing context group switch severs the opener)."""
 
 STARTER_HTML = """<!doctype html><html><head><title>conformance sign-in starter</title></head><body>
 <p>Starting sign-in...</p><script>(async () => {
@@ -113,6 +133,8 @@ class Probe:
         for origin in (self.ctx.origin, FOREIGN_ORIGIN):
             for name, html in pages.items():
                 self.context.route(f"{origin}{HARNESS_PATH}/{name}*", _fulfill(html))
+        # registered last, so it is tried first (Playwright runs matching routes newest first), before `opener*`
+        self.context.route(f"{self.ctx.origin}{HARNESS_PATH}/opener-coop", _fulfill(OPENER_HTML, COOP_HEADERS))
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: Any) -> None:
         try:
@@ -180,9 +202,9 @@ class Probe:
         return [e for e in self.events if e.kind == kind and e.page is page]
 
 
-def _fulfill(html: str) -> Callable[[Any], None]:
+def _fulfill(html: str, headers: dict[str, str] | None = None) -> Callable[[Any], None]:
     def handle(route: Any) -> None:
-        route.fulfill(status=200, content_type="text/html; charset=utf-8", body=html)
+        route.fulfill(status=200, content_type="text/html; charset=utf-8", body=html, headers=headers or {})
 
     return handle
 
@@ -214,12 +236,19 @@ def _as_failure(exc: BaseException | None) -> CheckFailure | None:
 
 @dataclass(frozen=True)
 class PopupTarget:
-    """Where the popup goes: a URL that renders the callback page, the provider it names, the variant."""
+    """Where the popup goes: a URL that renders the callback page (empty: the reference popup sign-in flow
+    through the mock), the provider it names, the variant, and whether it is a `--popup-url` page."""
 
     url: str
     provider: str
     variant: str
     custom: bool
+
+
+SYNTHETIC_STATE = "nextauth-conformance-state"
+SYNTHETIC_CODE = "nextauth-conformance-synthetic-code"
+CALLBACK_QUERY = ("code", "state", "error", "error_description")
+POPUP_PARAMS = {"popup": "1"}
 
 
 def first_oauth_provider(ctx: CheckContext) -> str | None:
@@ -230,31 +259,71 @@ def first_oauth_provider(ctx: CheckContext) -> str | None:
 
 
 def popup_target(ctx: CheckContext, variant: str) -> PopupTarget:
-    """The error variant opens the page directly (`--popup-url` or the reference popup mode); the success
-    variant starts a popup sign-in on the target and needs the mock IdP."""
+    """Variants: `error` (a provider error), `synthetic-code` (made-up code and state: the page fails to redeem
+    them) and `success` (a real sign-in: the reference popup flow through the mock, or for `--popup-url` a real
+    code the mock minted for that page)."""
     provider = first_oauth_provider(ctx)
-    if variant == "success":
-        if ctx.inputs.popup_url:
-            raise NotApplicable("--popup-url is set: the success popup needs the reference popup sign-in flow")
-        if not ctx.inputs.mock_idp:
-            raise NotApplicable("the success popup needs a mock IdP (--mock-idp URL)")
-        if provider is None:
-            raise NotApplicable("no OAuth provider is configured on this target")
-        return PopupTarget("", provider, variant, custom=False)
     if ctx.inputs.popup_url:
-        url = urljoin(ctx.origin + "/", ctx.inputs.popup_url.replace("{provider}", provider or "google"))
-        query = parse_qs(urlsplit(url).query)
-        if "error" not in query and "code" not in query:
-            url += ("&" if "?" in url else "?") + urlencode(_error_params())
-        return PopupTarget(url, provider or "", variant, custom=True)
+        return custom_target(ctx, variant, provider)
     if provider is None:
         raise NotApplicable("no OAuth provider is configured on this target (pass --popup-url to check a popup page)")
-    url = ctx.client.url(f"callback/{provider}") + "?" + urlencode({"popup": "1", **_error_params()})
+    if variant == "success":
+        if not ctx.inputs.mock_idp:
+            raise NotApplicable("the success popup needs a mock IdP (--mock-idp URL)")
+        return PopupTarget("", provider, variant, custom=False)
+    url = with_params(ctx.client.url(f"callback/{provider}"), POPUP_PARAMS | callback_params(variant))
     return PopupTarget(url, provider, variant, custom=False)
 
 
-def _error_params() -> dict[str, str]:
-    return {"error": "access_denied", "error_description": "The user denied the request (nextauth-conformance)"}
+def custom_target(ctx: CheckContext, variant: str, provider: str | None) -> PopupTarget:
+    """The `--popup-url` page with the variant's callback query; a URL that already carries `error` or `code`
+    is opened as given for the error variant."""
+    page = urljoin(ctx.origin + "/", str(ctx.inputs.popup_url).replace("{provider}", provider or "google"))
+    if variant == "error" and {"error", "code"} & set(parse_qs(urlsplit(page).query)):
+        return PopupTarget(page, provider or "", variant, custom=True)
+    if variant != "success":
+        return PopupTarget(with_params(bare(page), callback_params(variant)), provider or "", variant, custom=True)
+    if not ctx.inputs.mock_idp:
+        raise NotApplicable(
+            "the success variant of --popup-url needs a real code from the mock IdP (--mock-idp URL); "
+            "the synthetic-code variant ran without it"
+        )
+    if provider not in MOCK_VENDORS:
+        raise NotApplicable(f"no provider of the mock IdP is configured on this target (first OAuth: {provider})")
+    return PopupTarget(code_for_page(ctx, provider, bare(page)), provider, variant, custom=True)
+
+
+def callback_params(variant: str) -> dict[str, str]:
+    if variant == "error":
+        return {"error": "access_denied", "error_description": "The user denied the request (nextauth-conformance)"}
+    return {"code": SYNTHETIC_CODE, "state": SYNTHETIC_STATE}
+
+
+def bare(url: str) -> str:
+    """`url` without the callback query (code, state, error, error_description); other parameters kept."""
+    parts = urlsplit(url)
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in CALLBACK_QUERY]
+    return urlunsplit(parts._replace(query=urlencode(query)))
+
+
+def code_for_page(ctx: CheckContext, provider: str, page: str) -> str:
+    """The page's URL with a real code from the mock, minted for the page itself.
+
+    A code is bound to the redirect_uri of its authorization request (RFC 6749 4.1.3), so one minted for the
+    target's own callback could not be redeemed by the page: the target's authorization request (its client at
+    the mock) is sent again with the page as redirect_uri, without the PKCE challenge and nonce (the verifier is
+    in the target's cookie jar, not the page's) and with the harness's state. The mock accepts any redirect_uri
+    unless started with `--redirect-uri`; then this variant is not applicable."""
+    request = probe_start(ctx, provider).authorize_url
+    unchecked = (*CHECK_PARAMS, "code_challenge_method")
+    query = [(k, v) for k, v in parse_qsl(urlsplit(request).query) if k not in unchecked]
+    authorize = urlunsplit(urlsplit(request)._replace(query=urlencode(query)))
+    authorize = with_params(authorize, {"redirect_uri": page, "state": SYNTHETIC_STATE})
+    try:
+        return real_code(ctx, provider, authorize)
+    except NotApplicable as exc:
+        reason = f"the mock IdP minted no code for the popup page as redirect_uri ({page}): {exc.reason}"
+        raise NotApplicable(reason) from None
 
 
 def start_url(probe: Probe, provider: str, *, popup: bool) -> str:
@@ -275,8 +344,8 @@ def start_url(probe: Probe, provider: str, *, popup: bool) -> str:
 
 
 def launch_popup(probe: Probe, opener: Any, target: PopupTarget, *, noopener: bool = False) -> Any:
-    """Open the popup and drive it to the callback page (through the mock's picker for `success`)."""
-    if target.variant == "error":
+    """Open the popup and drive it to the callback page (through the mock's picker for the reference `success`)."""
+    if target.url:
         popup = probe.open_popup(opener, target.url, noopener=noopener)
         popup.wait_for_load_state("load", timeout=STEP_TIMEOUT_MS)
         return popup

@@ -1,5 +1,6 @@
 """Browser checks of the documented popup callback page (Playwright + Chromium): one `oauth-callback` message to
-the opener and an attempt to close, nothing for an opener on another origin, a readable page without an opener.
+the opener and an attempt to close, nothing for an opener on another origin, a readable page without an opener
+(no opener at all, or one severed by Cross-Origin-Opener-Policy, with the fallback channel the page uses).
 """
 
 from __future__ import annotations
@@ -7,6 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 import spec
 from harness.checks._browser import (
@@ -41,6 +43,7 @@ SECRET_KEYS = frozenset(
 )
 JWT_LIKE = re.compile(r"eyJ[\w-]{5,}\.[\w-]{5,}\.[\w-]*")
 POPUP_VARIANTS = ("error", "success")
+LEAK_VARIANTS = ("error", "synthetic-code", "success")
 
 # ----------------------------------------------------------------------------------------- judging
 
@@ -86,6 +89,13 @@ def judge_message(target: PopupTarget, message: dict[str, Any]) -> None:
         received={"message": message, "errors": errors},
     )
     wanted_success = target.variant == "success"
+    if target.custom and wanted_success and message.get("success") is False:
+        raise NotApplicable(
+            f"the popup page did not accept the mock's code ({message.get('error')}: "
+            f"{message.get('errorDescription')}); the code was minted for the target's {target.provider} client at "
+            "the mock with the page as redirect_uri and the harness's state, so a page with its own client or "
+            "state cannot redeem it (POPUP-002[success] still judges what it posts)"
+        )
     expect(
         message.get("success") is wanted_success,
         f"the {target.variant} popup reported success={message.get('success')}",
@@ -157,7 +167,7 @@ def popup_posts_and_closes(ctx: CheckContext, variant: str) -> None:
     severity=Severity.CRITICAL,
     family="browser",
     action="callback",
-    params=POPUP_VARIANTS,
+    params=LEAK_VARIANTS,
     tags=("browser", "security"),
 )
 def popup_leaks_nothing_cross_origin(ctx: CheckContext, variant: str) -> None:
@@ -167,9 +177,10 @@ def popup_leaks_nothing_cross_origin(ctx: CheckContext, variant: str) -> None:
 def judge_no_secrets(messages: list[dict[str, Any]]) -> None:
     leaks = {i: leaked_secrets(m["data"]) for i, m in enumerate(messages)}
     leaks = {i: paths for i, paths in leaks.items() if paths}
+    fields = sorted({path for paths in leaks.values() for path in paths})
     expect(
         not leaks,
-        f"a page on {FOREIGN_ORIGIN} received the popup's tokens/codes (targetOrigin '*')",
+        f"a page on {FOREIGN_ORIGIN} received the popup's tokens/codes ({', '.join(fields)}; targetOrigin '*')",
         expected="postMessage(message, <the app's origin>): nothing reaches another origin",
         received={"messages": messages, "secret fields": leaks},
     )
@@ -199,7 +210,9 @@ def judge_nothing_arrives(messages: list[dict[str, Any]]) -> None:
 
 def with_foreign_opener(ctx: CheckContext, variant: str, judge: Callable[[list[dict[str, Any]]], None]) -> None:
     """Open the popup from a page on another origin and judge every message that still reaches that page
-    (inside the probe, so a failure keeps its screenshot and trace)."""
+    (inside the probe, so a failure keeps its screenshot and trace). For `--popup-url` the `success` variant
+    carries a real code the mock minted for the page and `synthetic-code` a made-up one: a page that redeems
+    it and posts the tokens, or echoes the code, to `*` fails either way."""
     target = popup_target(ctx, variant)
     with Probe(ctx) as probe:
         opener = probe.page_on(FOREIGN_ORIGIN)
@@ -240,6 +253,64 @@ def popup_without_opener(ctx: CheckContext) -> None:
             expected="a visible fallback such as 'You can close this window.'",
             received={"popup url": popup.url},
         )
+
+
+@check(
+    "POPUP-005",
+    title="Popup page whose opener is severed by Cross-Origin-Opener-Policy does not throw and says how to continue",
+    clause="HTML-coop",
+    severity=Severity.MEDIUM,
+    family="browser",
+    action="callback",
+    params=POPUP_VARIANTS,
+    tags=("browser",),
+)
+def popup_under_coop(ctx: CheckContext, variant: str) -> str:
+    """An opener served with `Cross-Origin-Opener-Policy: same-origin` (as apps that isolate themselves are):
+    the popup loses `window.opener`, so postMessage cannot reach the app; the page must cope and the note
+    reports the fallback channel it used (BroadcastChannel, localStorage, a navigation, none)."""
+    target = popup_target(ctx, variant)
+    with Probe(ctx) as probe:
+        opener = probe.page_on(ctx.origin, "opener-coop")
+        popup = launch_popup(probe, opener, target)
+        loaded = len(probe.of("document", popup))
+        if popup.evaluate("window.opener !== null"):
+            raise NotApplicable(
+                "the browser kept window.opener despite COOP same-origin on the opener (COOP applies in secure "
+                f"contexts only: https or localhost; the opener was on {ctx.origin})"
+            )
+        pause(popup, SETTLE_MS)
+        text = visible_text(popup)
+        channel = fallback_channel(probe, popup, target, loaded)
+        errors = [e.payload for e in probe.of("error", popup)]
+        expect(
+            not errors,
+            "the popup page throws when Cross-Origin-Opener-Policy severed its opener",
+            expected="no uncaught error with window.opener null",
+            received={"errors": errors, "popup url": popup.url, "fallback channel": channel},
+        )
+        expect(
+            text,
+            "the popup page shows no readable text when its opener is severed",
+            expected="a visible way to continue, such as 'You can close this window.'",
+            received={"popup url": popup.url, "fallback channel": channel},
+        )
+        return f"opener severed by COOP: no error; the page shows {text[:80]!r}; fallback channel: {channel}"
+
+
+def fallback_channel(probe: Probe, popup: Any, target: PopupTarget, loaded: int) -> str:
+    """How the page tells the app without an opener: BroadcastChannel posts and localStorage writes (the probe
+    sees them), documents the popup loaded after the callback page, a server redirect away from the page."""
+    found = [f"{e.payload['kind']} {e.payload['name']!r}" for e in probe.of("channel", popup)]
+    documents = [str(e.payload["url"]) for e in probe.of("document", popup)]
+    found += [f"navigation to {url}" for url in documents[loaded:]]
+    if target.url and documents[:loaded] and not same_page(documents[loaded - 1], target.url):
+        found.append(f"redirect to {documents[loaded - 1]}")
+    return ", ".join(dict.fromkeys(found)) or "none (no BroadcastChannel post, no localStorage write, no navigation)"
+
+
+def same_page(url: str, other: str) -> bool:
+    return urlsplit(url)._replace(query="", fragment="") == urlsplit(other)._replace(query="", fragment="")
 
 
 def visible_text(page: Any) -> str:

@@ -21,6 +21,7 @@ from reference_server.serving import serve_in_thread
 from reference_server.settings import Settings
 from reference_server.testing import RunningReferenceServer, running_reference_server
 from tests.browser.broken import BREAKAGES, broken_app
+from tests.browser.custom_pages import WithCustomPages
 
 PROVIDERS = {
     "google": ("google", "Google", ("pkce",)),
@@ -31,11 +32,13 @@ PROVIDERS = {
 
 @dataclass
 class Stack:
-    """The mocks, the good reference server and one broken server per breakage name."""
+    """The mocks, the good reference server, one broken server per breakage name and a reference server with
+    the custom popup pages on its origin (tests/browser/custom_pages.py)."""
 
     mocks: RunningMocks
     reference: RunningReferenceServer
     report_dir: Path
+    custom: str = ""
     broken: dict[str, str] = field(default_factory=dict)
     clients: list[TargetClient] = field(default_factory=list)
 
@@ -84,6 +87,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         for name, (path_part, rewrite) in BREAKAGES.items():
             app = broken_app(create_app(Settings(oauth_providers=configs)), path_part, rewrite)
             built.broken[name] = servers.enter_context(serve_in_thread(app))
+        custom = WithCustomPages(create_app(Settings(oauth_providers=configs)), mocks)
+        built.custom = servers.enter_context(serve_in_thread(custom))
         for vendor, _, _ in PROVIDERS.values():
             mocks.add_user(vendor, email=reference.demo_email, name="Demo User")
         yield built

@@ -15,6 +15,7 @@ from harness.findings import Finding, Verdict
 from harness.registry import REGISTRY
 from harness.runner import run_check
 from tests.browser.conftest import Stack
+from tests.browser.custom_pages import popup_url
 
 pytestmark = pytest.mark.browser
 
@@ -54,6 +55,7 @@ def test_every_browser_check_is_registered() -> None:
         "POPUP-002",
         "POPUP-003",
         "POPUP-004",
+        "POPUP-005",
         "BROWSER-001",
         "BROWSER-002",
         "BROWSER-003",
@@ -75,6 +77,7 @@ def test_passes_on_the_reference_server(stack: Stack, instance: str) -> None:
         ("posts-to-star", "POPUP-003", Verdict.WARN),
         ("never-closes", "POPUP-001[error]", Verdict.FAIL),
         ("throws-without-opener", "POPUP-004", Verdict.FAIL),
+        ("throws-without-opener", "POPUP-005[error]", Verdict.FAIL),
         ("signin-without-csrf", "BROWSER-001", Verdict.FAIL),
         ("signout-without-csrf", "BROWSER-002", Verdict.FAIL),
     ],
@@ -111,7 +114,88 @@ def test_popup_url_option_points_the_checks_elsewhere(stack: Stack) -> None:
     finding = run(stack, "POPUP-001[error]", popup_url=popup_url)
     success = run(stack, "POPUP-001[success]", popup_url=popup_url)
     assert finding.verdict == Verdict.PASS, explain(finding)
-    assert success.verdict == Verdict.NOT_APPLICABLE
+    assert success.verdict == Verdict.NOT_APPLICABLE, explain(success)
+    assert "did not accept the mock's code" in success.reason, success.reason
+
+
+# ------------------------------------------------------------------------- custom popup pages (--popup-url)
+
+
+def run_custom(stack: Stack, page: str, instance: str, *, mock_idp: bool = True) -> Finding:
+    return run(stack, instance, stack.custom, mock_idp=mock_idp, popup_url=popup_url(page))
+
+
+CORRECT_PAGE_PASSES = [
+    "POPUP-001[error]",
+    "POPUP-001[success]",
+    "POPUP-002[error]",
+    "POPUP-002[synthetic-code]",
+    "POPUP-002[success]",
+    "POPUP-003",
+    "POPUP-004",
+    "POPUP-005[error]",
+    "POPUP-005[success]",
+]
+
+
+@pytest.mark.parametrize("instance", CORRECT_PAGE_PASSES)
+def test_a_correct_custom_page_passes(stack: Stack, instance: str) -> None:
+    """Posts only to its own origin, no tokens, says "You can close this window": the real code is redeemed."""
+    finding = run_custom(stack, "linked", instance)
+    assert finding.verdict == Verdict.PASS, explain(finding)
+
+
+@pytest.mark.parametrize(
+    ("page", "instance", "leaked"),
+    [
+        ("inbox", "POPUP-002[synthetic-code]", {"data.code"}),
+        ("inbox", "POPUP-002[success]", {"data.accessToken"}),
+    ],
+)
+def test_an_inbox_page_posting_tokens_to_star_fails(stack: Stack, page: str, instance: str, leaked: set[str]) -> None:
+    """AlgaPSA-like: the real code's tokens, or the echoed synthetic code, reach an opener on another origin."""
+    finding = run_custom(stack, page, instance)
+    assert (finding.check_id, finding.verdict) == ("POPUP-002", Verdict.FAIL), explain(finding)
+    named = finding.message.split("(", 1)[1].split(";", 1)[0]
+    assert leaked <= set(named.split(", ")), finding.message
+
+
+def test_the_inbox_page_error_path_is_only_the_advisory(stack: Stack) -> None:
+    assert run_custom(stack, "inbox", "POPUP-002[error]").verdict == Verdict.PASS
+    assert run_custom(stack, "inbox", "POPUP-003").verdict == Verdict.WARN
+
+
+@pytest.mark.parametrize("instance", ["POPUP-005[error]", "POPUP-005[success]"])
+def test_a_page_that_throws_without_its_opener_fails_under_coop(stack: Stack, instance: str) -> None:
+    finding = run_custom(stack, "throws", instance)
+    assert (finding.check_id, finding.verdict) == ("POPUP-005", Verdict.FAIL), explain(finding)
+    assert "fallback channel" in json.dumps(finding.received)
+
+
+@pytest.mark.parametrize("instance", ["POPUP-005[error]", "POPUP-005[success]"])
+def test_the_fallback_channel_is_reported(stack: Stack, instance: str) -> None:
+    finding = run_custom(stack, "channel", instance)
+    assert finding.verdict == Verdict.PASS, explain(finding)
+    assert "fallback channel: BroadcastChannel 'oauth-callback'" in finding.message, finding.message
+
+
+def test_the_reference_popup_reports_no_fallback_channel(stack: Stack) -> None:
+    finding = run(stack, "POPUP-005[error]")
+    assert finding.verdict == Verdict.PASS, explain(finding)
+    assert "You can close this window." in finding.message and "fallback channel: none" in finding.message
+
+
+def test_the_custom_success_variant_needs_the_mock(stack: Stack) -> None:
+    for instance in ("POPUP-001[success]", "POPUP-002[success]"):
+        finding = run_custom(stack, "inbox", instance, mock_idp=False)
+        assert finding.verdict == Verdict.NOT_APPLICABLE and "--mock-idp" in finding.reason, explain(finding)
+    assert run_custom(stack, "inbox", "POPUP-002[synthetic-code]", mock_idp=False).verdict == Verdict.FAIL
+
+
+def test_every_popup_check_has_a_fail_test() -> None:
+    """tests/harness/test_checks.py leaves the browser family to this file: each POPUP id fails somewhere here."""
+    failing = {"POPUP-001", "POPUP-002", "POPUP-003", "POPUP-004", "POPUP-005"}
+    assert {c.id for c in REGISTRY.family("browser") if c.id.startswith("POPUP-")} == failing
 
 
 def test_sign_in_picks_a_test_user_the_mock_already_knew(stack: Stack) -> None:
