@@ -1,7 +1,8 @@
 """Reports from the collected findings: terminal tables, JSON, JUnit XML and Markdown (CI step summary).
 
 Every format carries the header (target, profile and why, tool versions, wall time) and, per failure, the
-clause, the expected and received values and a curl line to reproduce it.
+clause, the expected and received values and a curl line to reproduce it. The terminal and Markdown also
+list the notes of passing checks (what a pass did not prove, or what it saw: POPUP-005's fallback channel).
 """
 
 from __future__ import annotations
@@ -39,6 +40,10 @@ class Report:
     def problems(self) -> list[Finding]:
         return [f for f in self.findings if f.verdict in (Verdict.FAIL, Verdict.STALE_WAIVER, Verdict.WARN)]
 
+    def notes(self) -> list[Finding]:
+        """Passes that say what the pass did not show or what was seen (POPUP-005's fallback channel)."""
+        return [f for f in self.findings if f.verdict == Verdict.PASS and f.message]
+
 
 def _table(title: str, rows: dict[str, Counter[str]]) -> list[str]:
     head = f"{title:<22}" + "".join(f"{c:>15}" for c in COLUMNS)
@@ -60,6 +65,7 @@ def terminal_lines(report: Report) -> list[str]:
     for finding in report.problems():
         mark = f" ({finding.extra['baseline']} in baseline)" if finding.extra.get("baseline") else ""
         lines.append(f"{finding.verdict.upper():<12} {finding.key}{mark} [{finding.clause}] {finding.message}")
+    lines += [f"{'NOTE':<12} {f.key} [{f.clause}] {f.message}" for f in report.notes()]
     return lines
 
 
@@ -170,6 +176,9 @@ def markdown(report: Report, folder: Path | None = None) -> str:
             finding.curl,
             "```",
         ]
+    if report.notes():
+        out += ["", "### Notes on passing checks", ""]
+        out += [f"- `{f.key}` [`{f.clause}`]: {f.message}" for f in report.notes()]
     return "\n".join(out) + "\n"
 
 

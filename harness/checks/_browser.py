@@ -40,7 +40,9 @@ HARNESS_PATH = "/__nextauth-conformance"
 
 PROBE_SCRIPT = """(() => {
   const report = (payload) => { try { window.__conformanceReport(payload); } catch (e) {} };
-  if (location.href !== 'about:blank') { report({event: 'document', url: location.href}); }
+  if (location.href !== 'about:blank') {
+    report({event: 'document', url: location.href, opener: window.opener !== null});
+  }
   window.close = () => report({event: 'close', url: location.href});
   window.addEventListener('message', (e) => {
     let data = e.data; try { data = JSON.parse(JSON.stringify(e.data)); } catch (err) { data = String(e.data); }

@@ -11,7 +11,8 @@ tenant's Google client), and differs only in what it does with the outcome:
 - `linked`: correct: posts `{type, provider, success, error?}` to its own origin only, no tokens, and says
   "You can close this window.";
 - `throws`: `window.opener.postMessage(...)` unguarded: throws when the opener is null or severed;
-- `channel`: without an opener it posts the result on a BroadcastChannel and says so.
+- `channel`: without an opener it posts the result on a BroadcastChannel and says so;
+- `storage`: without an opener it writes the result to localStorage and navigates back to the app's sign-in page.
 """
 
 from __future__ import annotations
@@ -52,7 +53,19 @@ else { new BroadcastChannel('oauth-callback').postMessage(public_(message)); }
 window.close();
 document.getElementById('status').textContent = 'Signed in: go back to the app; you can close this window.';"""
 
-SCRIPTS = {"inbox": INBOX_SCRIPT, "linked": LINKED_SCRIPT, "throws": THROWS_SCRIPT, "channel": CHANNEL_SCRIPT}
+STORAGE_SCRIPT = """if (window.opener) { window.opener.postMessage(public_(message), location.origin); window.close(); }
+else {
+  localStorage.setItem('oauth-callback', JSON.stringify(public_(message)));
+  setTimeout(function () { location.replace('/api/auth/signin'); }, 0);
+}"""
+
+SCRIPTS = {
+    "inbox": INBOX_SCRIPT,
+    "linked": LINKED_SCRIPT,
+    "throws": THROWS_SCRIPT,
+    "channel": CHANNEL_SCRIPT,
+    "storage": STORAGE_SCRIPT,
+}
 
 
 def popup_url(page: str) -> str:

@@ -179,6 +179,13 @@ def test_the_fallback_channel_is_reported(stack: Stack, instance: str) -> None:
     assert "fallback channel: BroadcastChannel 'oauth-callback'" in finding.message, finding.message
 
 
+def test_a_storage_and_navigation_fallback_is_reported(stack: Stack) -> None:
+    finding = run_custom(stack, "storage", "POPUP-005[error]")
+    assert finding.verdict == Verdict.PASS, explain(finding)
+    assert "fallback channel: localStorage 'oauth-callback'" in finding.message, finding.message
+    assert f"to {stack.custom}/api/auth/signin" in finding.message, finding.message
+
+
 def test_the_reference_popup_reports_no_fallback_channel(stack: Stack) -> None:
     finding = run(stack, "POPUP-005[error]")
     assert finding.verdict == Verdict.PASS, explain(finding)
