@@ -70,8 +70,8 @@ def add_options(parser: pytest.Parser) -> None:
         default=None,
         metavar="URL",
         help="popup callback page for the browser checks; {provider} is substituted, relative URLs resolve "
-        "against the target; error=access_denied is appended if it has no error/code "
-        "(default: callback/{provider}?popup=1)",
+        "against the target; opened with error=access_denied (unless it has error/code), with a synthetic "
+        "code and state, and with --mock-idp with a real code minted for it (default: callback/{provider}?popup=1)",
     )
     add(
         "--report-dir",

@@ -69,19 +69,19 @@ def test_passes_on_the_reference_server(stack: Stack, instance: str) -> None:
     assert finding.verdict == Verdict.PASS, explain(finding)
 
 
-@pytest.mark.parametrize(
-    ("breakage", "instance", "verdict"),
-    [
-        ("leaks-token-to-star", "POPUP-002[error]", Verdict.FAIL),
-        ("leaks-token-to-star", "POPUP-003", Verdict.WARN),
-        ("posts-to-star", "POPUP-003", Verdict.WARN),
-        ("never-closes", "POPUP-001[error]", Verdict.FAIL),
-        ("throws-without-opener", "POPUP-004", Verdict.FAIL),
-        ("throws-without-opener", "POPUP-005[error]", Verdict.FAIL),
-        ("signin-without-csrf", "BROWSER-001", Verdict.FAIL),
-        ("signout-without-csrf", "BROWSER-002", Verdict.FAIL),
-    ],
-)
+BROKEN_PAGES = [
+    ("leaks-token-to-star", "POPUP-002[error]", Verdict.FAIL),
+    ("leaks-token-to-star", "POPUP-003", Verdict.WARN),
+    ("posts-to-star", "POPUP-003", Verdict.WARN),
+    ("never-closes", "POPUP-001[error]", Verdict.FAIL),
+    ("throws-without-opener", "POPUP-004", Verdict.FAIL),
+    ("throws-without-opener", "POPUP-005[error]", Verdict.FAIL),
+    ("signin-without-csrf", "BROWSER-001", Verdict.FAIL),
+    ("signout-without-csrf", "BROWSER-002", Verdict.FAIL),
+]
+
+
+@pytest.mark.parametrize(("breakage", "instance", "verdict"), BROKEN_PAGES)
 def test_fails_on_a_broken_page(stack: Stack, breakage: str, instance: str, verdict: Verdict) -> None:
     finding = run(stack, instance, stack.broken[breakage])
     assert finding.verdict == verdict, explain(finding)
@@ -145,13 +145,14 @@ def test_a_correct_custom_page_passes(stack: Stack, instance: str) -> None:
     assert finding.verdict == Verdict.PASS, explain(finding)
 
 
-@pytest.mark.parametrize(
-    ("page", "instance", "leaked"),
-    [
-        ("inbox", "POPUP-002[synthetic-code]", {"data.code"}),
-        ("inbox", "POPUP-002[success]", {"data.accessToken"}),
-    ],
-)
+LEAKING_PAGES = [
+    ("inbox", "POPUP-002[synthetic-code]", {"data.code"}),
+    ("inbox", "POPUP-002[success]", {"data.accessToken"}),
+]
+THROWING_PAGES = ["POPUP-005[error]", "POPUP-005[success]"]
+
+
+@pytest.mark.parametrize(("page", "instance", "leaked"), LEAKING_PAGES)
 def test_an_inbox_page_posting_tokens_to_star_fails(stack: Stack, page: str, instance: str, leaked: set[str]) -> None:
     """AlgaPSA-like: the real code's tokens, or the echoed synthetic code, reach an opener on another origin."""
     finding = run_custom(stack, page, instance)
@@ -165,7 +166,7 @@ def test_the_inbox_page_error_path_is_only_the_advisory(stack: Stack) -> None:
     assert run_custom(stack, "inbox", "POPUP-003").verdict == Verdict.WARN
 
 
-@pytest.mark.parametrize("instance", ["POPUP-005[error]", "POPUP-005[success]"])
+@pytest.mark.parametrize("instance", THROWING_PAGES)
 def test_a_page_that_throws_without_its_opener_fails_under_coop(stack: Stack, instance: str) -> None:
     finding = run_custom(stack, "throws", instance)
     assert (finding.check_id, finding.verdict) == ("POPUP-005", Verdict.FAIL), explain(finding)
@@ -200,9 +201,10 @@ def test_the_custom_success_variant_needs_the_mock(stack: Stack) -> None:
 
 
 def test_every_popup_check_has_a_fail_test() -> None:
-    """tests/harness/test_checks.py leaves the browser family to this file: each POPUP id fails somewhere here."""
-    failing = {"POPUP-001", "POPUP-002", "POPUP-003", "POPUP-004", "POPUP-005"}
-    assert {c.id for c in REGISTRY.family("browser") if c.id.startswith("POPUP-")} == failing
+    """tests/harness/test_checks.py leaves the browser family to this file: each POPUP id fails in a table here."""
+    instances = [i for _, i, _ in BROKEN_PAGES] + [i for _, i, _ in LEAKING_PAGES] + THROWING_PAGES
+    failing = {instance.partition("[")[0] for instance in instances}
+    assert {c.id for c in REGISTRY.family("browser") if c.id.startswith("POPUP-")} <= failing
 
 
 def test_sign_in_picks_a_test_user_the_mock_already_knew(stack: Stack) -> None:
