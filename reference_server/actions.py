@@ -104,8 +104,9 @@ async def credentials_post(ctx: AuthContext) -> AuthResult:
         raise MissingCSRF()
     user = ctx.store.user_by_email(ctx.body.get("email", ""))
     # The password hash is deliberately slow (PBKDF2): run it in a thread, which releases the GIL, so the event loop
-    # keeps serving and concurrent sign-ins hash on every core instead of queueing behind each other.
-    if user is None or not await run_in_threadpool(ctx.store.check_password, user, ctx.body.get("password", "")):
+    # keeps serving and concurrent sign-ins hash on every core instead of queueing behind each other. An unknown
+    # e-mail costs the same check, so the answer time does not tell which accounts exist.
+    if not await run_in_threadpool(ctx.store.check_password, user, ctx.body.get("password", "")) or user is None:
         raise CredentialsSignin()
     return start_session(ctx, user, "credentials")
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit, urlunsplit
 
-from reference_server.store.model import Store, StoreUnavailable, Tenant, User, hash_password
+from reference_server.store.model import Store, StoreUnavailable, Tenant, User
+from reference_server.store.passwords import hash_password
 from reference_server.store.sql import SqlStore
 from reference_server.store.sqlite import SQLiteStore
 

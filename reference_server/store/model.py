@@ -6,33 +6,11 @@ truth: a JWE cookie whose row is missing or revoked is no session at all (AlgaPS
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
 
-__all__ = ["Store", "StoreUnavailable", "Tenant", "User", "hash_password", "now_iso", "password_matches"]
-
-_PBKDF2_ROUNDS = 60_000
-
-
-def hash_password(password: str, salt: str | None = None) -> str:
-    salt = salt or secrets.token_hex(16)
-    digest = hashlib.pbkdf2_hmac("sha256", password.encode(), salt.encode(), _PBKDF2_ROUNDS).hex()
-    return f"pbkdf2_sha256${_PBKDF2_ROUNDS}${salt}${digest}"
-
-
-def password_matches(password: str, stored: str) -> bool:
-    try:
-        scheme, rounds, salt, digest = stored.split("$")
-    except ValueError:
-        return False
-    if scheme != "pbkdf2_sha256":
-        return False
-    candidate = hashlib.pbkdf2_hmac("sha256", password.encode(), salt.encode(), int(rounds)).hex()
-    return hmac.compare_digest(candidate, digest)
+__all__ = ["Store", "StoreUnavailable", "Tenant", "User", "now_iso"]
 
 
 class StoreUnavailable(RuntimeError):
@@ -76,7 +54,10 @@ class Tenant:
 class Store(Protocol):
     def user_by_email(self, email: str) -> User | None: ...
     def user_by_id(self, tenant: str, user_id: str) -> User | None: ...
-    def check_password(self, user: User, password: str) -> bool: ...
+    def check_password(self, user: User | None, password: str) -> bool:
+        """Slow by design; for `None` (no such account) as slow, and False."""
+        ...
+
     def tenant(self, tenant: str) -> Tenant | None: ...
     def client_id_of(self, user: User) -> str | None: ...
     def create_session(

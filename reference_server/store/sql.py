@@ -13,7 +13,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from reference_server.store.migrations import MIGRATIONS
-from reference_server.store.model import Tenant, User, now_iso, password_matches
+from reference_server.store.model import Tenant, User, now_iso
+from reference_server.store.passwords import password_matches, spend_decoy_check
 
 __all__ = ["SqlStore"]
 
@@ -92,7 +93,9 @@ class SqlStore:
     def user_by_id(self, tenant: str, user_id: str) -> User | None:
         return self._user(self._one("SELECT * FROM users WHERE tenant = ? AND user_id = ?", tenant, user_id))
 
-    def check_password(self, user: User, password: str) -> bool:
+    def check_password(self, user: User | None, password: str) -> bool:
+        if user is None:
+            return spend_decoy_check(password)
         return password_matches(password, user.hashed_password)
 
     def tenant(self, tenant: str) -> Tenant | None:
