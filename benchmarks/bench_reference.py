@@ -2,7 +2,7 @@
 (tests/interop, `next start`), then 1000 concurrent sign-ins and sign-outs on the reference server.
 
     .venv/bin/python benchmarks/bench_reference.py [--duration 8] [--connections 16] [--workers 1 2]
-        [--database postgresql://...] [--load-users 1000] [--no-apps] [--repeat 2]
+        [--database postgresql://...] [--load-users 1000] [--no-apps] [--repeat 2] [--peer-passwords plain]
 
 The reference server runs as `serve --workers N` subprocesses: 1 worker on the in-memory default, N > 1 on a
 SQLite file, and with `--database` also N workers on that PostgreSQL database; the load run uses the SQLite file
@@ -11,9 +11,13 @@ and the PostgreSQL database. `scripts/setup --postgres` starts a throwaway serve
 Every target gets the same cookie kind: a real credentials sign-in's cookies (session, csrf, callback-url), sent
 with each GET session and GET csrf; sign-ins are real POST callback/credentials with a valid csrf pair. Each
 response is checked (session names the user, csrf has a token, a sign-in redirects without `error=`); a run with
-failures says so. Load generator: wrk (Debian's `wrk`) when installed, else a Python asyncio+httpx client, which
-is far slower: the report prints the load generator's own CPU use, so a saturated generator is visible. There
-are no assertions; the numbers are noisy on a shared machine, so compare the ratios of one run.
+failures says so. Sign-ins do the same password work everywhere by default: the npm apps get the demo user with
+the reference server's PBKDF2 hash (AlgaPSA's cost) and verify it with Node's crypto; `--peer-passwords plain`
+keeps their shipped plaintext comparison instead.
+
+Load generator: wrk (Debian's `wrk`) when installed, else a Python asyncio+httpx client, which is far slower: the
+report prints the load generator's own CPU use, so a saturated generator is visible. There are no assertions; the
+numbers are noisy on a shared machine, so compare the ratios of one run.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import json
 import os
 import re
 import resource
@@ -85,6 +90,16 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def peer_env(peer_passwords: str) -> dict[str, str]:
+    """The npm apps' users: the demo user with a plaintext password, or with the reference server's hash."""
+    if peer_passwords == "plain":
+        return {}
+    from reference_server.store import hash_password
+
+    user = {"id": "demo-user-1", "email": EMAIL, "name": "Demo User", "passwordHash": hash_password(PASSWORD)}
+    return {"INTEROP_USERS": json.dumps([user])}
 
 
 def sign_in(target: Target) -> None:
@@ -430,10 +445,13 @@ def benchmark(targets: list[Target], args: argparse.Namespace) -> None:
         print(f"\n{label}  (c={connections})")
         if what == "signin":
             hash_ms = _password_hash_ms()
+            peers = {
+                "hashed": "the npm apps verify the same hash with Node's crypto",
+                "plain": "the npm apps compare plaintext passwords (--peer-passwords plain)",
+            }[args.peer_passwords]
             print(
-                f"  (the reference server's PBKDF2 password check takes {hash_ms:.0f} ms of CPU here: at most "
-                f"{1000 * (os.cpu_count() or 1) / hash_ms:.0f} sign-ins/s on {os.cpu_count()} cores; the npm apps "
-                "compare plaintext passwords)"
+                f"  (the reference server's PBKDF2 password check takes {hash_ms:.1f} ms of CPU here: at most "
+                f"{1000 * (os.cpu_count() or 1) / hash_ms:.0f} sign-ins/s on {os.cpu_count()} cores; {peers})"
             )
         print(f"  {'target':<34} {'ok/s':>9} {'p50 ms':>9} {'p99 ms':>9} {'gen CPU':>9}")
         # A sign-in waits for a deliberately slow password hash: a warm-up at full concurrency would leave a queue
@@ -468,6 +486,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--load-workers", type=int, default=2, help="reference server workers for the load run")
     parser.add_argument("--no-apps", action="store_true", help="skip the next-auth v4/v5 apps")
     parser.add_argument("--repeat", type=int, default=1, help="run the side-by-side measurements N times")
+    parser.add_argument(
+        "--peer-passwords",
+        choices=("hashed", "plain"),
+        default="hashed",
+        help="npm apps verify the reference server's password hash (default; equal work) or compare plaintext",
+    )
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="bench-reference-") as tmp, contextlib.ExitStack() as stack:
         directory = Path(tmp)
@@ -480,7 +504,7 @@ def main(argv: list[str] | None = None) -> int:
             targets.append(stack.enter_context(reference_server(name, workers, database)))
         if not args.no_apps:
             for app, name in (("nextauth-v4", "next-auth 4.24.15"), ("authjs-v5", "next-auth 5.0.0-beta.32")):
-                running = stack.enter_context(running_app(app))
+                running = stack.enter_context(running_app(app, env=peer_env(args.peer_passwords)))
                 targets.append(Target(name, running.url))
         for target in targets:
             sign_in(target)

@@ -16,6 +16,8 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
+from reference_server.store import hash_password
+
 try:
     from tests.interop.nextapps import APP_NAMES, RunningApp, running_app
 except ImportError:  # tests/ is not a package: pytest put this directory on sys.path
@@ -48,7 +50,11 @@ ALL_PROVIDERS_ENV = {
     "KEYCLOAK_CLIENT_SECRET": "keycloak-secret",
     "KEYCLOAK_ISSUER": f"{NOWHERE}/realms/interop",
     "INTEROP_USERS": json.dumps(
-        [{"id": "u-42", "email": "alice@example.org", "name": "Alice", "password": "pw-alice"}]
+        [
+            {"id": "u-42", "email": "alice@example.org", "name": "Alice", "password": "pw-alice"},
+            # the reference server's stored hash form (the benchmark's equal-password-work mode)
+            {"id": "u-43", "email": "bob@example.org", "name": "Bob", "passwordHash": hash_password("pw-bob")},
+        ]
     ),
 }
 
@@ -203,3 +209,7 @@ def test_all_providers_from_env(app_name: str) -> None:
         assert ok.status_code == 302 and ok.headers["location"] == app.public_url
         _, demo = sign_in(client, app, "demo@example.com", "demo-password")
         assert "CredentialsSignin" in demo.headers["location"]
+        _, hashed = sign_in(client, app, "bob@example.org", "pw-bob")
+        assert hashed.status_code == 302 and hashed.headers["location"] == app.public_url
+        _, wrong = sign_in(client, app, "bob@example.org", "pw-alice")
+        assert "CredentialsSignin" in wrong.headers["location"]

@@ -1,6 +1,8 @@
 // Vanilla Auth.js v5 setup. Everything site-specific comes from env vars (see ../README.md);
 // the config is a function, so it is rebuilt per request and reads the env at run time
 // (the same lazy form AlgaPSA uses).
+import { pbkdf2, timingSafeEqual } from "node:crypto";
+import { promisify } from "node:util";
 import NextAuth from "next-auth";
 import Credentials from "next-auth/providers/credentials";
 import Google from "next-auth/providers/google";
@@ -22,6 +24,19 @@ function users() {
   const parsed = JSON.parse(raw);
   if (!Array.isArray(parsed)) throw new Error("INTEROP_USERS must be a JSON list");
   return parsed;
+}
+
+// A user may carry `passwordHash` instead of `password`: the reference server's stored form
+// (`pbkdf2_sha512$<rounds>$<salt>$<hex>`, AlgaPSA's PBKDF2 cost), so a benchmark can give every target the same
+// password work (benchmarks/bench_reference.py --peer-passwords hashed).
+async function passwordMatches(user, password) {
+  if (!user.passwordHash) return user.password === password;
+  const [scheme, rounds, salt, hex] = user.passwordHash.split("$");
+  const digest = { pbkdf2_sha512: "sha512", pbkdf2_sha256: "sha256" }[scheme];
+  if (!digest || !hex) return false;
+  const expected = Buffer.from(hex, "hex");
+  const derived = await promisify(pbkdf2)(password, salt, Number(rounds), expected.length, digest);
+  return timingSafeEqual(derived, expected);
 }
 
 function stripSlash(url) {
@@ -49,8 +64,8 @@ function buildProviders() {
         const email = credentials?.email;
         const password = credentials?.password;
         if (!email || !password) return null;
-        const user = users().find((u) => u.email === email && u.password === password);
-        if (!user) return null;
+        const user = users().find((u) => u.email === email);
+        if (!user || !(await passwordMatches(user, password))) return null;
         return { id: String(user.id), email: user.email, name: user.name };
       },
     }),
