@@ -2,9 +2,9 @@
 
 Source: Nine-Minds/alga-psa `packages/core/src/lib/encryption.ts` (`ITERATIONS` default 10000, `ALGORITHM`
 default sha512, `KEY_LENGTH` default 64, `SALT_BYTES` 12). AlgaPSA also prefixes the salt with NEXTAUTH_SECRET;
-the reference server does not, so a secret rotation does not lock its demo accounts out. The stored form names its scheme and cost
-(`pbkdf2_sha512$10000$<salt>$<hex>`) so a different cost, or the older `pbkdf2_sha256$60000$...` rows of
-databases made by earlier versions, still verify.
+the reference server does not, so a secret rotation does not lock its demo accounts out. The stored form names
+its scheme and cost (`pbkdf2_sha512$10000$<salt>$<hex>`) so a different cost, or the older
+`pbkdf2_sha256$60000$...` rows of databases made by earlier versions, still verify.
 
 The derivation runs in `cryptography` (OpenSSL), which releases the GIL: sign-ins hashed in a thread pool use
 every core. An unknown e-mail is checked against a decoy hash of the same cost, so the answer time does not tell
