@@ -59,6 +59,23 @@ class Switchable:
         await self.current(scope, receive, send)
 
 
+@pytest.fixture(autouse=True)
+def _close_target_clients(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Close every TargetClient a test made (contexts are built inline in many tests); an open pool's sockets
+    would be reported as ResourceWarnings in whichever test the garbage collector runs next."""
+    created: list[TargetClient] = []
+    original = TargetClient.__init__
+
+    def tracking(self: TargetClient, *args: Any, **kwargs: Any) -> None:
+        original(self, *args, **kwargs)
+        created.append(self)
+
+    monkeypatch.setattr(TargetClient, "__init__", tracking)
+    yield
+    for client in created:
+        client.close()
+
+
 @pytest.fixture(scope="session")
 def _broken_server() -> Iterator[tuple[str, Switchable, Settings]]:
     settings = Settings(oauth_providers=OAUTH)
