@@ -102,6 +102,27 @@ def peer_env(peer_passwords: str) -> dict[str, str]:
     return {"INTEROP_USERS": json.dumps([user])}
 
 
+def start_peer(stack: contextlib.ExitStack, app: str, name: str, peer_passwords: str) -> Target:
+    """Start and sign in to an npm app; one that cannot verify the hashed demo user (a copy of an app without
+    `passwordHash` support) is restarted with the plaintext one and labelled so."""
+    try:
+        return _signed_in_peer(stack, app, name, peer_passwords)
+    except SystemExit as failure:
+        if peer_passwords == "plain":
+            raise
+        print(f"{failure}; restarting it with a plaintext demo password", file=sys.stderr)
+        return _signed_in_peer(stack, app, f"{name} (plaintext passwords)", "plain")
+
+
+def _signed_in_peer(stack: contextlib.ExitStack, app: str, label: str, peer_passwords: str) -> Target:
+    with contextlib.ExitStack() as app_stack:
+        running = app_stack.enter_context(running_app(app, env=peer_env(peer_passwords)))
+        target = Target(label, running.url)
+        sign_in(target)
+        stack.enter_context(app_stack.pop_all())  # keep it running past this block
+    return target
+
+
 def sign_in(target: Target) -> None:
     """A real credentials sign-in; keeps its cookies and csrf token on `target`."""
     with httpx.Client(base_url=target.url, timeout=30, trust_env=False) as client:
@@ -502,12 +523,11 @@ def main(argv: list[str] | None = None) -> int:
         for workers, database in configurations:
             name = f"reference ({workers}w, {_store_label(database)})"
             targets.append(stack.enter_context(reference_server(name, workers, database)))
-        if not args.no_apps:
-            for app, name in (("nextauth-v4", "next-auth 4.24.15"), ("authjs-v5", "next-auth 5.0.0-beta.32")):
-                running = stack.enter_context(running_app(app, env=peer_env(args.peer_passwords)))
-                targets.append(Target(name, running.url))
         for target in targets:
             sign_in(target)
+        if not args.no_apps:
+            for app, name in (("nextauth-v4", "next-auth 4.24.15"), ("authjs-v5", "next-auth 5.0.0-beta.32")):
+                targets.append(start_peer(stack, app, name, args.peer_passwords))
         for run in range(args.repeat):
             if args.repeat > 1:
                 print(f"\n=== run {run + 1} of {args.repeat}")
