@@ -39,6 +39,12 @@ class MockControl:
         self.base = mock_idp.rstrip("/") + "/_mock"
         self._http = httpx.Client(timeout=CONTROL_TIMEOUT, verify=mock_tls_context())
 
+    def __enter__(self) -> MockControl:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._http.close()
+
     def _call(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
         url = f"{self.base}/{path}"
         try:

@@ -266,15 +266,16 @@ def refused(ctx: CheckContext, case: RpCase, provider: str) -> None:
             "apply only when one is sent"
         )
     faults, callback_timeout = _prepared(ctx, case)
-    vendor, control = MOCK_VENDORS[provider], MockControl(str(ctx.inputs.mock_idp))
-    control.clear(vendor)
-    try:
-        for fault in faults:
-            control.inject(vendor, fault)
-        exchange, phase = _attempt(ctx, provider, callback_timeout)
-        reached = control.used(vendor, faults[0])
-    finally:
+    vendor = MOCK_VENDORS[provider]
+    with MockControl(str(ctx.inputs.mock_idp)) as control:
         control.clear(vendor)
+        try:
+            for fault in faults:
+                control.inject(vendor, fault)
+            exchange, phase = _attempt(ctx, provider, callback_timeout)
+            reached = control.used(vendor, faults[0])
+        finally:
+            control.clear(vendor)
     if not reached:
         raise NotApplicable(
             f"the target never called the mock's {faults[0].endpoint} endpoint during the sign-in, "
@@ -342,7 +343,8 @@ for _case in RP_CASES:
 @requires_oauth_provider
 def key_rotation_keeps_sign_in(ctx: CheckContext, provider: str) -> None:
     baseline(ctx, provider)  # the target has seen (and may cache) the old key set
-    MockControl(str(ctx.inputs.mock_idp)).rotate_keys(MOCK_VENDORS[provider])
+    with MockControl(str(ctx.inputs.mock_idp)) as control:
+        control.rotate_keys(MOCK_VENDORS[provider])
     try:
         flow = _sign_in(ctx, provider)
     except SignInFailed as exc:
