@@ -279,12 +279,16 @@ def popup_target(ctx: CheckContext, variant: str) -> PopupTarget:
 
 def custom_target(ctx: CheckContext, variant: str, provider: str | None) -> PopupTarget:
     """The `--popup-url` page with the variant's callback query; a URL that already carries `error` or `code`
-    is opened as given for the error variant."""
+    is opened as given for the error variant, and a `state` it carries is kept (a page that checks its own
+    state format, such as AlgaPSA's base64 JSON with the tenant, gets past that check only with one)."""
     page = urljoin(ctx.origin + "/", str(ctx.inputs.popup_url).replace("{provider}", provider or "google"))
-    if variant == "error" and {"error", "code"} & set(parse_qs(urlsplit(page).query)):
+    query = parse_qs(urlsplit(page).query)
+    if variant == "error" and {"error", "code"} & set(query):
         return PopupTarget(page, provider or "", variant, custom=True)
+    state = query.get("state", [SYNTHETIC_STATE])[0]
     if variant != "success":
-        return PopupTarget(with_params(bare(page), callback_params(variant)), provider or "", variant, custom=True)
+        params = callback_params(variant) | ({"state": state} if variant != "error" else {})
+        return PopupTarget(with_params(bare(page), params), provider or "", variant, custom=True)
     if not ctx.inputs.mock_idp:
         raise NotApplicable(
             "the success variant of --popup-url needs a real code from the mock IdP (--mock-idp URL); "
@@ -292,7 +296,7 @@ def custom_target(ctx: CheckContext, variant: str, provider: str | None) -> Popu
         )
     if provider not in MOCK_VENDORS:
         raise NotApplicable(f"no provider of the mock IdP is configured on this target (first OAuth: {provider})")
-    return PopupTarget(code_for_page(ctx, provider, bare(page)), provider, variant, custom=True)
+    return PopupTarget(code_for_page(ctx, provider, bare(page), state), provider, variant, custom=True)
 
 
 def callback_params(variant: str) -> dict[str, str]:
@@ -308,19 +312,19 @@ def bare(url: str) -> str:
     return urlunsplit(parts._replace(query=urlencode(query)))
 
 
-def code_for_page(ctx: CheckContext, provider: str, page: str) -> str:
+def code_for_page(ctx: CheckContext, provider: str, page: str, state: str) -> str:
     """The page's URL with a real code from the mock, minted for the page itself.
 
     A code is bound to the redirect_uri of its authorization request (RFC 6749 4.1.3), so one minted for the
     target's own callback could not be redeemed by the page: the target's authorization request (its client at
     the mock) is sent again with the page as redirect_uri, without the PKCE challenge and nonce (the verifier is
-    in the target's cookie jar, not the page's) and with the harness's state. The mock accepts any redirect_uri
-    unless started with `--redirect-uri`; then this variant is not applicable."""
+    in the target's cookie jar, not the page's) and with `state` (the `--popup-url`'s, else the harness's).
+    The mock accepts any redirect_uri unless started with `--redirect-uri`; then this variant is not applicable."""
     request = probe_start(ctx, provider).authorize_url
     unchecked = (*CHECK_PARAMS, "code_challenge_method")
     query = [(k, v) for k, v in parse_qsl(urlsplit(request).query) if k not in unchecked]
     authorize = urlunsplit(urlsplit(request)._replace(query=urlencode(query)))
-    authorize = with_params(authorize, {"redirect_uri": page, "state": SYNTHETIC_STATE})
+    authorize = with_params(authorize, {"redirect_uri": page, "state": state})
     try:
         return real_code(ctx, provider, authorize)
     except NotApplicable as exc:
@@ -347,6 +351,8 @@ def start_url(probe: Probe, provider: str, *, popup: bool) -> str:
 
 def launch_popup(probe: Probe, opener: Any, target: PopupTarget, *, noopener: bool = False) -> Any:
     """Open the popup and drive it to the callback page (through the mock's picker for the reference `success`)."""
+    if target.custom:
+        sign_in_browser(probe)
     if target.url:
         popup = probe.open_popup(opener, target.url, noopener=noopener)
         popup.wait_for_load_state("load", timeout=STEP_TIMEOUT_MS)
@@ -355,6 +361,19 @@ def launch_popup(probe: Probe, opener: Any, target: PopupTarget, *, noopener: bo
     through_idp(probe, popup, target.provider, choose="user")
     popup.wait_for_load_state("load", timeout=STEP_TIMEOUT_MS)
     return popup
+
+
+def sign_in_browser(probe: Probe) -> None:
+    """Give the browser the target's session (`--credentials` or `--secret`), best effort: an app's own popup
+    page runs for a signed-in user (AlgaPSA's inbox linking refuses a state whose tenant is not the session's)."""
+    ctx = probe.ctx
+    try:
+        session = ctx.session()
+    except NotApplicable:
+        return
+    cookies = [{"name": name, "value": value, "url": ctx.origin + "/"} for name, value in session.cookies.items()]
+    with contextlib.suppress(Exception):  # a cookie the browser refuses only leaves the page signed out
+        probe.context.add_cookies(cookies)
 
 
 # ----------------------------------------------------------------------------------------- mock IdP

@@ -5,7 +5,8 @@ Each page redeems the code it is given at the mock IdP's token endpoint, with th
 server uses for that provider and its own URL as redirect_uri (as AlgaPSA's inbox-linking callbacks do with a
 tenant's Google client), and differs only in what it does with the outcome:
 
-- `inbox`: AlgaPSA's `/api/auth/google/callback` (research algapsa.md section 5): posts
+- `inbox`: AlgaPSA's `/api/auth/google/callback` (research algapsa.md section 5): refuses a state that is not
+  base64 JSON with a tenant and a browser without a session, then posts
   `{success: true, data: {accessToken, refreshToken, expiresAt, email}}` to `*`, and on a failed exchange echoes
   the code and state it was given, also to `*`;
 - `linked`: correct: posts `{type, provider, success, error?}` to its own origin only, no tokens, and says
@@ -22,6 +23,7 @@ import json
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 from starlette.applications import Starlette
@@ -68,9 +70,13 @@ SCRIPTS = {
 }
 
 
+INBOX_STATE = base64.b64encode(json.dumps({"tenant": "conformance-tenant", "providerId": "p-1"}).encode()).decode()
+
+
 def popup_url(page: str) -> str:
-    """The `--popup-url` of one of the pages."""
-    return f"{PREFIX}/{page}/{{provider}}/callback"
+    """The `--popup-url` of one of the pages; the inbox page's carries the state it accepts, as a user would."""
+    url = f"{PREFIX}/{page}/{{provider}}/callback"
+    return url + "?" + urlencode({"state": INBOX_STATE}) if page == "inbox" else url
 
 
 def script_json(value: object) -> str:
@@ -138,6 +144,9 @@ class Pages:
                 "errorDescription": "Authorization failed. Please try again.",
             }
         code, state = query.get("code", ""), query.get("state", "")
+        refused = self.refusal(request, state) if request.path_params["page"] == "inbox" else None
+        if refused:
+            return head | {"success": False, "error": refused, "errorDescription": "Authorization failed."}
         redirect_uri = str(request.url.replace(query=""))
         tokens = await self.redeem(provider, code, redirect_uri) if code else None
         if tokens is None:
@@ -156,8 +165,25 @@ class Pages:
         }
         return head | {"success": True, "data": data}
 
-    def endpoint(self, script: str) -> Callable[[Request], Any]:
+    @staticmethod
+    def refusal(request: Request, state: str) -> str | None:
+        """AlgaPSA's checks before the exchange: the state is base64 JSON naming a tenant, and the user is signed
+        in (it compares the session's tenant; a session cookie stands for that here)."""
+        try:
+            tenant = json.loads(base64.b64decode(state)).get("tenant")
+        except (ValueError, AttributeError):
+            tenant = None
+        if not tenant:
+            return "invalid_state"
+        if not any("session-token" in name for name in request.cookies):
+            return "tenant_mismatch"
+        return None
+
+    def endpoint(self) -> Callable[[Request], Any]:
         async def page(request: Request) -> HTMLResponse:
+            script = SCRIPTS.get(request.path_params["page"])
+            if script is None:
+                return HTMLResponse("no such page", status_code=404)
             return render(await self.message(request), script)
 
         return page
@@ -169,8 +195,7 @@ class WithCustomPages:
     def __init__(self, app: Any, mocks: RunningMocks) -> None:
         self.app = app
         pages = Pages(mocks)
-        routes = [Route(f"{PREFIX}/{name}/{{provider}}/callback", pages.endpoint(s)) for name, s in SCRIPTS.items()]
-        self.pages = Starlette(routes=routes)
+        self.pages = Starlette(routes=[Route(f"{PREFIX}/{{page}}/{{provider}}/callback", pages.endpoint())])
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] == "http" and str(scope.get("path", "")).startswith(PREFIX + "/"):

@@ -161,6 +161,13 @@ def test_an_inbox_page_posting_tokens_to_star_fails(stack: Stack, page: str, ins
     assert leaked <= set(named.split(", ")), finding.message
 
 
+def test_the_popup_url_state_reaches_the_page(stack: Stack) -> None:
+    """Without the state it accepts, the inbox page refuses before redeeming (invalid_state) and leaks nothing."""
+    bare_url = popup_url("inbox").split("?", 1)[0]
+    finding = run(stack, "POPUP-002[synthetic-code]", stack.custom, popup_url=bare_url)
+    assert finding.verdict == Verdict.PASS, explain(finding)
+
+
 def test_the_inbox_page_error_path_is_only_the_advisory(stack: Stack) -> None:
     assert run_custom(stack, "inbox", "POPUP-002[error]").verdict == Verdict.PASS
     assert run_custom(stack, "inbox", "POPUP-003").verdict == Verdict.WARN
