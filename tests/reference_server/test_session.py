@@ -105,16 +105,16 @@ def test_truncated_and_foreign_cookies_give_empty_object(client: httpx.Client, r
     )
     wrong_salt = jwe.encode({"sub": "x"}, reference.secret, "__Secure-authjs.session-token", 60)
     for value in (token[:-10], token[:50], foreign, wrong_salt):
-        fresh = httpx.Client(base_url=reference.url, timeout=5)
-        assert _session(fresh, headers={"cookie": f"{SESSION}={value}"}).json() == {}
+        with httpx.Client(base_url=reference.url, timeout=5) as fresh:
+            assert _session(fresh, headers={"cookie": f"{SESSION}={value}"}).json() == {}
 
 
 def test_expired_token_is_no_session(client: httpx.Client, reference) -> None:
     sign_in(client, reference.demo_email, reference.demo_password)
     claims = jwe.decode(client.cookies[SESSION], reference.secret, SESSION)
     stale = jwe.encode({**claims, "exp": None}, reference.secret, SESSION, max_age=-60)
-    fresh = httpx.Client(base_url=reference.url, timeout=5)
-    assert _session(fresh, headers={"cookie": f"{SESSION}={stale}"}).json() == {}
+    with httpx.Client(base_url=reference.url, timeout=5) as fresh:
+        assert _session(fresh, headers={"cookie": f"{SESSION}={stale}"}).json() == {}
 
 
 def test_revoked_session_row_ends_the_session(client: httpx.Client, reference) -> None:
