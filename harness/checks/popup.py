@@ -95,8 +95,8 @@ def judge_message(target: PopupTarget, message: dict[str, Any]) -> None:
         raise NotApplicable(
             f"the popup page did not accept the mock's code ({message.get('error')}: "
             f"{message.get('errorDescription')}); the code was minted for the target's {target.provider} client at "
-            "the mock with the page as redirect_uri and the harness's state, so a page with its own client or "
-            "state cannot redeem it (POPUP-002[success] still judges what it posts)"
+            "the mock with the page as redirect_uri, without PKCE, with the --popup-url's state (else the harness's), "
+            "so a page with its own client or state cannot redeem it (POPUP-002[success] still judges what it posts)"
         )
     expect(
         message.get("success") is wanted_success,
