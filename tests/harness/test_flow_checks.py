@@ -3,18 +3,22 @@ revocation under a library profile (FLOW-031 as advisory), against the reference
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 import harness.checks  # noqa: F401 - registers the checks
+from harness.checks.flow_session import PEER_EMAIL
 from harness.client import TargetClient
 from harness.context import CheckContext, Inputs
 from harness.findings import Verdict
 from harness.profiles import PROFILES
 from harness.registry import REGISTRY
 from harness.runner import run_check
+from mock_providers.oidc.control import ControlPlane
+from mock_providers.oidc.users import UserDirectory
 from mock_providers.testing import RunningMocks, running_mocks
 from reference_server.app import create_app
 from reference_server.seed import DEMO_USER
@@ -74,6 +78,53 @@ def test_isolation_fails_behind_a_path_keyed_cache(target) -> None:
     finding = _run(url, mocks, "FLOW-030")
     assert finding.check_id == "FLOW-030" and finding.verdict == Verdict.FAIL, (finding.verdict, finding.reason)
     assert "instead of" in finding.message and finding.curl.startswith("curl ")
+
+
+def test_isolation_registers_the_second_user_once_before_its_parallel_sign_ins(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Against fresh mocks showing their account picker (as in the interop runs), the peer is registered once: two
+    parallel flows registering it would each give it a new `sub`, and one picker would offer a stale user (a CI
+    run saw FLOW-030 not applicable on next-auth v4 that way)."""
+    added: list[str] = []
+    add, listing = UserDirectory.add, ControlPlane.users
+
+    def counting_add(self: UserDirectory, data: Any) -> Any:
+        added.append(str(data.get("email")))
+        return add(self, data)
+
+    def slow_listing(self: ControlPlane, vendor: str) -> Any:
+        time.sleep(0.3)  # widens the window between "is the user known?" and "add it" so two flows would overlap
+        return listing(self, vendor)
+
+    monkeypatch.setattr(UserDirectory, "add", counting_add)
+    monkeypatch.setattr(ControlPlane, "users", slow_listing)
+    with running_mocks(auto_login=False) as mocks:
+        register_accounts(mocks)
+        settings = Settings(oauth_providers=oauth_providers_for(mocks))
+        with serve_in_thread(create_app(settings)) as url:
+            finding = _run(url, mocks, "FLOW-030")
+    assert finding.verdict == Verdict.PASS, (finding.message, finding.reason)
+    assert added.count(PEER_EMAIL) == 1, added
+
+
+def test_isolation_tries_a_refused_sign_in_once_more_on_its_own(target) -> None:
+    """One of the seven parallel sign-ins refused by the IdP (a loaded target or IdP) is retried, not a reason to
+    skip the isolation check; a second refusal is not applicable, with the reason."""
+    url, _, mocks = target
+    mocks.control.add_fault("google", {"endpoint": "token", "kind": "error", "error": "invalid_grant", "times": 1})
+    try:
+        finding = _run(url, mocks, "FLOW-030")
+    finally:
+        mocks.control.clear_faults("google")
+    assert finding.verdict == Verdict.PASS, (finding.message, finding.reason)
+
+    mocks.control.add_fault("google", {"endpoint": "token", "kind": "error", "error": "invalid_grant", "times": 50})
+    try:
+        finding = _run(url, mocks, "FLOW-030")
+    finally:
+        mocks.control.clear_faults("google")
+    assert finding.verdict == Verdict.NOT_APPLICABLE and "could not sign both users in" in finding.reason
 
 
 def test_isolation_is_not_applicable_without_a_mock_idp(target) -> None:

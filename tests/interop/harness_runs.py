@@ -71,7 +71,8 @@ class HarnessRun:
         lines = [f"{self.target} --profile {self.profile}: exit {self.returncode}"]
         for finding in self.findings:
             if finding["key"] in wanted:
-                lines.append(f"  {finding['verdict']:<5} {finding['key']}: {str(finding['message'])[:200]}")
+                said = finding.get("message") or finding.get("reason") or ""  # a not-applicable says why in `reason`
+                lines.append(f"  {finding['verdict']:<5} {finding['key']}: {str(said)[:200]}")
                 lines.append(f"        received: {json.dumps(finding['received'], default=str)[:300]}")
         return "\n".join(lines)
 
