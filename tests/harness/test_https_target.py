@@ -1,5 +1,6 @@
 """Over HTTPS the cookie checks demand the prefixes and Secure: the reference server served with TLS passes,
-and copies that drop Secure or the `__Host-` prefix fail with the check's own id."""
+and copies that drop Secure or the `__Host-` / `__Secure-` prefix fail with the check's own id (FLOW-003 for the
+OAuth check cookies)."""
 
 from __future__ import annotations
 
@@ -15,11 +16,13 @@ from harness.findings import Verdict
 from harness.profiles import PROFILES
 from harness.registry import REGISTRY
 from harness.runner import run_check
+from mock_providers.testing import running_mocks
 from mock_providers.tls import ensure_certificates
 from reference_server.app import create_app
 from reference_server.seed import DEMO_USER
 from reference_server.serving import serve_in_thread
 from reference_server.settings import Settings
+from reference_server.wiring import oauth_providers_for
 from tests.harness.breakages import cookies
 from tests.harness.conftest import Switchable
 
@@ -72,3 +75,42 @@ def test_cookie_checks_fail_when_https_cookies_lose_secure_or_prefix(https_targe
     finally:
         switch.reset()
     assert finding.check_id == check_id and finding.verdict == Verdict.FAIL, (finding.verdict, finding.reason)
+
+
+@pytest.fixture(scope="module")
+def https_oauth_target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Switchable, Settings]]:
+    """The reference server over TLS with its OAuth providers on the mocks: POST signin/{provider} sets the
+    check cookies FLOW-003 judges."""
+    tls = ensure_certificates(tmp_path_factory.mktemp("tls-oauth"))
+    with running_mocks() as mocks:
+        settings = Settings(oauth_providers=oauth_providers_for(mocks))
+        switch = Switchable(create_app(settings))
+        with serve_in_thread(switch, ssl_certfile=str(tls.server_cert), ssl_keyfile=str(tls.server_key)) as url:
+            yield url, switch, settings
+
+
+@pytest.mark.parametrize("provider", ["google", "keycloak"])
+def test_check_cookies_pass_over_https(https_oauth_target, provider: str) -> None:
+    url, switch, settings = https_oauth_target
+    switch.reset()
+    finding = run_check(REGISTRY.get("FLOW-003"), _context(url, settings), provider)
+    assert finding.verdict == Verdict.PASS, (finding.message, finding.reason, finding.received)
+
+
+@pytest.mark.parametrize(
+    ("mutation", "problem"),
+    [
+        (cookies(lambda c: c.replace("; Secure", "")), "Secure"),
+        (cookies(lambda c: c.replace("__Secure-authjs.", "authjs.")), "no __Secure- prefix on https"),
+    ],
+    ids=["no-secure", "no-prefix"],
+)
+def test_check_cookies_fail_over_https_without_secure_or_prefix(https_oauth_target, mutation, problem) -> None:
+    url, switch, settings = https_oauth_target
+    switch.use("/signin/google", mutation, method="POST")
+    try:
+        finding = run_check(REGISTRY.get("FLOW-003"), _context(url, settings), "google")
+    finally:
+        switch.reset()
+    assert finding.check_id == "FLOW-003" and finding.verdict == Verdict.FAIL, (finding.verdict, finding.reason)
+    assert problem in str(finding.received), finding.received
