@@ -15,10 +15,10 @@ from typing import Any
 
 from harness.client import TargetClient
 from harness.errors import TargetError, UsageError
+from harness.findings import FAILING
 from harness.signin import SignInFailed, sign_in_with_credentials
 from harness.targets import Target
 
-FAILING = ("fail", "stale-waiver")
 #: (label, action, query) of the exchanges compared on the wire.
 PROBES: tuple[tuple[str, str, dict[str, str]], ...] = (
     ("csrf", "csrf", {}),

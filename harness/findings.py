@@ -23,6 +23,10 @@ class Verdict(enum.StrEnum):
     STALE_WAIVER = "stale-waiver"
 
 
+FAILING = frozenset({Verdict.FAIL, Verdict.STALE_WAIVER})
+"""The verdicts that fail a run (and a report's exit code); a Verdict compares equal to its JSON string."""
+
+
 class Severity(enum.StrEnum):
     """How much a failure matters; `advisory` failures are reported as warnings and never fail the run."""
 

@@ -11,10 +11,9 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
-from harness.findings import Finding, Verdict
+from harness.findings import FAILING, Finding
 
 SUMMARY_ENV = "GITHUB_STEP_SUMMARY"
-FAILING = (Verdict.FAIL, Verdict.STALE_WAIVER)
 
 
 def enabled(flag: bool) -> bool:

@@ -18,11 +18,10 @@ from typing import Any
 
 from harness import report
 from harness.errors import UsageError
-from harness.findings import Finding
+from harness.findings import FAILING, Finding
 from harness.jsonfile import read_json
 
 KIND = "nextauth-conformance-matrix"
-FAILING = ("fail", "stale-waiver")
 RAN = ("pass", "warn", "waived")
 ROWS = (
     "csrf",

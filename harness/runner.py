@@ -12,8 +12,6 @@ from harness.findings import CheckFailure, Finding, NotApplicable, Severity, Ver
 from harness.registry import Check
 from harness.waivers import waiver_for
 
-FAILING = frozenset({Verdict.FAIL, Verdict.STALE_WAIVER})
-
 
 def new_finding(check: Check, param: str = "", **fields: Any) -> Finding:
     return Finding(

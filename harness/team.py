@@ -13,11 +13,10 @@ from typing import Any
 import pytest
 
 from harness import baseline, github, har, report
-from harness.findings import Finding, Verdict
+from harness.findings import FAILING, Finding
 from harness.progress import Progress
 from harness.run import Run
 
-FAILING = (Verdict.FAIL, Verdict.STALE_WAIVER)
 FINDING_PROPERTY = "nextauth_conformance_finding"
 
 

@@ -31,6 +31,7 @@ except ImportError:  # tests/interop is on sys.path (pytest's rootdir-relative i
     from nextapps import DEFAULT_SECRET, RunningApp, running_app
     from provider_env import app_env
 
+from harness.findings import FAILING
 from mock_providers.testing import RunningMocks, running_mocks
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -40,7 +41,6 @@ LIBRARY_PROFILE = {"nextauth-v4": "nextauth-v4", "authjs-v5": "authjs-v5"}
 #: The apps' default credentials user (INTEROP_USERS unset).
 CREDENTIALS = "demo@example.com:demo-password"
 RUN_TIMEOUT = 420.0  # one harness run takes ~35 s on the 2-core machine; a hung browser step is bounded here
-FAILING = ("fail", "stale-waiver")
 
 
 @dataclass(frozen=True)
