@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 
 from harness.checks._common import expect, requires
-from harness.checks.flow_csrf import new_jar, requires_credentials, session_user
+from harness.checks.flow_csrf import fresh_session, new_jar, requires_credentials, session_user
 from harness.client import Exchange, TargetClient
 from harness.context import OAUTH_PROVIDERS, CheckContext
 from harness.findings import NotApplicable, Severity
@@ -163,10 +163,7 @@ def sessions_are_isolated(ctx: CheckContext) -> None:
 )
 @requires_credentials
 def signout_revokes_session(ctx: CheckContext) -> None:
-    try:
-        captured = sign_in_with_credentials(ctx.client, *ctx.inputs.credentials).cookies  # type: ignore[misc]
-    except SignInFailed as exc:
-        raise NotApplicable(f"sign-in with --credentials failed: {exc}") from None
+    captured = fresh_session(ctx).cookies  # a credentials sign-in (@requires_credentials)
     before, user = session_user(ctx, captured)
     expect(user is not None, "the fresh sign-in gave no session", expected="{user: ...}", exchange=before)
     token, csrf_cookies = new_jar(ctx)
