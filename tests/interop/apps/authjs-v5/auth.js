@@ -8,6 +8,8 @@ import Credentials from "next-auth/providers/credentials";
 import Google from "next-auth/providers/google";
 import AzureAD from "next-auth/providers/azure-ad";
 import Keycloak from "next-auth/providers/keycloak";
+import { UnstorageAdapter } from "@auth/unstorage-adapter";
+import { createStorage } from "unstorage";
 
 const DEFAULT_USERS = [
   { id: "demo-user-1", email: "demo@example.com", name: "Demo User", password: "demo-password" },
@@ -51,8 +53,11 @@ function oauthChecks() {
   return raw ? { checks: raw.split(",").map((c) => c.trim()) } : {};
 }
 
-function buildProviders() {
-  const providers = [
+// INTEROP_CREDENTIALS=off leaves the credentials provider out: an OAuth-only app (Auth.js refuses Credentials
+// with database sessions).
+function credentialsProviders() {
+  if (env("INTEROP_CREDENTIALS") === "off") return [];
+  return [
     Credentials({
       id: "credentials",
       name: "Credentials",
@@ -70,6 +75,19 @@ function buildProviders() {
       },
     }),
   ];
+}
+
+// INTEROP_ADAPTER=memory gives the app a real Auth.js adapter (@auth/unstorage-adapter on unstorage's in-memory
+// driver, one store per process): what database sessions, email sign-in and passkeys need.
+let memoryAdapter;
+function adapter() {
+  if (env("INTEROP_ADAPTER") !== "memory") return {};
+  memoryAdapter ??= UnstorageAdapter(createStorage());
+  return { adapter: memoryAdapter };
+}
+
+function buildProviders() {
+  const providers = credentialsProviders();
 
   if (env("GOOGLE_CLIENT_ID") && env("GOOGLE_CLIENT_SECRET")) {
     const issuer = env("GOOGLE_ISSUER");
@@ -111,7 +129,9 @@ function buildProviders() {
 
 export const { handlers, auth, signIn, signOut } = NextAuth(() => ({
   providers: buildProviders(),
-  session: { strategy: "jwt" },
+  ...adapter(),
+  // INTEROP_SESSION_STRATEGY=database keeps sessions in the adapter (opaque session token); default "jwt".
+  session: { strategy: env("INTEROP_SESSION_STRATEGY") ?? "jwt" },
   secret: env("AUTH_SECRET") ?? env("NEXTAUTH_SECRET"),
   trustHost: true,
 }));
