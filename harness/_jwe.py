@@ -66,3 +66,16 @@ def mint(flavour: str, token: Mapping[str, Any], secret: str, cookie_name: str, 
     if flavour == "v4":
         return encode_v4(token, secret, "", max_age)
     return encode_v5(token, secret, cookie_name, max_age)
+
+
+def is_jwe(value: str) -> bool:
+    """A JWE in compact form (five base64url parts, a JSON header with `enc`), as a JWT-strategy session cookie is;
+    an Auth.js database session's cookie is an opaque token (a UUID)."""
+    parts = value.split(".")
+    if len(parts) != 5:
+        return False
+    try:
+        header = json.loads(base64.urlsafe_b64decode(parts[0] + "=" * (-len(parts[0]) % 4)))
+    except ValueError:
+        return False
+    return isinstance(header, dict) and "enc" in header

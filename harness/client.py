@@ -157,10 +157,16 @@ class TargetClient:
         form: Mapping[str, str] | None = None,
         timeout: float | None = None,
     ) -> Exchange:
-        """One exchange; `timeout` overrides the client's for this request (a check that waits on purpose)."""
+        """One exchange; `timeout` overrides the client's for this request (a check that waits on purpose).
+
+        A POST carries the target's own `Origin`, as a browser's form post does (frameworks that guard POSTs by
+        Origin, such as SvelteKit, refuse one without it); `headers={"Origin": ""}` sends none."""
         if params:
             url = f"{url}{'&' if '?' in url else '?'}{urlencode(params)}"
         sent = dict(headers or {})
+        if method == "POST" and not any(name.lower() == "origin" for name in sent):
+            sent["Origin"] = self.origin
+        sent = {name: value for name, value in sent.items() if not (name.lower() == "origin" and not value)}
         if cookies:
             sent["Cookie"] = "; ".join(f"{k}={v}" for k, v in cookies.items())
         started = time.perf_counter()

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
+from harness import sessions
 from harness.client import TargetClient
 from harness.findings import NotApplicable
 from harness.profiles import Profile
-from harness.signin import SessionCookies, SignInFailed, mint_session, sign_in_with_credentials
+from harness.signin import SessionCookies
+
+T = TypeVar("T")
 
 OAUTH_PROVIDERS = ("google", "azure-ad", "keycloak")
 """The documented OAuth provider ids (the page's `callback/{provider}` values)."""
@@ -38,6 +42,8 @@ class CheckContext:
     profile_reason: str = ""
     report_dir: Path = Path("reports")
     instance: str = ""
+    sessions_used: list[str] = field(default_factory=list)
+    """Where the sessions this instance used came from (`harness.sessions`), for its finding."""
     _cache: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -46,37 +52,40 @@ class CheckContext:
 
     def for_instance(self, instance: str) -> CheckContext:
         """The same context (client, inputs, cache) naming the check instance it runs."""
-        return replace(self, instance=instance)
+        return replace(self, instance=instance, sessions_used=[])
 
-    def session(self) -> SessionCookies:
-        """A signed-in session: `--credentials` first, else a cookie minted with `--secret`, else N/A."""
-        if "session" not in self._cache:
-            self._cache["session"] = self._obtain_session()
-        result: SessionCookies | Exception = self._cache["session"]
+    def once(self, key: str, factory: Callable[[], T], remember: tuple[type[Exception], ...] = (NotApplicable,)) -> T:
+        """`factory()` once per run under `key`; one of `remember` is kept and raised again on every later call."""
+        if key not in self._cache:
+            try:
+                self._cache[key] = factory()
+            except remember as exc:
+                self._cache[key] = exc
+        result = self._cache[key]
         if isinstance(result, Exception):
             raise result
-        return result
+        return cast(T, result)
 
-    def _obtain_session(self) -> SessionCookies | Exception:
-        if self.inputs.credentials:
-            try:
-                return sign_in_with_credentials(self.client, *self.inputs.credentials)
-            except SignInFailed as exc:
-                return NotApplicable(f"sign-in with --credentials failed: {exc}")
-        if self.inputs.secret:
-            return mint_session(self.client, self.profile, self.inputs.secret)
-        return NotApplicable("no session: pass --credentials EMAIL:PASSWORD or --secret to check the session shape")
+    def note_session(self, source: str) -> None:
+        """Record that this instance judged a session from `source` (named in its finding)."""
+        if source not in self.sessions_used:
+            self.sessions_used.append(source)
+
+    def session(self) -> SessionCookies:
+        """The run's signed-in session (`harness.sessions`: --credentials, --secret, then --mock-idp), else N/A."""
+        return sessions.shared_session(self)
 
     def providers(self) -> dict[str, Any]:
         """The providers map (empty when the target does not answer one)."""
-        if "providers" not in self._cache:
+
+        def fetch() -> dict[str, Any]:
             try:
                 body = self.client.action("providers").json()
             except Exception:  # noqa: BLE001 - a broken providers action is judged by its own checks
                 body = {}
-            self._cache["providers"] = body if isinstance(body, dict) else {}
-        providers: dict[str, Any] = self._cache["providers"]
-        return providers
+            return body if isinstance(body, dict) else {}
+
+        return self.once("providers", fetch)
 
     def oauth_provider(self, provider_id: str) -> dict[str, Any]:
         """The provider entry, or N/A when this target does not configure that OAuth provider."""

@@ -40,12 +40,17 @@ class Severity(enum.StrEnum):
 class CheckFailure(AssertionError):
     """The target answered something the clause forbids; carries what was expected and what came back."""
 
-    def __init__(self, message: str, *, expected: Any, received: Any, curl: str = "") -> None:
+    def __init__(
+        self, message: str, *, expected: Any, received: Any, curl: str = "", severity: Severity | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.expected = expected
         self.received = received
         self.curl = curl
+        self.severity = severity
+        """Set when what the target showed decides how much the failure matters (FLOW-031: a JWT-cookie target
+        under a profile that allows it is advisory); None keeps the check's and profile's severity."""
 
     def __str__(self) -> str:
         lines = [self.message, f"Expected: {_short(self.expected)}", f"Received: {_short(self.received)}"]

@@ -7,16 +7,35 @@ clear message instead of forty failures. Detection (`--profile auto`) says which
 
 from __future__ import annotations
 
+from typing import Any
+
 from harness.client import Exchange, TargetClient
 from harness.errors import TargetError, TargetNotAuthjs
 from harness.profiles import PROFILES, Profile
+from harness.signin import csrf_disabled
+
+CSRF_DISABLED = (
+    "csrf action disabled (404, as @auth/core answers with skipCSRFCheck, which @auth/sveltekit always sets): "
+    "the framework guards POSTs by Origin, so the CSRF token checks are not applicable and FLOW-024..027 judge that"
+)
 
 
 def preflight(client: TargetClient) -> Exchange:
-    """GET <base>/csrf once; return the exchange or raise `TargetError` with one line that says what to do."""
+    """GET <base>/csrf once; return the exchange or raise `TargetError` with one line that says what to do.
+
+    An Auth.js target whose csrf action is disabled (`csrf_disabled`) passes when its providers and session
+    actions answer Auth.js JSON; the caller reads that from the returned 404 (`csrf_disabled(exchange)`)."""
     url = client.url("csrf")
     exchange = client.action("csrf")
     hint = "check --target and --base-path"
+    if exchange.status == 404:
+        if csrf_disabled(exchange) and _answers_authjs_json(client):
+            return exchange
+        raise TargetNotAuthjs(
+            f"GET {url} answered 404 and {client.url('providers')} gave no Auth.js providers JSON either: "
+            f"no Auth.js at this base path; {hint}",
+            url=url,
+        )
     if 300 <= exchange.status < 400:
         raise TargetNotAuthjs(
             f"GET {url} redirects ({exchange.status} -> {exchange.location}); an Auth.js csrf "
@@ -38,6 +57,18 @@ def preflight(client: TargetClient) -> Exchange:
     if not isinstance(body, dict) or "csrfToken" not in body:
         raise TargetNotAuthjs(f"GET {url} answered JSON without csrfToken ({exchange.text[:60]!r}); {hint}", url=url)
     return exchange
+
+
+def _answers_authjs_json(client: TargetClient) -> bool:
+    """The providers action answers a JSON map of provider entries and the session action JSON."""
+    try:
+        providers: Any = client.action("providers").json()
+        session: Any = client.action("session").json()
+    except TargetError:
+        return False
+    entries = providers.values() if isinstance(providers, dict) else ()
+    listed = bool(entries) and all(isinstance(e, dict) and "id" in e for e in entries)
+    return listed and isinstance(session, dict | None)
 
 
 def detect_profile(client: TargetClient, csrf: Exchange) -> tuple[Profile, str]:

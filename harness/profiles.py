@@ -139,8 +139,13 @@ class Profile:
     """By provider id: where a callback may also land when the provider's token endpoint refuses the code."""
     csrf_rejections: frozenset[tuple[str, str, str]] = _V5_CSRF_REJECTIONS
     """Where a POST without a verified csrfToken lands: (last path segment, query name, value) of the 302."""
+    csrf_protection: str = "token"
+    """What guards the state-changing POSTs: "token" (Auth.js's double-submit csrfToken) or "origin" (the framework,
+    with the csrf action disabled; `with_csrf_protection`)."""
     session_revocation: str = ""
-    """Empty when sign-out must end the session server-side (a sessions row); else why it cannot (pure JWT)."""
+    """Why a session cookie that is a JWE (the JWT strategy) may still work after sign-out, making FLOW-031 advisory;
+    empty when the profile promises server-side sessions (AlgaPSA's sessions table). A target whose cookie is an
+    opaque token (Auth.js `session.strategy = "database"`) must revoke under every profile."""
 
     def allowed_statuses(self, probe: str) -> frozenset[int]:
         return self.statuses[probe]
@@ -290,7 +295,7 @@ AUTHJS_V5 = Profile(
     mint_claims=LIBRARY_CLAIMS,
     jwe="v5",
     not_applicable=_frozen(_V5_NA),
-    severity=_frozen({**_V5_GAPS, "FLOW-031": Severity.ADVISORY}),
+    severity=_frozen(_V5_GAPS),
     authorization_checks=_V5_CHECKS,
     code_refused_destinations=_V5_CODE_REFUSED,
     session_revocation=_JWT_ONLY,
@@ -309,13 +314,41 @@ NEXTAUTH_V4 = replace(
     check_failure_destinations=_V4_OAUTH_ERROR,
     jwe="v4",
     not_applicable=_frozen(_V4_NA),
-    severity=_frozen({**_V4_GAPS, "FLOW-031": Severity.ADVISORY}),
+    severity=_frozen(_V4_GAPS),
     signin_error_destinations=frozenset({("error", "OAuthSignin"), ("signin", "OAuthSignin")}),
     idp_timeout=3.5,  # openid-client 5.7.1 lib/helpers/request.js:46, `timeout: 3500` (next-auth sets no other)
     authorization_checks=_V4_CHECKS,
     code_refused_destinations=_frozen({}),  # v4: every refusal is OAuthCallback, already a check-failure one
     csrf_rejections=_V4_CSRF_REJECTIONS,
 )
+
+FRAMEWORK_CSRF = (
+    "the csrf action is disabled and the framework guards POSTs by Origin (@auth/sveltekit 1.11.3 env.js sets "
+    "skipCSRFCheck; @sveltejs/kit 2 answers a cross-site form POST 403); FLOW-024..027 judge that instead"
+)
+_FRAMEWORK_CSRF_NA = {
+    **{f"CSRF-00{n}": FRAMEWORK_CSRF for n in range(1, 7)},
+    **{f"ACT-00{n}[csrf]": FRAMEWORK_CSRF for n in range(1, 6)},
+    "SCHEMA-001[GET /api/auth/csrf]": FRAMEWORK_CSRF,
+    "SCHEMA-002[GET /api/auth/csrf]": FRAMEWORK_CSRF,
+    "FLOW-020": FRAMEWORK_CSRF,
+    "FLOW-021": FRAMEWORK_CSRF,
+    "FLOW-022": FRAMEWORK_CSRF,
+}
+"""Checks of the csrfToken mechanism, not applicable where the target does not use it (@auth/core lib/index.js:
+`csrfDisabled` skips the token; lib/pages/index.js answers GET csrf 404 and deletes the csrf cookie)."""
+
+
+def with_csrf_protection(profile: Profile, protection: str) -> Profile:
+    """`profile` for a target whose POSTs are guarded by `protection` ("token" leaves it as it is)."""
+    if protection == profile.csrf_protection:
+        return profile
+    return replace(
+        profile,
+        csrf_protection=protection,
+        not_applicable=_frozen({**_FRAMEWORK_CSRF_NA, **profile.not_applicable}),
+    )
+
 
 PROFILES: Mapping[str, Profile] = MappingProxyType({p.name: p for p in (DOCUMENTED, ALGAPSA, AUTHJS_V5, NEXTAUTH_V4)})
 PROFILE_CHOICES = (*PROFILES, "auto")

@@ -16,9 +16,10 @@ from harness.context import CheckContext, Inputs
 from harness.embedded import start_embedded
 from harness.findings import Finding
 from harness.options import RunOptions
-from harness.preflight import detect_profile, preflight
-from harness.profiles import PROFILES
+from harness.preflight import CSRF_DISABLED, detect_profile, preflight
+from harness.profiles import PROFILES, with_csrf_protection
 from harness.registry import REGISTRY
+from harness.signin import csrf_disabled
 from harness.waivers import load_waivers
 
 
@@ -47,6 +48,7 @@ class Run:
     stack: contextlib.ExitStack = field(default_factory=contextlib.ExitStack)
     final_header: dict[str, object] | None = None
     notes: dict[str, object] = field(default_factory=dict)  #: extra report header entries (baseline, ...)
+    csrf_protection: str = "token"  #: "origin" when the preflight found the csrf action disabled
     _context: CheckContext | None = None
 
     def load_waivers(self) -> None:
@@ -74,6 +76,9 @@ class Run:
             self.profile_name, self.profile_reason = profile.name, f"auto: {reason}"
         else:
             self.profile_name, self.profile_reason = opts.profile, "chosen with --profile"
+        if csrf_disabled(csrf):
+            self.csrf_protection = "origin"
+            self.profile_reason += f"; {CSRF_DISABLED}"
         client.close()
 
     def client(self) -> TargetClient:
@@ -85,7 +90,7 @@ class Run:
         if self._context is None:
             self._context = CheckContext(
                 self.client(),
-                PROFILES[self.profile_name],
+                with_csrf_protection(PROFILES[self.profile_name], self.csrf_protection),
                 self.inputs,
                 self.profile_reason,
                 report_dir=self.options.report_dir,
@@ -114,6 +119,7 @@ class Run:
             "mock_idp": self.inputs.mock_idp,
             "popup_url": self.inputs.popup_url,
             "embedded": self.embedded,
+            "csrf_protection": self.csrf_protection,
         }
 
     def from_controller(self, data: dict[str, Any]) -> None:
@@ -121,6 +127,7 @@ class Run:
         creds = tuple(data["credentials"]) if data["credentials"] else None
         self.inputs = Inputs(data["secret"], creds, data["mock_idp"], data.get("popup_url"))
         self.embedded = bool(data["embedded"])
+        self.csrf_protection = str(data.get("csrf_protection", "token"))
 
     def close(self) -> None:
         if self._context is not None:

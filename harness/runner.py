@@ -38,19 +38,21 @@ def run_check(check: Check, ctx: CheckContext, param: str = "") -> Finding:
     if reason:
         finding.verdict, finding.reason = Verdict.NOT_APPLICABLE, f"profile {ctx.profile.name}: {reason}"
         return finding
+    own = ctx.for_instance(instance)
     try:
         assert check.func is not None, f"{check.id} is run by its own suite test"
-        own = ctx.for_instance(instance)
         note = check.func(own, param) if check.params else check.func(own)
         finding.verdict = Verdict.PASS
         if isinstance(note, str):
             finding.message = note  # what a pass does not show (e.g. a variant that only proves part of the clause)
     except CheckFailure as failure:
-        record_failure(finding, failure, severity)
+        record_failure(finding, failure, failure.severity or severity)
     except NotApplicable as na:
         finding.verdict, finding.reason = Verdict.NOT_APPLICABLE, na.reason
     except TargetError as exc:
         record_failure(finding, CheckFailure(str(exc), expected="a complete HTTP answer", received=str(exc)), severity)
+    if own.sessions_used:
+        finding.extra["session"] = "; ".join(own.sessions_used)  # which input the judged session came from
     finding.duration = round(time.perf_counter() - started, 4)
     return finding
 

@@ -26,16 +26,26 @@ from jsonschema import Draft202012Validator, FormatChecker
 import spec
 from harness.client import Exchange
 from harness.context import CheckContext
-from harness.findings import CheckFailure, NotApplicable
+from harness.findings import CheckFailure, NotApplicable, Severity
 
 
-def expect(ok: object, message: str, *, expected: Any, exchange: Exchange | None = None, received: Any = None) -> None:
-    """Return when `ok` is truthy; otherwise raise `CheckFailure` with the exchange's summary and curl line."""
+def expect(
+    ok: object,
+    message: str,
+    *,
+    expected: Any,
+    exchange: Exchange | None = None,
+    received: Any = None,
+    severity: Severity | None = None,
+) -> None:
+    """Return when `ok` is truthy; otherwise raise `CheckFailure` with the exchange's summary and curl line
+    (`severity` when the failure's weight depends on what the target showed)."""
     if ok:
         return
     if received is None and exchange is not None:
         received = exchange.summary()
-    raise CheckFailure(message, expected=expected, received=received, curl=exchange.curl if exchange else "")
+    curl = exchange.curl if exchange else ""
+    raise CheckFailure(message, expected=expected, received=received, curl=curl, severity=severity)
 
 
 def browser_resolve(value: str, base: str) -> str:

@@ -8,8 +8,6 @@ its own cookie jar is answered at the mock and stopped before the callback, and 
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TypeVar, cast
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from harness.checks._common import expect, query_value
@@ -17,9 +15,8 @@ from harness.client import Exchange
 from harness.context import CheckContext
 from harness.findings import NotApplicable
 from harness.mock_signin import FlowStart, OAuthSignIn, authorize_at_mock, sign_in_through_mock, start_flow
+from harness.sessions import sign_in_email
 from harness.signin import SignInFailed
-
-T = TypeVar("T")
 
 #: Authorization request parameter -> the part of the check cookie's name that stores what it is checked against.
 CHECK_PARAMS = {"state": ".state", "code_challenge": ".pkce.", "nonce": ".nonce"}
@@ -59,7 +56,7 @@ def assert_lands_on(ctx: CheckContext, exchange: Exchange, allowed: frozenset[tu
 
 def flow_email(ctx: CheckContext) -> str:
     """The user the mock signs in: the `--credentials` user, so the target knows them, else a probe user."""
-    return ctx.inputs.credentials[0] if ctx.inputs.credentials else "conformance.user@example.com"
+    return sign_in_email(ctx)
 
 
 def no_session(body: object) -> bool:
@@ -84,22 +81,9 @@ def started(ctx: CheckContext, provider: str) -> FlowStart:
     return flow
 
 
-def _once(ctx: CheckContext, key: str, build: Callable[[], T], errors: tuple[type[Exception], ...]) -> T:
-    """`build()` once per run under `key`; one of `errors` is remembered and raised again on every later call."""
-    if key not in ctx._cache:
-        try:
-            ctx._cache[key] = build()
-        except errors as exc:
-            ctx._cache[key] = exc
-    result = ctx._cache[key]
-    if isinstance(result, Exception):
-        raise result
-    return cast(T, result)
-
-
 def probe_start(ctx: CheckContext, provider: str) -> FlowStart:
     """One started flow per provider for the checks that only read the start (request, cookies)."""
-    return _once(ctx, f"flow-start:{provider}", lambda: started(ctx, provider), (NotApplicable,))
+    return ctx.once(f"flow-start:{provider}", lambda: started(ctx, provider))
 
 
 def real_code(ctx: CheckContext, provider: str, authorize_url: str | None = None) -> str:
@@ -147,4 +131,4 @@ def oauth_sign_in(ctx: CheckContext, provider: str) -> OAuthSignIn:
     def sign_in() -> OAuthSignIn:
         return sign_in_through_mock(ctx.client, str(ctx.inputs.mock_idp), provider, flow_email(ctx))
 
-    return _once(ctx, f"oauth-sign-in:{provider}", sign_in, (SignInFailed,))
+    return ctx.once(f"oauth-sign-in:{provider}", sign_in, (SignInFailed,))

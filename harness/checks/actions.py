@@ -48,11 +48,7 @@ PAGE_ACTIONS = ("signin", "signout", "error", "verify-request")
 
 def probe(ctx: CheckContext, action: str) -> Exchange:
     """The cached probe exchange for `action` (every ACT check reads the same response)."""
-    key = f"probe:{action}"
-    if key not in ctx._cache:
-        ctx._cache[key] = ctx.client.action(PROBES[action].path)
-    exchange: Exchange = ctx._cache[key]
-    return exchange
+    return ctx.once(f"probe:{action}", lambda: ctx.client.action(PROBES[action].path))
 
 
 def empty_session_ok(profile: Profile, body: object) -> bool:

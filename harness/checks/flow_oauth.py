@@ -33,9 +33,10 @@ from harness.client import Exchange
 from harness.context import OAUTH_PROVIDERS, CheckContext
 from harness.cookies import SetCookie, cookie_name
 from harness.findings import NotApplicable, Severity
-from harness.mock_signin import CHECK_COOKIE_PARTS, MOCK_VENDORS
+from harness.mock_signin import CHECK_COOKIE_PARTS, MOCK_VENDORS, mock_tls_context
 from harness.registry import check
-from harness.signin import SignInFailed, fetch_csrf, mint_session, sign_in_with_credentials
+from harness.sessions import sign_in, sign_out
+from harness.signin import SignInFailed, fetch_csrf
 
 CHECK_COOKIE_TTL = 15 * 60
 _PKCE_CHALLENGE = re.compile(r"^[A-Za-z0-9_-]{43}$")
@@ -93,11 +94,15 @@ def check_cookies_bound_to_provider(ctx: CheckContext, provider: str) -> None:
 
 
 def _mock_endpoints(ctx: CheckContext) -> dict[str, Any]:
-    """The mock's vendors: client id and authorization endpoint paths (from each discovery document), cached."""
-    if "mock-endpoints" not in ctx._cache:
+    """The mock's vendors: client id and authorization endpoint paths (from each discovery document), once."""
+
+    def read() -> dict[str, Any]:
         mock = str(ctx.inputs.mock_idp).rstrip("/")
         found: dict[str, Any] = {}
-        with httpx.Client(timeout=10.0, verify=False) as http, contextlib.suppress(httpx.HTTPError, ValueError):
+        with (
+            httpx.Client(timeout=ctx.client.timeout, verify=mock_tls_context()) as http,
+            contextlib.suppress(httpx.HTTPError, ValueError),
+        ):
             summary = http.get(f"{mock}/_mock").json()
             for vendor, entry in summary.items():
                 paths = set()
@@ -105,8 +110,9 @@ def _mock_endpoints(ctx: CheckContext) -> dict[str, Any]:
                     with contextlib.suppress(httpx.HTTPError, ValueError, KeyError):
                         paths.add(urlsplit(http.get(url).json()["authorization_endpoint"]).path)
                 found[vendor] = {"client_id": entry.get("client_id"), "paths": paths}
-        ctx._cache["mock-endpoints"] = found
-    return dict(ctx._cache["mock-endpoints"])
+        return found
+
+    return dict(ctx.once("mock-endpoints", read))
 
 
 def _request_problems(ctx: CheckContext, provider: str, url: str) -> list[str]:
@@ -317,18 +323,9 @@ def _oauth_flows(ctx: CheckContext) -> list[Exchange]:
 
 def _signout_flow(ctx: CheckContext) -> list[Exchange]:
     """A session of its own (signing out the run's shared one would end it for the other checks)."""
-    if ctx.inputs.credentials:
-        session = sign_in_with_credentials(ctx.client, *ctx.inputs.credentials)
-    elif ctx.inputs.secret:
-        session = mint_session(ctx.client, ctx.profile, ctx.inputs.secret)
-    else:
-        raise NotApplicable("needs a session to sign out: --credentials or --secret")
-    token, cookies, csrf = fetch_csrf(ctx.client)
-    jar = cookies | session.cookies
-    page = ctx.client.action("signout", cookies=jar)
-    signout = ctx.client.action(
-        "signout", method="POST", form={"csrfToken": token, "callbackUrl": ctx.origin + "/"}, cookies=jar
-    )
+    session = sign_in(ctx)
+    page = ctx.client.action("signout", cookies=session.cookies)
+    csrf, signout = sign_out(ctx, session.cookies)
     return [csrf, page, signout]
 
 

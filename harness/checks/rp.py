@@ -24,6 +24,7 @@ from harness.findings import NotApplicable, Severity
 from harness.mock_faults import FaultSpec, MockControl
 from harness.mock_signin import MOCK_VENDORS, OAuthSignIn, RefusedAtStart, sign_in_through_mock
 from harness.registry import check
+from harness.sessions import sign_in_email
 from harness.signin import SignInFailed
 
 __all__ = ["RP_CASES", "RpCase"]
@@ -215,10 +216,6 @@ RP_CASES: tuple[RpCase, ...] = (
 )
 
 
-def sign_in_email(ctx: CheckContext) -> str:
-    return ctx.inputs.credentials[0] if ctx.inputs.credentials else "conformance.user@example.com"
-
-
 def _sign_in(ctx: CheckContext, provider: str, callback_timeout: float | None = None) -> OAuthSignIn:
     return sign_in_through_mock(
         ctx.client, str(ctx.inputs.mock_idp), provider, sign_in_email(ctx), callback_timeout=callback_timeout
@@ -227,22 +224,17 @@ def _sign_in(ctx: CheckContext, provider: str, callback_timeout: float | None = 
 
 def baseline(ctx: CheckContext, provider: str) -> OAuthSignIn:
     """A sign-in without faults (once per provider); not applicable when even that does not give a session."""
-    key = f"rp-baseline:{provider}"
-    if key not in ctx._cache:
+
+    def build() -> OAuthSignIn:
         try:
             flow = _sign_in(ctx, provider)
-            result: OAuthSignIn | NotApplicable = (
-                flow
-                if flow.callback.status == 302 and flow.session_cookies
-                else NotApplicable(f"a sign-in with {provider} without faults gives no session (see CB-006)")
-            )
         except SignInFailed as exc:
-            result = NotApplicable(f"a sign-in with {provider} without faults does not complete: {exc}")
-        ctx._cache[key] = result
-    found: OAuthSignIn | NotApplicable = ctx._cache[key]
-    if isinstance(found, NotApplicable):
-        raise found
-    return found
+            raise NotApplicable(f"a sign-in with {provider} without faults does not complete: {exc}") from None
+        if flow.callback.status != 302 or not flow.session_cookies:
+            raise NotApplicable(f"a sign-in with {provider} without faults gives no session (see CB-006)")
+        return flow
+
+    return ctx.once(f"rp-baseline:{provider}", build)
 
 
 def _prepared(ctx: CheckContext, case: RpCase) -> tuple[tuple[FaultSpec, ...], float | None]:
