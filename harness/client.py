@@ -12,6 +12,7 @@ import shlex
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from http.cookiejar import CookieJar, DefaultCookiePolicy
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
@@ -101,6 +102,12 @@ def _matches(name: str, base: str) -> bool:
     return f".{base}." in f".{bare}."
 
 
+def _no_cookie_jar() -> CookieJar:
+    """A jar that never stores or sends a cookie: a client shared by threads (FLOW-030's parallel reads) must not
+    hand one request's Set-Cookie to another request that carries no Cookie header of its own."""
+    return CookieJar(DefaultCookiePolicy(allowed_domains=[]))
+
+
 class TargetClient:
     """GETs (and the few POSTs a sign-in needs) against `origin` + `base_path`, one exchange at a time."""
 
@@ -128,6 +135,7 @@ class TargetClient:
                 verify=verify,
                 transport=transport,
                 headers={"user-agent": USER_AGENT},
+                cookies=_no_cookie_jar(),
             )
         self._http = http
 

@@ -340,13 +340,17 @@ _FRAMEWORK_CSRF_NA = {
 
 
 def with_csrf_protection(profile: Profile, protection: str) -> Profile:
-    """`profile` for a target whose POSTs are guarded by `protection` ("token" leaves it as it is)."""
+    """`profile` for a target whose POSTs are guarded by `protection` ("token" leaves it as it is). The integration
+    that disables the csrf action (@auth/sveltekit) also routes only Auth.js's own actions to it (dist/index.js:
+    `isAuthAction(action)`, else SvelteKit's `resolve`): an unknown action is the framework's 404 page."""
     if protection == profile.csrf_protection:
         return profile
     return replace(
         profile,
         csrf_protection=protection,
         not_applicable=_frozen({**_FRAMEWORK_CSRF_NA, **profile.not_applicable}),
+        statuses=_frozen({**profile.statuses, "unknown-action": profile.statuses["unknown-action"] | {404}}),
+        unknown_action_body=ANY_BODY,
     )
 
 

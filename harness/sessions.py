@@ -20,8 +20,10 @@ from harness.signin import SessionCookies, SignInFailed, fetch_csrf, mint_sessio
 if TYPE_CHECKING:  # the context imports this module (CheckContext.session)
     from harness.context import CheckContext
 
-PROBE_EMAIL = "conformance.user@example.com"
-"""The user an OAuth sign-in uses when no `--credentials` user is known (the mock registers it)."""
+PROBE_EMAIL = "conformance.user.{provider}@example.com"
+"""The user an OAuth sign-in uses when no `--credentials` user is known (the mock registers it): one per provider,
+since a target with an adapter refuses a second provider's account for an e-mail it already has
+(Auth.js OAuthAccountNotLinked)."""
 NO_SESSION = "needs a session: pass --credentials EMAIL:PASSWORD, --secret, or --mock-idp with an OAuth provider"
 
 
@@ -43,9 +45,10 @@ def session_user(ctx: CheckContext, cookies: dict[str, str]) -> tuple[Exchange, 
     return exchange, user if isinstance(user, dict) else None
 
 
-def sign_in_email(ctx: CheckContext) -> str:
-    """The user an OAuth sign-in asks the mock for: the `--credentials` user, so the target knows them."""
-    return ctx.inputs.credentials[0] if ctx.inputs.credentials else PROBE_EMAIL
+def sign_in_email(ctx: CheckContext, provider: str) -> str:
+    """The user an OAuth sign-in with `provider` asks the mock for: the `--credentials` user, so the target knows
+    them, else the provider's probe user."""
+    return ctx.inputs.credentials[0] if ctx.inputs.credentials else PROBE_EMAIL.format(provider=provider)
 
 
 def mock_provider(ctx: CheckContext) -> str | None:
@@ -62,7 +65,7 @@ def _by_oauth(ctx: CheckContext, client: TargetClient, email: str | None = None)
     provider = mock_provider(ctx)
     if provider is None:
         raise SignInFailed("no OAuth provider of the target is played by the mock IdP")
-    user = email or sign_in_email(ctx)
+    user = email or sign_in_email(ctx, provider)
     flow = sign_in_through_mock(client, str(ctx.inputs.mock_idp), provider, user, timeout=client.timeout)
     if not flow.session_cookies:
         where = flow.callback.location or f"status {flow.callback.status}"
@@ -97,7 +100,7 @@ def sign_in(
 
 def shared_session(ctx: CheckContext) -> SessionCookies:
     """The run's signed-in session, made once and read by the checks that do not end it."""
-    state = ctx.once("session", lambda: sign_in(ctx, verify_minted=False))
+    state = ctx.once("session", lambda: sign_in(ctx))
     return _used(ctx, state)
 
 

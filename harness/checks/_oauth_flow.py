@@ -54,9 +54,9 @@ def assert_lands_on(ctx: CheckContext, exchange: Exchange, allowed: frozenset[tu
     )
 
 
-def flow_email(ctx: CheckContext) -> str:
+def flow_email(ctx: CheckContext, provider: str) -> str:
     """The user the mock signs in: the `--credentials` user, so the target knows them, else a probe user."""
-    return sign_in_email(ctx)
+    return sign_in_email(ctx, provider)
 
 
 def no_session(body: object) -> bool:
@@ -73,7 +73,7 @@ def expect_no_session(ctx: CheckContext, cookies: dict[str, str], message: str) 
 
 def started(ctx: CheckContext, provider: str) -> FlowStart:
     """POST signin/{provider} in a fresh jar; N/A when it does not send the browser anywhere off the target."""
-    flow = start_flow(ctx.client, provider, flow_email(ctx))
+    flow = start_flow(ctx.client, provider, flow_email(ctx, provider))
     if flow.exchange.status not in (302, 303) or not flow.authorize_url:
         raise NotApplicable(f"POST signin/{provider} started no flow ({flow.exchange.status}, no Location)")
     if urlsplit(flow.authorize_url).path.startswith(ctx.client.base_path + "/"):
@@ -92,7 +92,7 @@ def real_code(ctx: CheckContext, provider: str, authorize_url: str | None = None
     and state in its query); each call gives a new code, as the mock answers every request anew."""
     url = authorize_url or probe_start(ctx, provider).authorize_url
     try:
-        return authorize_at_mock(str(ctx.inputs.mock_idp), provider, url, flow_email(ctx))
+        return authorize_at_mock(str(ctx.inputs.mock_idp), provider, url, flow_email(ctx, provider))
     except SignInFailed as exc:
         raise NotApplicable(f"no real code from the mock IdP: {exc}") from None
 
@@ -129,6 +129,6 @@ def oauth_sign_in(ctx: CheckContext, provider: str) -> OAuthSignIn:
     (CB-006, check-cookie clearing, cookie flags). Raises `SignInFailed` (also on later calls) when it broke off."""
 
     def sign_in() -> OAuthSignIn:
-        return sign_in_through_mock(ctx.client, str(ctx.inputs.mock_idp), provider, flow_email(ctx))
+        return sign_in_through_mock(ctx.client, str(ctx.inputs.mock_idp), provider, flow_email(ctx, provider))
 
     return ctx.once(f"oauth-sign-in:{provider}", sign_in, (SignInFailed,))

@@ -23,7 +23,8 @@ from harness.registry import check
 
 
 def judge_form(forms: list[dict[str, Any]], url: str, token: str | None, what: str) -> str | None:
-    """A problem with the form posting to `url`, or None."""
+    """A problem with the form posting to `url`, or None; `token` "" where the framework took CSRF over (the
+    library still renders the hidden input, empty)."""
     matching = [f for f in forms if same_url(f["action"], url)]
     if not matching:
         return f"{what}: no form posts to {url}"
@@ -35,6 +36,12 @@ def judge_form(forms: list[dict[str, Any]], url: str, token: str | None, what: s
     if token is None or form["csrf"] != token:
         return f"{what}: the form's csrfToken does not equal the CSRF cookie's token"
     return None
+
+
+def page_token(ctx: CheckContext, probe: Probe) -> str | None:
+    """The csrfToken a built-in page's forms must carry: the CSRF cookie's, or "" where the framework took CSRF
+    over (@auth/core renders the hidden input without a value when `skipCSRFCheck` is set)."""
+    return csrf_cookie_token(probe) if ctx.profile.csrf_protection == "token" else ""
 
 
 @check(
@@ -52,7 +59,7 @@ def signin_page_forms(ctx: CheckContext) -> None:
         raise NotApplicable("GET providers lists no providers")
     with Probe(ctx) as probe:
         _, forms = built_in_page(probe, "signin")
-        token = csrf_cookie_token(probe)
+        token = page_token(ctx, probe)
         problems = []
         for provider_id, entry in providers.items():
             if entry.get("type") == "webauthn":
@@ -81,7 +88,7 @@ def signin_page_forms(ctx: CheckContext) -> None:
 def signout_page_form(ctx: CheckContext) -> None:
     with Probe(ctx) as probe:
         _, forms = built_in_page(probe, "signout")
-        token = csrf_cookie_token(probe)
+        token = page_token(ctx, probe)
         problem = judge_form(forms, ctx.client.url("signout"), token, "signout")
         expect(
             problem is None,

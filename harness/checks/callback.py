@@ -159,7 +159,7 @@ def _judge_made_up(ctx: CheckContext, exchange: Exchange, what: str) -> None:
 @requires_mock_idp
 @requires_oauth_provider
 def full_sign_in(ctx: CheckContext, provider: str) -> None:
-    email = flow_email(ctx)
+    email = flow_email(ctx, provider)
     try:
         flow = oauth_sign_in(ctx, provider)
     except SignInFailed as exc:

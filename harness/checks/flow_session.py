@@ -24,7 +24,7 @@ from harness.context import OAUTH_PROVIDERS, CheckContext
 from harness.findings import NotApplicable, Severity
 from harness.mock_signin import MOCK_VENDORS, mock_tls_context, register_mock_user, sign_in_through_mock
 from harness.registry import check
-from harness.sessions import session_strategy, session_user, sign_in, sign_in_email, sign_out
+from harness.sessions import mock_provider, session_strategy, session_user, sign_in, sign_in_email, sign_out
 from harness.signin import SignInFailed, fetch_csrf
 
 PEER_EMAIL = "conformance.peer@example.com"
@@ -60,14 +60,15 @@ def _peer_provider(ctx: CheckContext) -> str:
 def _jar_builders(ctx: CheckContext) -> list[Callable[[TargetClient], Jar]]:
     """One builder per jar: the run's user (`harness.sessions`: --credentials, --secret or an OAuth sign-in),
     the mock IdP's second user, anonymous (a csrf cookie)."""
-    own_email = sign_in_email(ctx)
-    peer = PEER_EMAIL if own_email.lower() != PEER_EMAIL else "conformance.peer2@example.com"
     provider = _peer_provider(ctx)
+    own_provider = mock_provider(ctx) or provider  # where `sign_in` takes an OAuth session from
+    own_email = sign_in_email(ctx, own_provider)
+    peer = PEER_EMAIL if own_email.lower() != PEER_EMAIL else "conformance.peer2@example.com"
     # Once, before the parallel sign-ins: two flows registering the same new user at once would each give it a new
     # `sub`, and the account picker the first one rendered would offer a user the mock no longer knows.
     with httpx.Client(timeout=ctx.client.timeout, verify=mock_tls_context()) as idp:
-        for email in (own_email, peer):
-            register_mock_user(idp, str(ctx.inputs.mock_idp), provider, email)
+        for at, email in ((own_provider, own_email), (provider, peer)):
+            register_mock_user(idp, str(ctx.inputs.mock_idp), at, email)
 
     def own(client: TargetClient) -> Jar:
         try:

@@ -218,7 +218,7 @@ RP_CASES: tuple[RpCase, ...] = (
 
 def _sign_in(ctx: CheckContext, provider: str, callback_timeout: float | None = None) -> OAuthSignIn:
     return sign_in_through_mock(
-        ctx.client, str(ctx.inputs.mock_idp), provider, sign_in_email(ctx), callback_timeout=callback_timeout
+        ctx.client, str(ctx.inputs.mock_idp), provider, sign_in_email(ctx, provider), callback_timeout=callback_timeout
     )
 
 

@@ -1,4 +1,4 @@
-"""Build and run the real Next.js + next-auth apps in ``tests/interop/apps/``.
+"""Build and run the real Auth.js apps in ``tests/interop/apps/`` (Next.js + next-auth, SvelteKit + @auth/sveltekit).
 
 Standard library + httpx only, so that any test (or a person at a shell) can do::
 
@@ -7,10 +7,11 @@ Standard library + httpx only, so that any test (or a person at a shell) can do:
     with running_app("authjs-v5", env={"KEYCLOAK_ISSUER": ...}) as app:
         httpx.get(app.url + "/api/auth/providers")
 
-``ensure_built`` installs (``npm ci``) and builds (``next build``) an app only when its
-lock file or sources changed since the last successful run; ``running_app`` starts
-``next start`` on a free 127.0.0.1 port, waits until ``/api/auth/providers`` answers and
-stops the whole process group on exit.
+``ensure_built`` installs (``npm ci``) and builds (``next build``, ``vite build``) an app only when its
+lock file or sources changed since the last successful run; ``running_app`` starts it
+(``next start``, ``node build``) on a free 127.0.0.1 port, waits until ``{base path}/providers``
+answers and stops the whole process group on exit. How each app is built and started is data
+(:data:`APPS`).
 """
 
 from __future__ import annotations
@@ -33,7 +34,32 @@ from urllib.parse import urlsplit
 import httpx
 
 APPS_DIR = Path(__file__).resolve().parent / "apps"
-APP_NAMES = ("nextauth-v4", "authjs-v5")
+
+
+@dataclass(frozen=True)
+class AppKind:
+    """How one interop app is built and served. Commands are Node scripts relative to the app directory, run
+    with ``node``; ``{port}`` and ``{url}`` in ``start`` and ``env`` are filled in at start-up."""
+
+    build: tuple[str, ...]
+    start: tuple[str, ...]
+    built: str  #: a file the build leaves behind (missing: build again)
+    base_path: str = "/api/auth"
+    env: tuple[tuple[str, str], ...] = ()
+
+
+_NEXT = "node_modules/next/dist/bin/next"
+NEXT_APP = AppKind((_NEXT, "build"), (_NEXT, "start", "-H", "127.0.0.1", "-p", "{port}"), ".next/BUILD_ID")
+SVELTEKIT_APP = AppKind(
+    ("node_modules/vite/bin/vite.js", "build"),
+    ("build/index.js",),
+    "build/index.js",
+    base_path="/auth",  # @auth/sveltekit: `${base}/auth` (dist/env.js)
+    # adapter-node: where to listen, and ORIGIN so SvelteKit's Origin check (csrf.checkOrigin) knows its own origin.
+    env=(("HOST", "127.0.0.1"), ("PORT", "{port}"), ("ORIGIN", "{url}")),
+)
+APPS: dict[str, AppKind] = {"nextauth-v4": NEXT_APP, "authjs-v5": NEXT_APP, "authjs-sveltekit": SVELTEKIT_APP}
+APP_NAMES = ("nextauth-v4", "authjs-v5")  #: the Next.js apps (OBSERVED.md, the boot tests)
 
 #: Secret given to both apps (as NEXTAUTH_SECRET and AUTH_SECRET) unless the caller passes one.
 DEFAULT_SECRET = "interop-test-secret-do-not-use-in-production-0123456789"
@@ -50,7 +76,7 @@ STOP_TIMEOUT = 10.0
 _BUILD_STAMP = ".interop-build-stamp"  # in the app directory (git-ignored)
 _INSTALL_STAMP = ".interop-npm-ci-stamp"  # inside node_modules/
 _LOCK_FILE = ".interop-build.lock"  # serialises concurrent builds (pytest-xdist)
-_IGNORED = {"node_modules", ".next", _BUILD_STAMP, _LOCK_FILE}
+_IGNORED = {"node_modules", ".next", "build", ".svelte-kit", _BUILD_STAMP, _LOCK_FILE}
 
 
 def _progress(message: str) -> None:
@@ -59,8 +85,8 @@ def _progress(message: str) -> None:
 
 def app_dir(app_name: str) -> Path:
     """The directory of one interop app; raises ``ValueError`` for an unknown name."""
-    if app_name not in APP_NAMES:
-        raise ValueError(f"unknown interop app {app_name!r}; expected one of {APP_NAMES}")
+    if app_name not in APPS:
+        raise ValueError(f"unknown interop app {app_name!r}; expected one of {tuple(APPS)}")
     return APPS_DIR / app_name
 
 
@@ -157,14 +183,15 @@ def ensure_built(
 
     * ``npm ci`` runs when ``node_modules`` is missing or was installed from another
       ``package-lock.json`` (a content hash kept in ``node_modules/.interop-npm-ci-stamp``).
-    * ``next build`` runs when ``.next/BUILD_ID`` is missing or any source file, the lock
-      file or the Node version changed since the last successful build (hash kept in
+    * the app's build runs when its output (``.next/BUILD_ID``, ``build/index.js``) is missing or
+      any source file, the lock file or the Node version changed since the last successful build (hash kept in
       ``.interop-build-stamp``). Content hashes rather than mtimes, so a fresh git checkout
       does not trigger needless rebuilds and an edit is never missed.
 
     Raises ``RuntimeError`` (with the last lines of output) on failure or timeout.
     """
     root = app_dir(app_name)
+    kind = APPS[app_name]
     npm = _which("npm")
     node = _which("node")
     node_version = _node_version()
@@ -182,14 +209,14 @@ def ensure_built(
 
         build_hash = _hash_files(_source_files(root), root, node_version + lock_hash)
         build_stamp = root / _BUILD_STAMP
-        built = (root / ".next" / "BUILD_ID").is_file()
+        built = (root / kind.built).is_file()
         if not built or not build_stamp.is_file() or build_stamp.read_text().strip() != build_hash:
             build_stamp.unlink(missing_ok=True)
             _run_logged(
-                [node, str(root / "node_modules" / "next" / "dist" / "bin" / "next"), "build"],
+                [node, str(root / kind.build[0]), *kind.build[1:]],
                 root,
                 build_timeout,
-                f"{app_name}: next build",
+                f"{app_name}: {' '.join(kind.build)}",
             )
             build_stamp.write_text(build_hash + "\n")
     return root
@@ -220,7 +247,7 @@ def _kill_group(proc: subprocess.Popen, timeout: float = STOP_TIMEOUT) -> None:
 
 @dataclass
 class RunningApp:
-    """A started ``next start`` server. ``url`` is the origin the tests talk to."""
+    """A started app server. ``url`` is the origin the tests talk to."""
 
     name: str
     url: str  #: e.g. ``http://127.0.0.1:41234`` (no trailing slash)
@@ -233,12 +260,13 @@ class RunningApp:
     #: [::1] host to ``localhost``, so the v5 app says ``http://localhost:PORT`` although
     #: AUTH_URL is ``http://127.0.0.1:PORT``; the v4 app uses NEXTAUTH_URL verbatim.
     public_url: str = ""
+    base_path: str = "/api/auth"  #: where the app serves Auth.js (SvelteKit: /auth)
     _final_log: str | None = field(default=None, repr=False)
 
     @property
     def auth_url(self) -> str:
-        """``{url}/api/auth``"""
-        return self.url + "/api/auth"
+        """``{url}{base_path}``, e.g. ``http://127.0.0.1:PORT/api/auth``"""
+        return self.url + self.base_path
 
     @property
     def log(self) -> str:
@@ -258,7 +286,7 @@ def _wait_ready(app: RunningApp, timeout: float) -> None:
         while True:
             if app.process.poll() is not None:
                 raise RuntimeError(
-                    f"{app.name}: next start exited with code {app.process.returncode} before it "
+                    f"{app.name}: the server exited with code {app.process.returncode} before it "
                     f"answered; server log:\n{_tail(app.log)}"
                 )
             try:
@@ -274,7 +302,7 @@ def _wait_ready(app: RunningApp, timeout: float) -> None:
                 return
             if time.monotonic() > deadline:
                 raise RuntimeError(
-                    f"{app.name}: GET /api/auth/providers did not answer within {timeout:.0f}s "
+                    f"{app.name}: GET {app.base_path}/providers did not answer within {timeout:.0f}s "
                     f"({last_error!r}); server log:\n{_tail(app.log)}"
                 )
             time.sleep(0.1)
@@ -289,7 +317,7 @@ def running_app(
     startup_timeout: float = STARTUP_TIMEOUT,
     build: bool = True,
 ) -> Iterator[RunningApp]:
-    """Start ``next start`` for ``app_name`` on 127.0.0.1 and yield a :class:`RunningApp`.
+    """Start ``app_name`` (its :class:`AppKind` start command) on 127.0.0.1 and yield a :class:`RunningApp`.
 
     ``env`` is added to the process environment after the caller's AUTH_*/NEXTAUTH_*/GOOGLE_*/
     AZURE_AD_*/KEYCLOAK_*/INTEROP_* variables were removed. Defaults that ``env`` may override:
@@ -298,12 +326,14 @@ def running_app(
     The process group is stopped (SIGTERM, then SIGKILL) on exit, also on errors.
     """
     root = ensure_built(app_name) if build else app_dir(app_name)
+    kind = APPS[app_name]
     node = _which("node")
     attempts = 1 if port is not None else 3
     for attempt in range(attempts):
         chosen = port if port is not None else free_port()
         url = f"http://127.0.0.1:{chosen}"
         app_env: dict[str, str | None] = {
+            **{name: value.format(port=chosen, url=url) for name, value in kind.env},
             "NEXTAUTH_URL": url,
             "AUTH_URL": url,
             "NEXTAUTH_SECRET": DEFAULT_SECRET,
@@ -319,15 +349,7 @@ def running_app(
                 proc_env[key] = str(value)
         log_fd, log_name = tempfile.mkstemp(prefix=f"nextapp-{app_name}-", suffix=".log")
         log_path = Path(log_name)
-        cmd = [
-            node,
-            str(root / "node_modules" / "next" / "dist" / "bin" / "next"),
-            "start",
-            "-H",
-            "127.0.0.1",
-            "-p",
-            str(chosen),
-        ]
+        cmd = [node, str(root / kind.start[0]), *(arg.format(port=chosen, url=url) for arg in kind.start[1:])]
         with os.fdopen(log_fd, "w") as log_file:
             proc = subprocess.Popen(
                 cmd,
@@ -345,6 +367,7 @@ def running_app(
             env={k: v for k, v in app_env.items() if v is not None},
             log_path=log_path,
             process=proc,
+            base_path=kind.base_path,
         )
         try:
             started = time.monotonic()

@@ -83,6 +83,8 @@ let memoryAdapter;
 function adapter() {
   if (env("INTEROP_ADAPTER") !== "memory") return {};
   memoryAdapter ??= UnstorageAdapter(createStorage());
+  // INTEROP_BREAK_SIGNOUT=keep-session, a test-only breakage: sign-out clears the cookie but keeps the session row.
+  if (env("INTEROP_BREAK_SIGNOUT") === "keep-session") return { adapter: { ...memoryAdapter, deleteSession: async () => null } };
   return { adapter: memoryAdapter };
 }
 
