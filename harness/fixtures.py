@@ -1,7 +1,10 @@
 """Fixtures the plugin registers when the suite is active; layered so users can override them.
 
 `conformance_target` (session) -> `base_url` (session, shared with pytest-playwright) ->
-`conformance_context` (session CheckContext) -> `conformance` (per test: runs one check instance).
+`conformance_context` (session CheckContext) -> `conformance` (per test: runs one check instance with that
+context). The suite is collected from the installed package, outside a project's conftest directories, so an
+override of `conformance_context` (another client, extra inputs) is a plugin object registered after these
+fixtures, e.g. from a conftest's `pytest_configure` with `trylast=True` (README, "Extending the suite").
 """
 
 from __future__ import annotations
@@ -26,8 +29,9 @@ def split_instance(instance: str) -> tuple[str, str]:
 class CheckRunner:
     """Runs check instances for one test item and maps the verdict to a pytest outcome."""
 
-    def __init__(self, node: pytest.Item, run: Run) -> None:
+    def __init__(self, node: pytest.Item, run: Run, context: CheckContext | None = None) -> None:
         self.node, self.run = node, run
+        self.context = context or run.context()
 
     @property
     def label(self) -> str:
@@ -36,7 +40,7 @@ class CheckRunner:
 
     def check(self, instance: str) -> None:
         check_id, param = split_instance(instance)
-        self.record(apply_waiver(run_check(REGISTRY.get(check_id), self.run.context(), param), self.run.waivers))
+        self.record(apply_waiver(run_check(REGISTRY.get(check_id), self.context, param), self.run.waivers))
 
     @property
     def finding(self) -> Finding | None:
@@ -87,9 +91,10 @@ def base_url(conformance_target: str) -> str:
 
 @pytest.fixture(scope="session")
 def conformance_context(conformance_run: Run) -> CheckContext:
+    """The context every check instance runs with (override it to hand the checks another one)."""
     return conformance_run.context()
 
 
 @pytest.fixture
-def conformance(request: pytest.FixtureRequest, conformance_run: Run) -> CheckRunner:
-    return CheckRunner(request.node, conformance_run)
+def conformance(request: pytest.FixtureRequest, conformance_run: Run, conformance_context: CheckContext) -> CheckRunner:
+    return CheckRunner(request.node, conformance_run, conformance_context)

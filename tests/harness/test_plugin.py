@@ -202,3 +202,31 @@ def test_library_profiles_know_there_is_no_popup_page() -> None:
     for name in ("authjs-v5", "nextauth-v4"):
         assert PROFILES[name].not_applicable_reason("POPUP-001", "POPUP-001[success]"), name
     assert PROFILES["documented"].not_applicable_reason("POPUP-001", "POPUP-001[error]") is None
+
+
+def test_a_plugin_overriding_conformance_context_changes_what_the_checks_get(pytester: pytest.Pytester) -> None:
+    """The suite lives in the installed package, outside a project's conftest directories: an override is a
+    plugin registered after the harness's fixtures (README, Extending the suite)."""
+    pytester.makeconftest(
+        """
+import dataclasses
+
+import pytest
+
+
+class ProjectContext:
+    @pytest.fixture(scope="session")
+    def conformance_context(self, conformance_run):
+        ctx = conformance_run.context()
+        reasons = {"PROV-001": "left out by this project's plugin"}
+        return dataclasses.replace(ctx, profile=dataclasses.replace(ctx.profile, not_applicable=reasons))
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_configure(config):
+    config.pluginmanager.register(ProjectContext(), "project-context")
+"""
+    )
+    result = pytester.runpytest("--conformance", "-p", "no:randomly", "-k", "PROV-001", "-rs")
+    result.assert_outcomes(skipped=1)
+    assert "left out by this project's plugin" in result.stdout.str()

@@ -5,10 +5,12 @@
     .venv/bin/python tests/interop/compat_matrix.py --reports DIR   # only render DIR/matrix.json saved earlier
 
 A user of the harness's many-targets mode (``harness.fleet`` / ``harness.matrix``, what ``nextauth-conformance
-check --targets FILE`` runs): it starts the mock IdPs and the two interop apps (tests/interop/apps) and checks
-five targets (browser checks included), the reference server (embedded, ``documented``), the next-auth v4 app
-(``documented``, ``nextauth-v4``) and the Auth.js v5 app (``documented``, ``authjs-v5``), with the inputs
-``test_conformance.py`` uses. Rows are actions, columns are target x profile; a cell is ``pass``, ``fail``
+check --targets FILE`` runs): it starts the mock IdPs and the interop apps (tests/interop/apps) and checks
+seven targets (browser checks included), the reference server (embedded, ``documented``), the next-auth v4 app
+(``documented``, ``nextauth-v4``), the Auth.js v5 app (``documented``, ``authjs-v5``), the SvelteKit app
+(``authjs-v5``, base path /auth: CSRF left to the framework) and the v5 app on database sessions without a
+credentials provider (``authjs-v5``, sessions from the mock IdP), with the inputs ``test_conformance.py`` and
+``test_frameworks.py`` use. Rows are actions, columns are target x profile; a cell is ``pass``, ``fail``
 with the failing check ids, or ``n/a`` when nothing ran there. Progress goes to stderr, the table to stdout.
 """
 
@@ -25,8 +27,9 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE.parents[1]), str(HERE)]  # the repository (harness, mock_providers) and this directory
 
-from harness_runs import CREDENTIALS, interop_app, interop_mocks  # noqa: E402
-from nextapps import DEFAULT_SECRET  # noqa: E402
+from harness_runs import CREDENTIALS, interop_mocks  # noqa: E402
+from nextapps import DEFAULT_SECRET, running_app  # noqa: E402
+from provider_env import app_env  # noqa: E402
 
 from harness import fleet, matrix  # noqa: E402
 from harness.targets import EMBEDDED, Target  # noqa: E402
@@ -38,6 +41,7 @@ def _version(app: str, package: str) -> str:
 
 
 V4, V5 = _version("nextauth-v4", "next-auth"), _version("authjs-v5", "next-auth")
+SK = _version("authjs-sveltekit", "@auth/sveltekit")
 #: (target name = report file stem, column title, interop app or None for the embedded reference server, profile)
 COLUMNS = (
     ("reference-documented", "reference server<br>documented", None, "documented"),
@@ -45,8 +49,22 @@ COLUMNS = (
     ("v4-nextauth-v4", f"next-auth {V4}<br>nextauth-v4", "nextauth-v4", "nextauth-v4"),
     ("v5-documented", f"next-auth {V5}<br>documented", "authjs-v5", "documented"),
     ("v5-authjs-v5", f"next-auth {V5}<br>authjs-v5", "authjs-v5", "authjs-v5"),
+    ("sveltekit-authjs-v5", f"@auth/sveltekit {SK}<br>authjs-v5", "authjs-sveltekit", "authjs-v5"),
+    ("v5-database-authjs-v5", f"next-auth {V5}, database sessions<br>authjs-v5", "authjs-v5-database", "authjs-v5"),
 )
 TITLES = {name: title for name, title, _, _ in COLUMNS}
+#: Interop apps beyond the library defaults: (app directory, extra env, base path, with the credentials user).
+VARIANTS = {
+    "nextauth-v4": ("nextauth-v4", {}, None, True),
+    "authjs-v5": ("authjs-v5", {}, None, True),
+    "authjs-sveltekit": ("authjs-sveltekit", {}, "/auth", True),
+    "authjs-v5-database": (
+        "authjs-v5",
+        {"INTEROP_ADAPTER": "memory", "INTEROP_SESSION_STRATEGY": "database", "INTEROP_CREDENTIALS": "off"},
+        None,
+        False,
+    ),
+}
 
 LEGEND = """\
 Rows are the `/api/auth/*` actions, columns target × profile. **pass**: every check that ran there passed
@@ -56,7 +74,11 @@ popup and full browser sign-in checks (CB-003..006, BROWSER-003/004, POPUP-00x) 
 `GET callback/{provider}` (schemathesis also generates `provider=credentials`, which is v4's 500);
 `unknown action` also holds callbacks for an unknown provider (CB-002); `cross-cutting` holds the callbackUrl,
 CORS, cookie-attribute, TRACE, stack-trace and escaping checks (SEC-00x, PAGE-005). Under `documented` the
-libraries fail only their known deviations (listed with reasons in `tests/interop/test_conformance.py`)."""
+libraries fail only their known deviations (listed with reasons in `tests/interop/test_conformance.py`).
+The SvelteKit column (base path `/auth`) leaves CSRF to the framework: its csrf action is disabled (404), so the
+token checks (CSRF-00x, FLOW-020..022, ACT-00x[csrf]) are not applicable and FLOW-024..027 judge SvelteKit's
+Origin check instead. The database-sessions column has no credentials provider: its sessions come from the mock
+IdP, and FLOW-031 must revoke its opaque session token (the JWT columns keep it advisory)."""
 
 HEAD = """\
 # Compatibility matrix
@@ -77,19 +99,25 @@ def _progress(message: str) -> None:
     print(f"[compat_matrix] {message}", file=sys.stderr, flush=True)
 
 
+def _target(name: str, app: str, profile: str, url: str, mock_idp: str) -> Target:
+    _, _, base_path, with_credentials = VARIANTS[app]
+    credentials = CREDENTIALS if with_credentials else None
+    return Target(name, url, profile, credentials, DEFAULT_SECRET, mock_idp, base_path)
+
+
 def collect(save: Path) -> list[dict[str, Any]]:
-    """Start the mocks and both apps, then check the five columns as one targets list (`harness.fleet`)."""
-    with interop_mocks() as mocks, interop_app("nextauth-v4", mocks) as v4, interop_app("authjs-v5", mocks) as v5:
-        urls = {"nextauth-v4": v4.public_url, "authjs-v5": v5.public_url}
+    """Start the mocks and the apps, then check the columns as one targets list (`harness.fleet`)."""
+    with interop_mocks() as mocks, contextlib.ExitStack() as stack:
+        urls = {}
+        for variant, (app, env, _, _) in VARIANTS.items():
+            started = stack.enter_context(running_app(app, env={**app_env(app, mocks), **env}))
+            urls[variant] = started.public_url
         targets = [
-            Target(name, EMBEDDED, profile)
-            if app is None
-            else Target(name, urls[app], profile, CREDENTIALS, DEFAULT_SECRET, mocks.http_url)
+            Target(name, EMBEDDED, profile) if app is None else _target(name, app, profile, urls[app], mocks.http_url)
             for name, _, app, profile in COLUMNS
         ]
-        with contextlib.ExitStack() as stack:
-            chosen = fleet.start_embedded_targets(targets, stack)
-            entries = fleet.run_targets(chosen, save, ["-q", "-p", "no:randomly"])
+        chosen = fleet.start_embedded_targets(targets, stack)
+        entries = fleet.run_targets(chosen, save, ["-q", "-p", "no:randomly"])
     matrix.write_json(entries, save / "matrix.json")
     _progress(f"reports in {save}")
     return entries
