@@ -29,13 +29,19 @@ def preflight(client: TargetClient) -> Exchange:
     exchange = client.action("csrf")
     hint = "check --target and --base-path"
     if exchange.status == 404:
-        if csrf_disabled(exchange) and _answers_authjs_json(client):
-            return exchange
-        raise TargetNotAuthjs(
-            f"GET {url} answered 404 and {client.url('providers')} gave no Auth.js providers JSON either: "
-            f"no Auth.js at this base path; {hint}",
-            url=url,
-        )
+        if not _answers_authjs_json(client):
+            raise TargetNotAuthjs(
+                f"GET {url} answered 404 and {client.url('providers')} gave no Auth.js providers JSON either: "
+                f"no Auth.js at this base path; {hint}",
+                url=url,
+            )
+        if not csrf_disabled(exchange):
+            raise TargetNotAuthjs(
+                f"GET {url} answered 404 although providers and session answer Auth.js JSON, and not as Auth.js "
+                "disables it (skipCSRFCheck deletes the csrf cookie): a proxy or route drops the csrf action",
+                url=url,
+            )
+        return exchange
     if 300 <= exchange.status < 400:
         raise TargetNotAuthjs(
             f"GET {url} redirects ({exchange.status} -> {exchange.location}); an Auth.js csrf "

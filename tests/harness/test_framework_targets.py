@@ -27,6 +27,7 @@ from reference_server.serving import serve_in_thread
 from reference_server.settings import Settings
 from reference_server.wiring import oauth_providers_for, register_accounts
 from tests.harness.framework_shims import CSRF_FLAWS, OpaqueSessions, OriginGuard
+from tests.harness.mutator import Mutator, Reply
 
 
 class Swap:
@@ -195,3 +196,18 @@ def test_revocation_is_required_for_an_opaque_database_session_token_under_every
         finding = _run(url, "FLOW-031", profile=PROFILES[profile])
         assert finding.verdict == Verdict.FAIL and "database session strategy" in finding.message, finding.message
         assert finding.severity == "high"
+
+
+def test_preflight_says_when_only_the_csrf_action_is_missing(target) -> None:
+    """A 404 at csrf that is not the library's csrf-disabled answer (no csrf cookie deleted), on a target whose
+    providers answer: one line that names the dropped route, not "wrong base path"."""
+    url, swap, _, settings = target
+
+    def drop(reply: Reply) -> None:
+        reply.status = 404
+        reply.set_header("set-cookie", None)
+
+    swap.current = Mutator(create_app(settings), "/csrf", drop)
+    with pytest.raises(TargetNotAuthjs) as raised:
+        preflight(TargetClient(url))
+    assert "drops the csrf action" in str(raised.value) and "\n" not in str(raised.value)
