@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 
 from harness.checks._common import expect
-from harness.checks.security import STACK_TRACE
+from harness.checks._rules import STACK_TRACE
 from harness.client import Exchange
 from harness.context import CheckContext
 from harness.findings import Severity

@@ -6,6 +6,7 @@ import hashlib
 import re
 
 from harness.checks._common import expect, requires_secret
+from harness.checks._rules import cookie_flag_problems
 from harness.client import Exchange
 from harness.context import CheckContext
 from harness.cookies import SetCookie
@@ -165,23 +166,3 @@ def cookie_attributes(ctx: CheckContext) -> None:
         exchange=exchange,
         received={"cookie": cookie.raw, "problems": problems},
     )
-
-
-def cookie_flag_problems(cookie: SetCookie, *, secure: bool, host_prefix: bool = False) -> list[str]:
-    """Attribute problems per Auth.js defaults and RFC 6265bis prefixes."""
-    problems = []
-    if not cookie.has("httponly"):
-        problems.append("no HttpOnly")
-    if (cookie.get("path") or "") != "/":
-        problems.append(f"Path={cookie.get('path')!r}, not /")
-    if (cookie.get("samesite") or "").lower() not in ("lax", "strict"):
-        problems.append(f"SameSite={cookie.get('samesite')!r}, not Lax/Strict")
-    if secure and not cookie.has("secure"):
-        problems.append("no Secure on https")
-    if secure and host_prefix and not cookie.name.startswith("__Host-"):
-        problems.append("no __Host- prefix on https")
-    if cookie.name.startswith("__Host-") and (cookie.has("domain") or not cookie.has("secure")):
-        problems.append("__Host- cookie with Domain or without Secure")
-    if cookie.name.startswith("__Secure-") and not cookie.has("secure"):
-        problems.append("__Secure- cookie without Secure")
-    return problems

@@ -27,8 +27,7 @@ from harness.checks._oauth_flow import (
     real_code,
     with_params,
 )
-from harness.checks.csrf import cookie_flag_problems
-from harness.checks.security import cookie_problems
+from harness.checks._rules import cookie_flag_problems, cookie_problems
 from harness.client import Exchange
 from harness.context import OAUTH_PROVIDERS, CheckContext
 from harness.cookies import SetCookie, cookie_name

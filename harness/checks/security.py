@@ -9,7 +9,7 @@ from types import MappingProxyType
 from urllib.parse import unquote
 
 from harness.checks._common import expect, query_value, same_origin
-from harness.checks.csrf import cookie_flag_problems
+from harness.checks._rules import STACK_TRACE, cookie_problems
 from harness.client import Exchange
 from harness.context import CheckContext
 from harness.findings import NotApplicable, Severity
@@ -34,11 +34,6 @@ SCRIPT_SCHEMES = (
     "data:text/html,<script>alert(1)</script>",
     "vbscript:msgbox(1)",
     "JaVaScRiPt:alert(1)",
-)
-STACK_TRACE = re.compile(
-    r"Traceback \(most recent call last\)|File \"[^\"]+\", line \d+|\n\s+at [\w.<>]+ \(?[^\s)]+:\d+:\d+\)?"
-    r"|node_modules/|webpack-internal:|Exception in ASGI application",
-    re.IGNORECASE,
 )
 
 
@@ -131,17 +126,6 @@ def no_credentialed_cors(ctx: CheckContext, action: str) -> None:
         exchange=exchange,
         received={"Access-Control-Allow-Origin": allow, "Allow-Credentials": credentials},
     )
-
-
-def cookie_problems(exchanges: list[Exchange], *, secure: bool) -> dict[str, list[str]]:
-    """SEC-004's rule over every Set-Cookie of `exchanges` (a clearing cookie carries nothing to protect)."""
-    problems = {}
-    for exchange in exchanges:
-        for cookie in exchange.set_cookies:
-            issues = [] if cookie.clears else cookie_flag_problems(cookie, secure=secure)
-            if issues:
-                problems[cookie.name] = issues
-    return problems
 
 
 @check(
