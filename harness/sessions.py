@@ -40,9 +40,13 @@ def fresh_jar(ctx: CheckContext) -> tuple[str, dict[str, str]]:
 def session_user(ctx: CheckContext, cookies: dict[str, str]) -> tuple[Exchange, Any]:
     """GET session with `cookies`: the exchange and the session's user (None when signed out)."""
     exchange = ctx.client.action("session", cookies=cookies)
+    return exchange, _user(exchange)
+
+
+def _user(exchange: Exchange) -> Any:
     body = exchange.json()
     user = body.get("user") if isinstance(body, dict) else None
-    return exchange, user if isinstance(user, dict) else None
+    return user if isinstance(user, dict) else None
 
 
 def sign_in_email(ctx: CheckContext, provider: str) -> str:
@@ -61,11 +65,11 @@ def mock_provider(ctx: CheckContext) -> str | None:
     return None
 
 
-def _by_oauth(ctx: CheckContext, client: TargetClient, email: str | None = None) -> SessionCookies:
+def _by_oauth(ctx: CheckContext, client: TargetClient) -> SessionCookies:
     provider = mock_provider(ctx)
     if provider is None:
         raise SignInFailed("no OAuth provider of the target is played by the mock IdP")
-    user = email or sign_in_email(ctx, provider)
+    user = sign_in_email(ctx, provider)
     flow = sign_in_through_mock(client, str(ctx.inputs.mock_idp), provider, user, timeout=client.timeout)
     if not flow.session_cookies:
         where = flow.callback.location or f"status {flow.callback.status}"
@@ -73,26 +77,24 @@ def _by_oauth(ctx: CheckContext, client: TargetClient, email: str | None = None)
     return SessionCookies(flow.session_cookies, "oauth", user, provider)
 
 
-def sign_in(
-    ctx: CheckContext, client: TargetClient | None = None, *, verify_minted: bool = True, email: str | None = None
-) -> SessionCookies:
-    """A new session of its own (a flawed target may end it), from the first input that gives one; `email` asks
-    the mock IdP for that user. Raises `NotApplicable` with every source's reason when none does."""
+def sign_in(ctx: CheckContext, client: TargetClient | None = None) -> SessionCookies:
+    """A new session of its own (a flawed target may end it), from the first input that gives one (`client`: a
+    forked client for a thread). Raises `NotApplicable` with every source's reason when none does."""
     client = client or ctx.client
     reasons = []
-    if ctx.inputs.credentials and email is None:
+    if ctx.inputs.credentials:
         try:
             return _used(ctx, sign_in_with_credentials(client, *ctx.inputs.credentials))
         except SignInFailed as exc:
             reasons.append(f"sign-in with --credentials failed: {exc}")
-    if ctx.inputs.secret and email is None:
+    if ctx.inputs.secret:
         state = mint_session(client, ctx.profile, ctx.inputs.secret)
-        if not verify_minted or session_user(ctx, state.cookies)[1] is not None:
+        if _user(client.action("session", cookies=state.cookies)) is not None:
             return _used(ctx, state)
         reasons.append("the target did not accept a session cookie minted with --secret")
     if mock_provider(ctx) is not None:
         try:
-            return _used(ctx, _by_oauth(ctx, client, email))
+            return _used(ctx, _by_oauth(ctx, client))
         except SignInFailed as exc:
             reasons.append(f"the OAuth sign-in through --mock-idp failed: {exc}")
     raise NotApplicable("; ".join(reasons) if reasons else NO_SESSION)
