@@ -69,7 +69,8 @@ def outcome(finding: Finding) -> None:
 
 def describe(finding: Finding) -> str:
     failure = CheckFailure(finding.message, expected=finding.expected, received=finding.received, curl=finding.curl)
-    return f"{finding.key} {finding.title} [{finding.clause}, {finding.severity}]\n{failure}"
+    session = f"\nSession from: {finding.extra['session']}" if finding.extra.get("session") else ""
+    return f"{finding.key} {finding.title} [{finding.clause}, {finding.severity}]\n{failure}{session}"
 
 
 @pytest.fixture(scope="session")

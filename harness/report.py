@@ -168,6 +168,7 @@ def markdown(report: Report, folder: Path | None = None) -> str:
             "",
             f"- clause: `{finding.clause}`",
             f"- {finding.message}",
+            *([f"- session from: {finding.extra['session']}"] if finding.extra.get("session") else []),
             *([f"- exchanges (HAR): {_link(finding.extra['har'], folder)}"] if finding.extra.get("har") else []),
             f"- expected: `{json.dumps(finding.expected, default=str)[:300]}`",
             f"- received: `{json.dumps(finding.received, default=str)[:300]}`",

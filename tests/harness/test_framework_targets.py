@@ -211,3 +211,16 @@ def test_preflight_says_when_only_the_csrf_action_is_missing(target) -> None:
     with pytest.raises(TargetNotAuthjs) as raised:
         preflight(TargetClient(url))
     assert "drops the csrf action" in str(raised.value) and "\n" not in str(raised.value)
+
+
+def test_the_session_source_is_in_the_markdown_report_and_the_pytest_failure(target, tmp_path) -> None:
+    from harness.fixtures import describe
+    from harness.report import Report, write_markdown
+
+    url, swap, _, settings = target
+    swap.current = create_app(settings.with_changes(flaws=frozenset({"signout-on-get"})))
+    finding = _run(url, "FLOW-023", profile=PROFILES["documented"])
+    assert finding.verdict == Verdict.FAIL
+    assert "Session from: a --credentials sign-in" in describe(finding)
+    write_markdown(Report({"target": url, "profile": "documented"}, [finding]), tmp_path / "r.md")
+    assert "- session from: a --credentials sign-in" in (tmp_path / "r.md").read_text()
