@@ -210,7 +210,7 @@ def expect_refused(exchange: Exchange, what: str) -> None:
 @check(
     "FLOW-024",
     title="With CSRF left to the framework, POST callback/credentials from another origin or none signs no one in",
-    clause="AUTHJS-csrf-post",
+    clause="AUTHJS-csrf-framework",
     severity=Severity.CRITICAL,
     family="flow",
     action="callback",
@@ -234,7 +234,7 @@ def credentials_post_needs_origin(ctx: CheckContext, case: str) -> None:
 @check(
     "FLOW-025",
     title="With CSRF left to the framework, POST signin/{provider} from another origin or none starts no OAuth flow",
-    clause="AUTHJS-csrf-post",
+    clause="AUTHJS-csrf-framework",
     severity=Severity.HIGH,
     family="flow",
     action="signin",
@@ -266,7 +266,7 @@ def oauth_start_needs_origin(ctx: CheckContext, provider: str) -> None:
 @check(
     "FLOW-026",
     title="With CSRF left to the framework, POST signout from another origin or none leaves the session alive",
-    clause="AUTHJS-csrf-post",
+    clause="AUTHJS-csrf-framework",
     severity=Severity.MEDIUM,
     family="flow",
     action="signout",
@@ -291,7 +291,7 @@ SAME_ORIGIN_CASES = ("callback-credentials", "signout")
 @check(
     "FLOW-027",
     title="With CSRF left to the framework, a same-origin POST (sign-in, sign-out) still works",
-    clause="AUTHJS-csrf-post",
+    clause="AUTHJS-csrf-framework",
     severity=Severity.HIGH,
     family="flow",
     action="signout",
