@@ -184,7 +184,7 @@ def link_signs_in(ctx: CheckContext) -> str:
     clause="AUTHJS-email-token-once",
     severity=Severity.CRITICAL,
     family=FAMILY,
-    action="callback",
+    action="callback-email",
     tags=("security",),
 )
 def link_works_once(ctx: CheckContext) -> None:
@@ -199,7 +199,7 @@ def link_works_once(ctx: CheckContext) -> None:
     clause="AUTHJS-email-token-expiry",
     severity=Severity.HIGH,
     family=FAMILY,
-    action="callback",
+    action="callback-email",
     tags=("security",),
 )
 def expired_link_refused(ctx: CheckContext) -> str:
@@ -221,7 +221,7 @@ def expired_link_refused(ctx: CheckContext) -> str:
     clause="AUTHJS-email-token-identifier",
     severity=Severity.CRITICAL,
     family=FAMILY,
-    action="callback",
+    action="callback-email",
     tags=("security",),
 )
 def token_bound_to_address(ctx: CheckContext) -> None:
@@ -240,7 +240,7 @@ def _offsite(value: str | None, origin: str) -> bool:
     clause="AUTHJS-email-callback-url",
     severity=Severity.HIGH,
     family=FAMILY,
-    action="callback",
+    action="callback-email",
     params=CALLBACK_URL_CASES,
     tags=("security",),
 )
@@ -328,7 +328,7 @@ def verify_request_leaks_nothing(ctx: CheckContext) -> None:
     clause="AUTHJS-email-token-secrecy",
     severity=Severity.MEDIUM,
     family=FAMILY,
-    action="callback",
+    action="callback-email",
     tags=("security",),
 )
 def token_not_in_later_redirects(ctx: CheckContext) -> None:
