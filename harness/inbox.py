@@ -30,8 +30,11 @@ class Mail:
     html: str
 
     def link_to(self, path_suffix: str) -> str | None:
-        """The first link whose path ends with `path_suffix` (`/callback/email`), else None."""
-        return next((link for link in self.links if urlsplit(link).path.endswith(path_suffix)), None)
+        """The first link whose path ends with `path_suffix` (`/callback/email`), else the first that carries a
+        `token` parameter (an app's own verification page), else None."""
+        return next((link for link in self.links if urlsplit(link).path.endswith(path_suffix)), None) or next(
+            (link for link in self.links if "token=" in urlsplit(link).query), None
+        )
 
 
 class Inbox:

@@ -86,6 +86,11 @@ def request_link(
         mails = box.wait_for(address.strip().lower(), expect_mails, seconds=5.0 if csrf else 0.0)
     except InboxUnavailable as exc:
         raise NotApplicable(str(exc)) from None
+    if csrf and not mails and "error=AccessDenied" in (exchange.location or ""):
+        raise NotApplicable(
+            f"the target refused the new address {address} (AccessDenied: its signIn callback admits known users "
+            "only); the email checks sign in fresh addresses"
+        )
     return LinkRequest(provider, address, exchange, merged(jar, exchange), mails)
 
 
