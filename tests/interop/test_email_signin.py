@@ -1,8 +1,9 @@
-"""Email (magic link) sign-in on the real Auth.js v5 app: its Nodemailer provider mails the mock SMTP inbox.
+"""Email (magic link) sign-in on the real apps: v5's Nodemailer and v4's Email provider mail the mock SMTP inbox.
 
-The app runs with a real adapter (INTEROP_ADAPTER=memory: @auth/unstorage-adapter in memory; the email provider
-needs one) and EMAIL_SERVER pointing at the mocks' inbox; its links live EMAIL_MAX_AGE seconds, which the harness
-is told (`--email-max-age`), so EMAIL-003 waits one out on the real library too. Every EMAIL check must pass.
+The v5 app runs with a real adapter (INTEROP_ADAPTER=memory: @auth/unstorage-adapter in memory; the email provider
+needs one), the v4 app with the small in-memory adapter its route file defines when EMAIL_SERVER is set; both with
+EMAIL_SERVER pointing at the mocks' inbox. Their links live EMAIL_MAX_AGE seconds, which the harness is told
+(`--email-max-age`), so EMAIL-003 waits one out on the real libraries too. Every EMAIL check must pass.
 """
 
 from __future__ import annotations
@@ -31,18 +32,24 @@ EMAIL_INSTANCES = {i for c in REGISTRY.family("email") for i in c.instances()}
 
 
 def email_env(mocks: RunningMocks) -> dict[str, str]:
-    """What turns the v5 app's email provider on (tests/interop/apps/authjs-v5/auth.js)."""
+    """What turns an app's email provider on (authjs-v5/auth.js, nextauth-v4/pages/api/auth/[...nextauth].js)."""
     return {"INTEROP_ADAPTER": "memory", "EMAIL_SERVER": mocks.smtp_url, "EMAIL_MAX_AGE": EMAIL_MAX_AGE}
 
 
-def test_v5_nodemailer_sign_in_passes_every_email_check(tmp_path: Path) -> None:
+#: app -> (its library profile, the provider id its links name)
+EMAIL_APPS = {"authjs-v5": ("authjs-v5", "nodemailer"), "nextauth-v4": ("nextauth-v4", "email")}
+
+
+@pytest.mark.parametrize("app_name", sorted(EMAIL_APPS))
+def test_email_sign_in_passes_every_email_check(app_name: str, tmp_path: Path) -> None:
+    profile, provider = EMAIL_APPS[app_name]
     with (
         interop_mocks() as mocks,
-        running_app("authjs-v5", env={**app_env("authjs-v5", mocks), **email_env(mocks)}) as app,
+        running_app(app_name, env={**app_env(app_name, mocks), **email_env(mocks)}) as app,
     ):
         run = run_harness(
             app.public_url,
-            "authjs-v5",
+            profile,
             mock_idp=mocks.http_url,
             report_dir=tmp_path,
             extra=("-m", "not browser", "-k", "test_email", "--email-max-age", EMAIL_MAX_AGE),
@@ -52,4 +59,4 @@ def test_v5_nodemailer_sign_in_passes_every_email_check(tmp_path: Path) -> None:
     assert set(email) == EMAIL_INSTANCES, run.describe(set(email))
     assert {k: v for k, v in email.items() if v != "pass"} == {}, f"{run.describe(set(email))}\n{app.log[-2000:]}"
     assert run.returncode == 0, run.output
-    assert mails and all(m.links and "/api/auth/callback/nodemailer?" in m.links[0] for m in mails)
+    assert mails and all(m.links and f"/api/auth/callback/{provider}?" in m.links[0] for m in mails)
