@@ -116,14 +116,10 @@ def with_query(link: str, **changes: str) -> str:
     return urlunsplit(parts._replace(query=urlencode(query)))
 
 
-def signed_in_as(ctx: CheckContext, jar: dict[str, str]) -> tuple[Exchange, dict[str, Any] | None]:
-    return session_user(ctx, jar)
-
-
 def use_link(ctx: CheckContext, request: LinkRequest, link: str) -> tuple[Exchange, dict[str, Any] | None]:
     """Open `link` in the requesting jar; the exchange and the session user it left (None: no session)."""
     exchange = follow(ctx, link, request.jar)
-    _, user = signed_in_as(ctx, merged(request.jar, exchange))
+    _, user = session_user(ctx, merged(request.jar, exchange))
     return exchange, user
 
 
@@ -139,7 +135,7 @@ def first_use_signs_in(ctx: CheckContext, request: LinkRequest, link: str) -> Ex
 def expect_no_session(ctx: CheckContext, link: str, what: str) -> None:
     """Opening `link` in a fresh jar must leave no session."""
     exchange = follow(ctx, link)
-    after, user = signed_in_as(ctx, merged({}, exchange))
+    _, user = session_user(ctx, merged({}, exchange))
     expect(
         user is None,
         f"{what} signed a user in",
