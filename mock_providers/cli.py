@@ -35,6 +35,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     group.add_argument("--smtp-port", type=int, default=2525, help="SMTP port of the mock inbox (0 = any free port)")
     group.add_argument("--no-smtp", action="store_true", help="no mock SMTP inbox")
+    group.add_argument(
+        "--smtp-starttls", action="store_true", help="offer STARTTLS on the inbox (certificate from the local CA)"
+    )
     group.add_argument("--state-dir", type=Path, help="where the local CA lives (default: user cache dir)")
     group.add_argument("--code-ttl", type=float, default=60.0, help="authorization code lifetime in seconds")
     group.add_argument(
@@ -90,6 +93,7 @@ def options_from(args: argparse.Namespace) -> MockOptions:
         entra_tenants=tuple(args.entra_tenants or (PRIMARY_TENANT,)),
         keycloak_realms=tuple(args.keycloak_realms or DEFAULT_REALMS),
         smtp_port=None if args.no_smtp else args.smtp_port,
+        smtp_starttls=args.smtp_starttls,
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import errno
 import socket
+import ssl
 import threading
 import time
 from dataclasses import dataclass
@@ -100,6 +101,9 @@ class MockServers:
 
     def start(self) -> MockServers:
         self.listeners.append(self._listener(self.options.http_port, None))
+        if self.options.smtp_starttls and self.options.https_port is None:
+            self.close_sockets()
+            raise StartupError("--smtp-starttls needs the HTTPS listener's certificate; drop --no-https")
         if self.options.smtp_port is not None:
             try:
                 self.smtp_sock = bind(self.options.host, self.options.smtp_port)
@@ -127,8 +131,9 @@ class MockServers:
         async def main() -> None:
             smtp = None
             if self.smtp_sock is not None:
-                inbox = self.inbox
-                smtp = await asyncio.get_running_loop().create_server(lambda: smtp_protocol(inbox), sock=self.smtp_sock)
+                inbox, tls = self.inbox, self._smtp_tls()
+                factory = lambda: smtp_protocol(inbox, tls)  # noqa: E731 - one protocol per connection
+                smtp = await asyncio.get_running_loop().create_server(factory, sock=self.smtp_sock)
             try:
                 await asyncio.gather(*(lst.server.serve(sockets=[lst.sock]) for lst in self.listeners))
             finally:
@@ -149,6 +154,13 @@ class MockServers:
             lst.sock.close()
         if self.smtp_sock is not None:
             self.smtp_sock.close()
+
+    def _smtp_tls(self) -> ssl.SSLContext | None:
+        if not self.options.smtp_starttls or self.tls is None:
+            return None
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(self.tls.server_cert, self.tls.server_key)
+        return context
 
     def smtp_url(self) -> str:
         """`smtp://127.0.0.1:PORT` of the mock inbox (what Nodemailer's `server` takes), or "" without one."""

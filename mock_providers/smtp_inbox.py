@@ -2,8 +2,9 @@
 
 Auth.js's Nodemailer / Email providers send the magic link through an SMTP server (`EMAIL_SERVER=smtp://...`);
 pointed at this one, the link can be read back over HTTP (`/_inbox?to=ADDRESS`) by a test or the harness. The
-server is aiosmtpd's protocol on the mocks' own event loop; plain SMTP, no STARTTLS (loopback only), any AUTH
-accepted so an app configured with credentials still delivers. At most `MAX_MESSAGES` are kept, oldest first out.
+server is aiosmtpd's protocol on the mocks' own event loop; plain SMTP, with STARTTLS offered only when asked for
+(`--smtp-starttls`: the mocks' local CA signs the certificate), any AUTH accepted so an app configured with
+credentials still delivers. At most `MAX_MESSAGES` are kept, oldest first out.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import email.policy
 import html
 import itertools
 import re
+import ssl
 import threading
 from collections import deque
 from collections.abc import Iterable
@@ -158,8 +160,9 @@ def _accept_any(server: SMTP, session: Session, envelope: Envelope, mechanism: s
     return AuthResult(success=True)
 
 
-def smtp_protocol(inbox: Inbox) -> SMTP:
-    """One connection's protocol (an asyncio protocol factory result), storing into `inbox`."""
+def smtp_protocol(inbox: Inbox, tls_context: ssl.SSLContext | None = None) -> SMTP:
+    """One connection's protocol (an asyncio protocol factory result), storing into `inbox`; with `tls_context`
+    the server offers STARTTLS (not required)."""
     return SMTP(
         _Handler(inbox),
         data_size_limit=MAX_MESSAGE_BYTES,
@@ -169,4 +172,5 @@ def smtp_protocol(inbox: Inbox) -> SMTP:
         timeout=IDLE_TIMEOUT_SECONDS,
         authenticator=_accept_any,
         auth_require_tls=False,
+        tls_context=tls_context,
     )

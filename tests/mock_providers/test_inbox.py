@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import smtplib
+import ssl
 from email.message import EmailMessage
 from urllib.parse import urlsplit
 
 import httpx
+import pytest
 
+from mock_providers.server import StartupError
 from mock_providers.smtp_inbox import Inbox, extract_links
-from mock_providers.testing import RunningMocks
+from mock_providers.testing import RunningMocks, running_mocks
 
 LINK = "http://localhost:3000/api/auth/callback/nodemailer?callbackUrl=%2F&token=abc&email=ada%40example.com"
 
@@ -60,3 +63,19 @@ def test_links_come_from_text_and_html_with_entities_decoded() -> None:
         "http://a.test/x?a=1&b=2",
         "http://b.test/?a=1&b=2",
     ]
+
+
+def test_starttls_is_offered_on_request_and_verifies_with_the_local_ca(tmp_path) -> None:
+    with running_mocks(state_dir=tmp_path, smtp_starttls=True) as tls_mocks:
+        parts = urlsplit(tls_mocks.smtp_url)
+        assert tls_mocks.ca_path is not None
+        context = ssl.create_default_context(cafile=str(tls_mocks.ca_path))
+        with smtplib.SMTP(parts.hostname or "", parts.port or 0, timeout=10) as smtp:
+            smtp.starttls(context=context)
+            smtp.sendmail("app@example.com", ["tls@example.com"], f"Subject: s\r\n\r\n{LINK}\r\n")
+        assert tls_mocks.links("tls@example.com") == [LINK]
+
+
+def test_starttls_without_https_is_one_clear_error() -> None:
+    with pytest.raises(StartupError, match="--smtp-starttls needs"), running_mocks(https_port=None, smtp_starttls=True):
+        pass
