@@ -3,6 +3,7 @@ one rule of the email provider is broken (a flaw, reference_server/flaws.py, or 
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 
 import pytest
@@ -10,11 +11,14 @@ import pytest
 import harness.checks  # noqa: F401 - registers the checks
 from harness.client import TargetClient
 from harness.context import CheckContext, Inputs
+from harness.embedded import EMBEDDED_EMAIL_MAX_AGE
 from harness.findings import Verdict
 from harness.fixtures import split_instance
+from harness.fleet import start_embedded_targets
 from harness.profiles import PROFILES
 from harness.registry import REGISTRY
 from harness.runner import run_check
+from harness.targets import EMBEDDED, Target
 from mock_providers.testing import RunningMocks, running_mocks
 from reference_server.app import create_app
 from reference_server.seed import DEMO_USER
@@ -85,3 +89,10 @@ def test_without_an_inbox_or_an_email_provider_they_say_why(mailed, reference) -
     assert no_provider.verdict == Verdict.NOT_APPLICABLE and "no email provider" in no_provider.reason
     long_lived = run_check(REGISTRY.get("EMAIL-003"), context(url, mocks, max_age=86400), None)
     assert long_lived.verdict == Verdict.NOT_APPLICABLE and "--email-max-age" in long_lived.reason
+
+
+def test_embedded_targets_of_a_targets_file_pass_their_link_lifetime_on() -> None:
+    """In `check --targets` the embedded server runs EMAIL-003 as a single `check` does: its lifetime is passed."""
+    with contextlib.ExitStack() as stack:
+        (embedded,) = start_embedded_targets([Target("reference", EMBEDDED, args=("-q",))], stack)
+    assert embedded.args == ("--email-max-age", f"{EMBEDDED_EMAIL_MAX_AGE:g}", "-q")
