@@ -395,3 +395,26 @@ def address_variants_one_account(ctx: CheckContext) -> None:
         exchange=exchange,
         received={"session user": other},
     )
+
+
+@check(
+    "EMAIL-010",
+    title="An address with a comma-separated second recipient mails no one else",
+    clause="GHSA-xv97-c62v-4587",
+    severity=Severity.HIGH,
+    family=FAMILY,
+    action="signin",
+    tags=("security",),
+)
+def no_second_recipient(ctx: CheckContext) -> None:
+    owner, smuggled = fresh_address("owner"), fresh_address("smuggled")
+    request = request_link(ctx, f"{owner},{smuggled}", expect_mails=0)
+    request_link(ctx, fresh_address("barrier"))  # mail queued after the first request arrives after it
+    mails = inbox(ctx).mails(smuggled)
+    expect(
+        not mails,
+        f"the sign-in request for {owner!r},{smuggled!r} mailed a sign-in link to {smuggled} too",
+        expected=f"no mail to {smuggled} (Auth.js refuses the address or mails {owner} alone)",
+        exchange=request.exchange,
+        received={"mails to the second address": len(mails), "links": list(mails[-1].links) if mails else []},
+    )
