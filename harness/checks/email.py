@@ -106,6 +106,11 @@ def sent_link(ctx: CheckContext, label: str, **options: Any) -> tuple[LinkReques
 
 
 def follow(ctx: CheckContext, link: str, jar: dict[str, str] | None = None) -> Exchange:
+    """GET `link` on the target: a link naming another origin (the app's AUTH_URL behind a proxy) is sent to the
+    origin under test with the same path and query, since that is the deployment being judged."""
+    if not same_origin(link, ctx.origin):
+        parts = urlsplit(link)
+        link = ctx.origin + urlunsplit(("", "", parts.path, parts.query, ""))
     return ctx.client.request("GET", link, cookies=jar or {})
 
 
@@ -123,13 +128,13 @@ def use_link(ctx: CheckContext, request: LinkRequest, link: str) -> tuple[Exchan
     return exchange, user
 
 
-def first_use_signs_in(ctx: CheckContext, request: LinkRequest, link: str) -> Exchange:
-    exchange, user = use_link(ctx, request, link)
+def first_use_signs_in(ctx: CheckContext, request: LinkRequest, link: str) -> None:
+    """A refused second use shows something only if the first use signed in."""
+    _, user = use_link(ctx, request, link)
     if user is None:
         raise NotApplicable(
             "the emailed link did not sign the user in at all, so a refusal shows nothing; see EMAIL-001"
         )
-    return exchange
 
 
 def expect_no_session(ctx: CheckContext, link: str, what: str) -> None:
