@@ -13,8 +13,8 @@ from typing import Any
 
 from harness.errors import UsageError
 
-EMBEDDED_EMAIL_MAX_AGE = 5
-"""Emailed links live 5 s on the embedded server (a day is Auth.js's default), so EMAIL-003 can wait one out."""
+EMBEDDED_EMAIL_MAX_AGE = 3
+"""Emailed links live 3 s on the embedded server (a day is Auth.js's default), so EMAIL-003 can wait one out."""
 
 
 @dataclass(frozen=True)
