@@ -60,3 +60,20 @@ def test_email_sign_in_passes_every_email_check(app_name: str, tmp_path: Path) -
     assert {k: v for k, v in email.items() if v != "pass"} == {}, f"{run.describe(set(email))}\n{app.log[-2000:]}"
     assert run.returncode == 0, run.output
     assert mails and all(m.links and f"/api/auth/callback/{provider}?" in m.links[0] for m in mails)
+
+
+def test_v5_taking_the_address_as_typed_fails_the_normalisation_checks(tmp_path: Path) -> None:
+    """A custom `normalizeIdentifier` that keeps the address as typed: the real library mails both comma-separated
+    recipients and makes a second account for a case variant."""
+    with interop_mocks() as mocks:
+        env = {**app_env("authjs-v5", mocks), **email_env(mocks), "EMAIL_NORMALIZE": "off"}
+        with running_app("authjs-v5", env=env) as app:
+            run = run_harness(
+                app.public_url,
+                "authjs-v5",
+                mock_idp=mocks.http_url,
+                report_dir=tmp_path,
+                extra=("-m", "not browser", "-k", "test_email"),
+            )
+    failing = {key for key in run.failing if key.startswith("EMAIL-")}
+    assert failing == {"EMAIL-009", "EMAIL-010"}, f"{run.describe()}\n{app.log[-2000:]}"

@@ -128,7 +128,8 @@ function buildProviders() {
     );
   }
   // EMAIL_SERVER (smtp://..., the mocks' inbox; needs INTEROP_ADAPTER=memory) adds magic-link sign-in;
-  // EMAIL_MAX_AGE (seconds, default Auth.js's day) shortens the links' life so a harness can wait one out.
+  // EMAIL_MAX_AGE (seconds, default Auth.js's day) shortens the links' life so a harness can wait one out;
+  // EMAIL_NORMALIZE=off takes the address as typed (a custom normalizeIdentifier), the fault EMAIL-009/010 find.
   if (env("EMAIL_SERVER")) {
     const maxAge = env("EMAIL_MAX_AGE");
     providers.push(
@@ -136,6 +137,7 @@ function buildProviders() {
         server: env("EMAIL_SERVER"),
         from: env("EMAIL_FROM") ?? "noreply@example.com",
         ...(maxAge && { maxAge: Number(maxAge) }),
+        ...(env("EMAIL_NORMALIZE") === "off" && { normalizeIdentifier: (identifier) => identifier }),
       }),
     );
   }
