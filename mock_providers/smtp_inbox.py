@@ -28,7 +28,7 @@ from aiosmtpd.smtp import SMTP, AuthResult, Envelope, Session
 __all__ = ["MAX_MESSAGES", "Inbox", "InboxMessage", "extract_links", "smtp_protocol"]
 
 MAX_MESSAGES = 500
-MAX_MESSAGE_BYTES = 1024 * 1024
+MAX_MESSAGE_BYTES = 256 * 1024
 IDLE_TIMEOUT_SECONDS = 30.0
 _LINK = re.compile(r"https?://[^\s\"'<>]+")
 
