@@ -96,3 +96,15 @@ def test_embedded_targets_of_a_targets_file_pass_their_link_lifetime_on() -> Non
     with contextlib.ExitStack() as stack:
         (embedded,) = start_embedded_targets([Target("reference", EMBEDDED, args=("-q",))], stack)
     assert embedded.args == ("--email-max-age", f"{EMBEDDED_EMAIL_MAX_AGE:g}", "-q")
+
+
+def test_refusal_checks_prove_nothing_where_no_link_signs_in(mailed) -> None:
+    url, switch, mocks = mailed
+    switch.use(*EMAIL_BREAKAGES["EMAIL-001"])
+    try:
+        verdicts = {
+            cid: run_check(REGISTRY.get(cid), context(url, mocks), None).verdict for cid in ("EMAIL-002", "EMAIL-004")
+        }
+    finally:
+        switch.reset()
+    assert verdicts == {"EMAIL-002": Verdict.NOT_APPLICABLE, "EMAIL-004": Verdict.NOT_APPLICABLE}
