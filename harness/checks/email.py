@@ -17,14 +17,16 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from harness.checks._common import expect, same_origin
-from harness.checks.flow_csrf import merged, new_jar, session_user
+from harness.checks.flow_csrf import merged
 from harness.client import Exchange
 from harness.context import CheckContext
 from harness.findings import NotApplicable, Severity
 from harness.inbox import Inbox, InboxUnavailable, Mail
 from harness.registry import check
+from harness.sessions import fresh_jar, session_user
 
 EVIL = "https://evil.example/email-landing"
+FOREIGN_ORIGIN = "https://evil.example"
 MAX_WAIT_SECONDS = 60.0
 MAX_HOPS = 5
 FAMILY = "email"
@@ -74,14 +76,16 @@ class LinkRequest:
 def request_link(
     ctx: CheckContext, address: str, *, callback_url: str | None = None, csrf: bool = True, expect_mails: int = 1
 ) -> LinkRequest:
-    """POST signin/{provider} for `address` from a fresh cookie jar (with its csrfToken unless `csrf` is False) and
-    read the inbox: once `expect_mails` mails reached the address (a few seconds at most), or what came by then."""
+    """POST signin/{provider} for `address` from a fresh cookie jar and read the inbox: once `expect_mails` mails
+    reached the address (a few seconds at most), or what came by then. With `csrf` False the POST is what a
+    cross-site form sends: no csrfToken and a foreign Origin (the guard of targets that leave CSRF to the framework)."""
     provider, box = email_provider(ctx), inbox(ctx)
-    token, jar = new_jar(ctx)
+    token, jar = fresh_jar(ctx)
     form = {"email": address, **({"csrfToken": token} if csrf else {})}
     if callback_url is not None:
         form["callbackUrl"] = callback_url
-    exchange = ctx.client.action(f"signin/{provider}", method="POST", form=form, cookies=jar)
+    headers = {} if csrf else {"Origin": FOREIGN_ORIGIN}
+    exchange = ctx.client.action(f"signin/{provider}", method="POST", form=form, cookies=jar, headers=headers)
     try:
         mails = box.wait_for(address.strip().lower(), expect_mails, seconds=5.0 if csrf else 0.0)
     except InboxUnavailable as exc:
@@ -140,12 +144,12 @@ def first_use_signs_in(ctx: CheckContext, request: LinkRequest, link: str) -> No
 def require_working_links(ctx: CheckContext) -> None:
     """A refusal shows something only on a target whose links sign in at all: one fresh link is used (once per run
     and worker); N/A otherwise."""
-    if "email_links_work" not in ctx._cache:
+
+    def links_work() -> bool:
         request = request_link(ctx, fresh_address("works"))
-        ctx._cache["email_links_work"] = (
-            request.link is not None and use_link(ctx, request, request.link)[1] is not None
-        )
-    if not ctx._cache["email_links_work"]:
+        return request.link is not None and use_link(ctx, request, request.link)[1] is not None
+
+    if not ctx.once("email_links_work", links_work):
         raise NotApplicable("the target's emailed links sign no one in, so a refusal shows nothing; see EMAIL-001")
 
 
@@ -290,7 +294,7 @@ def callback_url_stays_home(ctx: CheckContext, case: str) -> None:
 
 @check(
     "EMAIL-006",
-    title="POST signin/{email provider} without a csrfToken sends no mail",
+    title="POST signin/{email provider} from another site (no csrfToken, a foreign Origin) sends no mail",
     clause="AUTHJS-email-csrf",
     severity=Severity.HIGH,
     family=FAMILY,
