@@ -27,6 +27,16 @@ class Inputs:
     credentials: tuple[str, str] | None = None
     mock_idp: str | None = None
     popup_url: str | None = None
+    smtp: str | None = None
+    """The HTTP API of the inbox the target mails to (`--smtp`); `inbox_url` falls back to the mocks' own."""
+    email_max_age: float | None = None
+    """The target's email link lifetime in seconds (`--email-max-age`), when known."""
+
+    @property
+    def inbox_url(self) -> str | None:
+        if self.smtp:
+            return self.smtp
+        return f"{self.mock_idp.rstrip('/')}/_inbox" if self.mock_idp else None
 
 
 @dataclass

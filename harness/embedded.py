@@ -13,6 +13,9 @@ from typing import Any
 
 from harness.errors import UsageError
 
+EMBEDDED_EMAIL_MAX_AGE = 3
+"""Emailed links live 3 s on the embedded server (a day is Auth.js's default), so EMAIL-003 can wait one out."""
+
 
 @dataclass(frozen=True)
 class EmbeddedTarget:
@@ -20,6 +23,7 @@ class EmbeddedTarget:
     secret: str
     credentials: tuple[str, str]
     mock_idp: str | None = None
+    email_max_age: float | None = None
 
 
 def start_embedded(stack: contextlib.ExitStack, **overrides: Any) -> EmbeddedTarget:
@@ -30,6 +34,13 @@ def start_embedded(stack: contextlib.ExitStack, **overrides: Any) -> EmbeddedTar
     except ImportError as exc:
         raise UsageError(f"no --target given and the embedded reference server is unavailable ({exc})") from None
     overrides.setdefault("trust_host", False)  # a pinned origin, as a deployment with AUTH_URL has (FLOW-040)
+    overrides.setdefault("email_max_age", EMBEDDED_EMAIL_MAX_AGE)
     running = stack.enter_context(running_stack(auto_login=False, **overrides))
     server = running.reference
-    return EmbeddedTarget(server.url, server.secret, (server.demo_email, server.demo_password), running.mocks.http_url)
+    return EmbeddedTarget(
+        server.url,
+        server.secret,
+        (server.demo_email, server.demo_password),
+        running.mocks.http_url,
+        float(server.settings.email_max_age),
+    )

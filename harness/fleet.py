@@ -152,11 +152,17 @@ def start_embedded_targets(targets: Sequence[Target], stack: contextlib.ExitStac
             secret=t.secret or server.secret,
             credentials=t.credentials or credentials,
             mock_idp=t.mock_idp or server.mock_idp,
+            args=_email_max_age(server.email_max_age) + t.args,
         )
         if t.embedded
         else t
         for t in targets
     ]
+
+
+def _email_max_age(seconds: float | None) -> tuple[str, ...]:
+    """The embedded server's link lifetime, so its EMAIL-003 runs as in a single `check`."""
+    return ("--email-max-age", f"{seconds:g}") if seconds else ()
 
 
 def _progress(message: str) -> None:

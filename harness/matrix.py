@@ -34,6 +34,7 @@ ROWS = (
     "webauthn-options",
     "callback/credentials",
     "callback/{oauth}",
+    "callback/email",
     "unknown action",
     "cross-cutting",
 )
@@ -42,6 +43,7 @@ BY_ACTION = {
     "signin-provider": "signin",
     "callback": "callback/{oauth}",
     "callback-credentials": "callback/credentials",
+    "callback-email": "callback/email",
     "callback-unknown": "unknown action",
     "unknown-action": "unknown action",
     "": "cross-cutting",

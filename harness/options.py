@@ -37,6 +37,8 @@ class RunOptions:
     verify_tls: bool
     popup_url: str | None = None
     report_dir: Path = Path("reports")
+    smtp: str | None = None
+    email_max_age: float | None = None
 
 
 def add_options(parser: pytest.Parser) -> None:
@@ -79,6 +81,20 @@ def add_options(parser: pytest.Parser) -> None:
         metavar="DIR",
         help=f"browser failure screenshots and traces go here (default reports/, env {REPORT_DIR_ENV})",
     )
+    add(
+        "--smtp",
+        default=None,
+        metavar="URL",
+        help="HTTP API of the mail inbox the target's email provider sends to (the mocks' /_inbox; default: "
+        "--mock-idp's /_inbox)",
+    )
+    add(
+        "--email-max-age",
+        default=None,
+        type=float,
+        metavar="SECONDS",
+        help="the target's email link lifetime (provider maxAge): EMAIL-003 waits it out when it is 60 s or less",
+    )
     parser.addini("nextauth_target", "default --target for the conformance suite", default="")
 
 
@@ -115,6 +131,11 @@ def resolve(config: pytest.Config) -> RunOptions:
         if not sep or not email or not password:
             raise UsageError("--credentials must be EMAIL:PASSWORD")
         credentials = (email, password)
+    smtp = opt("--smtp")
+    if smtp is not None and not smtp.startswith(("http://", "https://")):
+        raise UsageError(f"--smtp must be the inbox's http(s) URL (the mocks' /_inbox), got {smtp!r}")
+    if opt("--email-max-age") is not None and opt("--email-max-age") <= 0:
+        raise UsageError("--email-max-age must be positive")
     if opt("--request-timeout") <= 0:
         raise UsageError("--request-timeout must be positive")
     return RunOptions(
@@ -133,4 +154,6 @@ def resolve(config: pytest.Config) -> RunOptions:
         verify_tls=not opt("--insecure"),
         popup_url=opt("--popup-url") or os.environ.get(POPUP_URL_ENV) or None,
         report_dir=Path(opt("--report-dir") or os.environ.get(REPORT_DIR_ENV) or "reports"),
+        smtp=smtp.rstrip("/") if smtp else None,
+        email_max_age=opt("--email-max-age"),
     )

@@ -58,7 +58,9 @@ class Run:
     def start(self) -> None:
         """Controller only: start the embedded server if needed, probe the target, pick the profile."""
         opts = self.options
-        self.inputs = Inputs(opts.secret, opts.credentials, opts.mock_idp, opts.popup_url)
+        self.inputs = Inputs(
+            opts.secret, opts.credentials, opts.mock_idp, opts.popup_url, opts.smtp, opts.email_max_age
+        )
         self.target = opts.target or ""
         if not self.target:
             server = start_embedded(self.stack)
@@ -68,6 +70,8 @@ class Run:
                 opts.credentials or server.credentials,
                 opts.mock_idp or server.mock_idp,
                 opts.popup_url,
+                opts.smtp,
+                opts.email_max_age or server.email_max_age,
             )
         client = self.client()
         csrf = preflight(client)
@@ -118,6 +122,8 @@ class Run:
             "credentials": list(self.inputs.credentials or []) or None,
             "mock_idp": self.inputs.mock_idp,
             "popup_url": self.inputs.popup_url,
+            "smtp": self.inputs.smtp,
+            "email_max_age": self.inputs.email_max_age,
             "embedded": self.embedded,
             "csrf_protection": self.csrf_protection,
         }
@@ -125,7 +131,9 @@ class Run:
     def from_controller(self, data: dict[str, Any]) -> None:
         self.target, self.profile_name, self.profile_reason = data["target"], data["profile"], data["reason"]
         creds = tuple(data["credentials"]) if data["credentials"] else None
-        self.inputs = Inputs(data["secret"], creds, data["mock_idp"], data.get("popup_url"))
+        self.inputs = Inputs(
+            data["secret"], creds, data["mock_idp"], data.get("popup_url"), data.get("smtp"), data.get("email_max_age")
+        )
         self.embedded = bool(data["embedded"])
         self.csrf_protection = str(data.get("csrf_protection", "token"))
 

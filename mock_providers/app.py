@@ -9,7 +9,7 @@ control API under ``/_mock``. A request whose Host is a real vendor host (``acco
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from starlette.applications import Starlette
@@ -18,9 +18,11 @@ from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Host, Mount, Route, Router
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from .inbox_api import inbox_routes
 from .oidc.control import ControlPlane, control_routes
 from .oidc.provider import INTERNAL_ERROR, LOG, Provider
 from .oidc.site import SITE_SCOPE_KEY, Site
+from .smtp_inbox import Inbox
 from .tls import DNS_NAMES as IMPERSONATED_HOSTS
 
 
@@ -143,6 +145,8 @@ def build_app(
     control: ControlPlane,
     public_url: str | None = None,
     public_https_port: int | None = None,
+    inbox: Inbox | None = None,
+    smtp_url: Callable[[], str] = lambda: "",
 ) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -156,7 +160,8 @@ def build_app(
         return JSONResponse(summary(providers, request))
 
     impersonated = frozenset(route.host for route in hosts if isinstance(route, Host))
-    routes: list[BaseRoute] = [control_mount, *hosts, *mounts, Route("/", index)]
+    inbox_api = inbox_routes(inbox, smtp_url) if inbox is not None else []
+    routes: list[BaseRoute] = [control_mount, *inbox_api, *hosts, *mounts, Route("/", index)]
     app = Starlette(routes=routes, lifespan=lifespan)
     app.add_middleware(
         SiteMiddleware, impersonated=impersonated, public_url=public_url, public_https_port=public_https_port

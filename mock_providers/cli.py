@@ -33,6 +33,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=int,
         help="port to put in impersonated vendor URLs (default: the HTTPS port; use 443 when 443 is forwarded to it)",
     )
+    group.add_argument("--smtp-port", type=int, default=2525, help="SMTP port of the mock inbox (0 = any free port)")
+    group.add_argument("--no-smtp", action="store_true", help="no mock SMTP inbox")
+    group.add_argument(
+        "--smtp-starttls", action="store_true", help="offer STARTTLS on the inbox (certificate from the local CA)"
+    )
     group.add_argument("--state-dir", type=Path, help="where the local CA lives (default: user cache dir)")
     group.add_argument("--code-ttl", type=float, default=60.0, help="authorization code lifetime in seconds")
     group.add_argument(
@@ -69,7 +74,7 @@ def options_from(args: argparse.Namespace) -> MockOptions:
             raise StartupError('users file must be a JSON object like {"google": [{"email": "a@b.c"}]}')
     if args.public_url and not args.public_url.startswith(("http://", "https://")):
         raise StartupError(f"--public-url must start with http:// or https://; got {args.public_url!r}")
-    for port in (args.port, args.https_port, args.public_https_port):
+    for port in (args.port, args.https_port, args.public_https_port, args.smtp_port):
         if port is not None and not 0 <= port <= 65535:
             raise StartupError(f"port {port} is out of range 0-65535")
     return MockOptions(
@@ -87,6 +92,8 @@ def options_from(args: argparse.Namespace) -> MockOptions:
         entra_issuer_mode=args.entra_issuer_mode,
         entra_tenants=tuple(args.entra_tenants or (PRIMARY_TENANT,)),
         keycloak_realms=tuple(args.keycloak_realms or DEFAULT_REALMS),
+        smtp_port=None if args.no_smtp else args.smtp_port,
+        smtp_starttls=args.smtp_starttls,
     )
 
 
@@ -131,6 +138,13 @@ def environment_lines(mocks: RunningMocks) -> list[str]:
         f"KEYCLOAK_URL={mocks.http_url}/keycloak",
         f"KEYCLOAK_REALM={realm}",
     ]
+    if mocks.smtp_url:
+        lines += [
+            "",
+            f"# email (magic link): Nodemailer / Email providers send to the mock inbox; read it at {mocks.inbox_url}",
+            f"EMAIL_SERVER={mocks.smtp_url}",
+            "EMAIL_FROM=noreply@example.com",
+        ]
     lines += [
         "",
         "# offline vendor hosts: a Node preload sends requests to accounts.google.com, oauth2.googleapis.com,",
@@ -154,6 +168,11 @@ def banner(mocks: RunningMocks) -> list[str]:
         f"  entra     issuer {mocks.issuer('entra', 'common')}  (tenant {mocks.entra_tenant_id})",
         *[f"  keycloak  issuer {mocks.issuer('keycloak', r)}" for r in realms],
         f"  control   {mocks.http_url}/_mock",
+        *(
+            [f"  inbox     {mocks.smtp_url}  (messages {mocks.inbox_url}, page {mocks.inbox_url}/page)"]
+            if mocks.smtp_url
+            else []
+        ),
         "",
     ]
     if mocks.https_port:

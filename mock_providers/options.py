@@ -44,6 +44,10 @@ class MockOptions:
     entra_issuer_mode: str = "template"
     entra_tenants: Sequence[str] = (entra.PRIMARY_TENANT,)
     keycloak_realms: Sequence[str] = keycloak.DEFAULT_REALMS
+    smtp_port: int | None = 0
+    """The mock SMTP inbox (mock_providers/smtp_inbox.py); None: no inbox."""
+    smtp_starttls: bool = False
+    """Offer STARTTLS with the local CA's certificate (needs the HTTPS listener's TLS files)."""
 
 
 def vendor_name(name: str) -> str:

@@ -5,7 +5,8 @@
         mock_idp.inject_fault("keycloak", "token", "error", error="invalid_grant")
 
 `mock_idp` is session-scoped and auto-logs in (the login_hint user, else the first); `mock_idp_clean` resets
-users, faults and the request log before the test that asks for it.
+users, faults, the request log and the mail inbox before the test that asks for it. The mock SMTP inbox comes with
+it: give the app's email provider `mock_idp.smtp_url` and read the magic link with `mock_idp.links(address)`.
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ def mock_idp() -> Iterator[RunningMocks]:
 
 @pytest.fixture
 def mock_idp_clean(mock_idp: RunningMocks) -> RunningMocks:
-    """The session's mocks, reset (users, faults, request log) and back to auto-login."""
+    """The session's mocks, reset (users, faults, request log, inbox) and back to auto-login."""
     mock_idp.reset()
+    mock_idp.clear_inbox()
     mock_idp.set_auto_login(True)
     return mock_idp

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import errno
 import socket
+import ssl
 import threading
 import time
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from .oidc.control import ControlPlane
 from .oidc.provider import Provider
 from .oidc.requestlog import RequestLog
 from .options import MockOptions, build_providers, default_state_dir, vendor_name
+from .smtp_inbox import Inbox, smtp_protocol
 from .tls import TlsFiles, ensure_certificates
 
 START_TIMEOUT_SECONDS = 15.0
@@ -39,7 +41,7 @@ def bind(host: str, port: int) -> socket.socket:
         sock.close()
         if exc.errno == errno.EADDRINUSE:
             raise StartupError(
-                f"port {port} on {host} is already in use; pick another with --port/--https-port"
+                f"port {port} on {host} is already in use; pick another with --port/--https-port/--smtp-port"
             ) from None
         raise StartupError(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
     sock.listen(128)
@@ -71,11 +73,20 @@ class MockServers:
         self.control = ControlPlane(self.providers, self.log, vendor_name)
         self.tls: TlsFiles | None = None
         self.listeners: list[Listener] = []
+        self.inbox = Inbox()
+        self.smtp_sock: socket.socket | None = None
         self._thread: threading.Thread | None = None
 
     def _listener(self, port: int, tls: TlsFiles | None) -> Listener:
         sock = bind(self.options.host, port)
-        app = build_app(self.providers, self.control, self.options.public_url, self.options.public_https_port)
+        app = build_app(
+            self.providers,
+            self.control,
+            self.options.public_url,
+            self.options.public_https_port,
+            self.inbox if self.options.smtp_port is not None else None,
+            self.smtp_url,
+        )
         config = uvicorn.Config(
             app,
             lifespan="on",
@@ -90,6 +101,15 @@ class MockServers:
 
     def start(self) -> MockServers:
         self.listeners.append(self._listener(self.options.http_port, None))
+        if self.options.smtp_starttls and self.options.https_port is None:
+            self.close_sockets()
+            raise StartupError("--smtp-starttls needs the HTTPS listener's certificate; drop --no-https")
+        if self.options.smtp_port is not None:
+            try:
+                self.smtp_sock = bind(self.options.host, self.options.smtp_port)
+            except StartupError:
+                self.close_sockets()
+                raise
         if self.options.https_port is not None:
             try:
                 self.tls = ensure_certificates(self.options.state_dir or default_state_dir())
@@ -109,7 +129,16 @@ class MockServers:
 
     def _serve(self) -> None:
         async def main() -> None:
-            await asyncio.gather(*(lst.server.serve(sockets=[lst.sock]) for lst in self.listeners))
+            smtp = None
+            if self.smtp_sock is not None:
+                inbox, tls = self.inbox, self._smtp_tls()
+                factory = lambda: smtp_protocol(inbox, tls)  # noqa: E731 - one protocol per connection
+                smtp = await asyncio.get_running_loop().create_server(factory, sock=self.smtp_sock)
+            try:
+                await asyncio.gather(*(lst.server.serve(sockets=[lst.sock]) for lst in self.listeners))
+            finally:
+                if smtp is not None:
+                    smtp.close()
 
         asyncio.run(main())
 
@@ -123,6 +152,23 @@ class MockServers:
     def close_sockets(self) -> None:
         for lst in self.listeners:
             lst.sock.close()
+        if self.smtp_sock is not None:
+            self.smtp_sock.close()
+
+    def _smtp_tls(self) -> ssl.SSLContext | None:
+        if not self.options.smtp_starttls or self.tls is None:
+            return None
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(self.tls.server_cert, self.tls.server_key)
+        return context
+
+    def smtp_url(self) -> str:
+        """`smtp://127.0.0.1:PORT` of the mock inbox (what Nodemailer's `server` takes), or "" without one."""
+        if self.smtp_sock is None or self.smtp_sock.fileno() < 0:
+            return ""
+        host = self.options.host if self.options.host not in ("0.0.0.0", "::") else "127.0.0.1"
+        port = int(self.smtp_sock.getsockname()[1])
+        return f"smtp://{'[' + host + ']' if ':' in host else host}:{port}"
 
     def base_url(self, scheme: str = "http") -> str:
         lst = next(lst for lst in self.listeners if lst.scheme == scheme)

@@ -1,7 +1,8 @@
 """Run the mocks in-process for tests: ``with running_mocks() as mocks: ...``.
 
 ``mocks.issuer("keycloak", "nextauth")`` gives the issuer to configure; ``mocks.inject_fault(...)``,
-``mocks.add_user(...)``, ``mocks.rotate_keys(...)``, ``mocks.requests()`` and ``mocks.reset()`` steer them.
+``mocks.add_user(...)``, ``mocks.rotate_keys(...)``, ``mocks.requests()`` and ``mocks.reset()`` steer them;
+``mocks.smtp_url`` is the mock inbox's SMTP server and ``mocks.links(address)`` the links mailed to an address.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import httpx
 from .entra import EntraProvider
 from .options import MockOptions, vendor_name
 from .server import MockServers
+from .smtp_inbox import InboxMessage
 
 __all__ = ["RunningMocks", "running_mocks"]
 
@@ -33,6 +35,9 @@ class RunningMocks:
         self.https_url = servers.base_url("https") if servers.tls else None
         self.ca_path: Path | None = servers.tls.ca_cert if servers.tls else None
         self.https_port = int(self.https_url.rsplit(":", 1)[1]) if self.https_url else None
+        self.smtp_url = servers.smtp_url()
+        """`smtp://127.0.0.1:PORT` for the app's email provider (`EMAIL_SERVER`); "" without the inbox."""
+        self.inbox_url = f"{self.http_url}/_inbox" if self.smtp_url else ""
 
     def base_url(self, https: bool = False) -> str:
         if https and not self.https_url:
@@ -89,6 +94,19 @@ class RunningMocks:
 
     def reset(self) -> None:
         self.control.reset()
+
+    # The mock SMTP inbox (same data as HTTP /_inbox)
+    def messages(self, to: str | None = None) -> list[InboxMessage]:
+        """Mail received, oldest first; only that for recipient `to` when given."""
+        return self.servers.inbox.messages(to)
+
+    def links(self, to: str) -> list[str]:
+        """The links of the newest message to `to` (a magic link is the first), [] when none arrived."""
+        found = self.messages(to)
+        return found[-1].links if found else []
+
+    def clear_inbox(self, to: str | None = None) -> int:
+        return self.servers.inbox.clear(to)
 
 
 @contextmanager

@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlencode
 
-from reference_server import oauth
+from reference_server import email_signin, oauth
 from reference_server.context import AuthContext, AuthResult
 from reference_server.cookies import ResponseCookie
 from reference_server.errors import CredentialsSignin, InvalidProvider, MissingCSRF, UnknownAction
@@ -78,8 +78,10 @@ def verify_request_get(ctx: AuthContext) -> AuthResult:
     return _html(verify_request_page(ctx.origin, ctx.host), ctx)
 
 
-def callback_get(ctx: AuthContext) -> Awaitable[AuthResult]:
+def callback_get(ctx: AuthContext) -> AuthResult | Awaitable[AuthResult]:
     provider = ctx.provider
+    if provider is not None and provider.type == "email":
+        return email_signin.email_callback(ctx)
     if provider is None or provider.oauth is None:
         raise InvalidProvider(ctx.provider_id or "")  # credentials on GET, or no provider at all
     return oauth.callback(ctx, provider)
@@ -90,9 +92,12 @@ def _csrf_verified(ctx: AuthContext, flaw: str) -> bool:
 
 
 def signin_post(ctx: AuthContext) -> AuthResult | Awaitable[AuthResult]:
-    if not _csrf_verified(ctx, "csrf-unchecked-signin"):
-        raise MissingCSRF()
     provider = ctx.provider
+    email = provider is not None and provider.type == "email"
+    if not _csrf_verified(ctx, "csrf-unchecked-email" if email else "csrf-unchecked-signin"):
+        raise MissingCSRF()
+    if provider is not None and email:
+        return email_signin.send_token(ctx)
     if provider is None or provider.oauth is None:
         return AuthResult(status=302, redirect=f"{ctx.base_url}/signin", cookies=list(ctx.init_cookies))
     return oauth.authorization_redirect(ctx, provider)
@@ -105,7 +110,8 @@ would finish late; with these, they finish one after another at the same total r
 
 async def credentials_post(ctx: AuthContext) -> AuthResult:
     if ctx.provider is None or ctx.provider.type != "credentials":
-        return await callback_get(ctx)  # OAuth providers may answer with response_mode=form_post
+        result = callback_get(ctx)  # OAuth providers may answer with response_mode=form_post
+        return await result if inspect.isawaitable(result) else result
     if not _csrf_verified(ctx, "csrf-unchecked-credentials"):
         raise MissingCSRF()
     user = ctx.store.user_by_email(ctx.body.get("email", ""))

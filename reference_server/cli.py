@@ -55,6 +55,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="do not start the mock Google/Entra/Keycloak and wire google, azure-ad, keycloak to them",
     )
     parser.add_argument("--webauthn", action="store_true", help="enable the passkey provider and webauthn-options")
+    parser.add_argument(
+        "--email",
+        action="store_true",
+        help="enable the email (magic link) provider; mail goes to the mocks' SMTP inbox unless --email-server",
+    )
+    parser.add_argument("--email-server", metavar="SMTP_URL", help="mail server for --email, e.g. smtp://host:25")
+    parser.add_argument(
+        "--email-max-age", type=int, default=86400, help="lifetime of an emailed sign-in link in seconds (1 day)"
+    )
     parser.add_argument("--signin-page", help="custom sign-in page path (Auth.js pages.signIn)")
     parser.add_argument("--signout-page", help="custom sign-out page path (pages.signOut)")
     parser.add_argument("--error-page", help="custom error page path (pages.error)")
@@ -97,8 +106,16 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
             f"--workers {args.workers}: an in-memory database cannot be shared by several processes; "
             "pass --database FILE (or a PostgreSQL URL)"
         )
+    if args.email_server and not args.email_server.startswith("smtp://"):
+        raise UsageError(f"--email-server {args.email_server!r}: expected smtp://HOST:PORT")
+    if args.email and not args.email_server and args.no_mocks:
+        raise UsageError("--email with --no-mocks needs --email-server smtp://HOST:PORT")
+    if args.email_max_age < 1:
+        raise UsageError(f"--email-max-age {args.email_max_age}: expected 1 or more seconds")
     return Settings(
         secret=args.secret,
+        email_server=(args.email_server or None) if args.email else None,
+        email_max_age=args.email_max_age,
         origin=args.origin.rstrip("/") if args.origin else None,
         database=args.database,
         oauth_providers=tuple(_oauth_provider(spec) for spec in args.oauth),
@@ -116,8 +133,9 @@ def _bind(host: str, port: int) -> socket.socket:
         raise UsageError(f"{host}:{port} {reason}; pick another with --port") from error
 
 
-def _with_mocks(stack: contextlib.ExitStack, settings: Settings) -> Settings:
-    """Start the mocks on free ports and point every OAuth provider not configured by hand at them."""
+def _with_mocks(stack: contextlib.ExitStack, settings: Settings, email: bool = False) -> Settings:
+    """Start the mocks on free ports and point every OAuth provider not configured by hand (and with `email`, the
+    email provider without --email-server) at them."""
     from mock_providers.testing import running_mocks
     from reference_server.wiring import oauth_providers_for, register_accounts
 
@@ -126,6 +144,9 @@ def _with_mocks(stack: contextlib.ExitStack, settings: Settings) -> Settings:
     configured = {provider.id for provider in settings.oauth_providers}
     wired = tuple(p for p in oauth_providers_for(mocks) if p.id not in configured)
     print(f"mock providers: {mocks.http_url} (pick a user on their login page; control API {mocks.http_url}/_mock)")
+    if email and not settings.email_server:
+        print(f"mock inbox: {mocks.smtp_url} (messages {mocks.inbox_url}, page {mocks.inbox_url}/page)")
+        settings = settings.with_changes(email_server=mocks.smtp_url)
     return settings.with_changes(oauth_providers=settings.oauth_providers + wired)
 
 
@@ -135,7 +156,7 @@ def run(args: argparse.Namespace) -> int:
             settings = settings_from_args(args)
             sock = _bind(args.host, args.port)
             if not args.no_mocks:
-                settings = _with_mocks(stack, settings)
+                settings = _with_mocks(stack, settings, args.email)
             app = create_app(settings)
         except (UsageError, OSError, RuntimeError) as error:
             print(f"nextauth-conformance serve: {error}", file=sys.stderr)
@@ -165,7 +186,9 @@ def _announce(args: argparse.Namespace, sock: socket.socket, settings: Settings)
     port = sock.getsockname()[1]
     url = settings.origin or f"http://{args.host}:{port}"
     providers = ", ".join(
-        ["credentials", *(p.id for p in settings.oauth_providers)] + (["passkey"] if settings.webauthn else [])
+        ["credentials", *(p.id for p in settings.oauth_providers)]
+        + (["passkey"] if settings.webauthn else [])
+        + (["email"] if settings.email_server else [])
     )
     print(f"reference server: {url}{settings.base_path}  (providers: {providers})")
     print(

@@ -21,6 +21,7 @@ __all__ = [
     "OAuthCallbackError",
     "OAuthSignInError",
     "UnknownAction",
+    "Verification",
 ]
 
 
@@ -65,6 +66,13 @@ class CallbackUrlNotSendable(AuthError):
 
 class InvalidProvider(AuthError):
     type = "InvalidProvider"
+
+
+class Verification(AuthError):
+    """An emailed sign-in link whose token is unknown, used, expired or for another address (callback/index.ts)."""
+
+    type = "Verification"
+    client_safe = True
 
 
 class InvalidCheck(AuthError):

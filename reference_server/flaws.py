@@ -47,6 +47,15 @@ KNOWN_FLAWS: dict[str, str] = {
     "signout-keeps-session": "sign-out clears the cookie but leaves the sessions row active (actions.py)",
     "callback-url-hangs": "a malformed callbackUrl leaves the request hanging instead of an error (context.py)",
     "bearer-crash": "GET session parses a Bearer header without checks and crashes on a malformed one (session.py)",
+    # reference_server/email_signin.py (checks EMAIL-001..EMAIL-009, harness/checks/email.py):
+    "email-token-reusable": "an emailed sign-in link is not deleted when used: it signs in again",
+    "email-token-never-expires": "an emailed sign-in link past its expiry still signs in",
+    "email-token-any-address": "the token alone is looked up, the user is the link's email (another address)",
+    "email-callback-url-unchecked": "the callbackUrl of the sign-in request and of the link is followed unchecked",
+    "csrf-unchecked-email": "POST signin/email sends the link without a verified csrfToken (actions.py)",
+    "email-token-in-verify-request": "the verify-request redirect carries the token",
+    "email-token-in-redirect": "the redirect after a link sign-in carries the token",
+    "email-identifier-not-normalized": "the address is used as typed: case and space variants are other accounts",
     "trust-forwarded-host": "the origin comes from X-Forwarded-Host (then Host), as trustHost does (context.py)",
 }
 

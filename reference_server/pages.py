@@ -77,6 +77,14 @@ def _provider_form(provider: Provider, info: dict[str, str], csrf_token: str, ca
         )
     if provider.type == "webauthn":
         return ""
+    if provider.type == "email":  # no callbackUrl field: the callback-url cookie carries it (pages/signin.tsx)
+        field_id = f"input-email-for-{provider.id}-provider"
+        return (
+            f'<form action="{escape(info["signinUrl"])}" method="POST">{_hidden("csrfToken", csrf_token)}'
+            f'<label class="section-header" for="{field_id}">Email</label><input id="{field_id}" autofocus '
+            'type="email" name="email" value="" placeholder="email@example.com" required/>'
+            f'<button id="submitButton" type="submit">{label}</button></form>'
+        )
     return (
         f'<form action="{escape(info["signinUrl"])}" method="POST">{_hidden("csrfToken", csrf_token)}'
         f'{_hidden("callbackUrl", callback_url)}<button type="submit" class="button">{label}</button></form>'

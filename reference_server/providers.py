@@ -1,7 +1,8 @@
 """The providers a deployment offers, and their public description (`GET providers`).
 
 Credentials is always there (as in AlgaPSA); google, azure-ad and keycloak only when configured; a WebAuthn
-`passkey` provider when WebAuthn is enabled. The order is AlgaPSA's (research/algapsa.md section 2).
+`passkey` provider when WebAuthn is enabled; an `email` (magic link) provider with a
+mail server. The order is AlgaPSA's (research/algapsa.md section 2).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from reference_server.settings import OAuthProviderConfig, Settings
 
 __all__ = ["CREDENTIAL_FIELDS", "Provider", "configured_providers", "public_info"]
 
-_ORDER = ("google", "azure-ad", "credentials", "keycloak", "passkey")
+_ORDER = ("google", "azure-ad", "credentials", "keycloak", "passkey", "email")
 CREDENTIAL_FIELDS = {
     "email": {"label": "Email", "type": "email"},
     "password": {"label": "Password", "type": "password"},
@@ -23,7 +24,7 @@ CREDENTIAL_FIELDS = {
 class Provider:
     id: str
     name: str
-    type: str  # oidc | credentials | webauthn
+    type: str  # oidc | credentials | webauthn | email
     oauth: OAuthProviderConfig | None = None
 
 
@@ -32,6 +33,8 @@ def configured_providers(settings: Settings) -> tuple[Provider, ...]:
     found += [Provider(config.id, config.name, "oidc", config) for config in settings.oauth_providers]
     if settings.webauthn:
         found.append(Provider("passkey", "Passkey", "webauthn"))
+    if settings.email_server:
+        found.append(Provider("email", "Email", "email"))
     return tuple(sorted(found, key=lambda p: _ORDER.index(p.id) if p.id in _ORDER else len(_ORDER)))
 
 

@@ -51,6 +51,11 @@ class Settings:
     oauth_providers: tuple[OAuthProviderConfig, ...] = ()
     pages: Pages = field(default_factory=Pages)
     webauthn: bool = False
+    email_server: str | None = None
+    """`smtp://host:port` of the mail server: set, it turns on the email (magic link) provider (`--email`)."""
+    email_from: str = "noreply@example.com"
+    email_max_age: int = 86400
+    """Lifetime of an emailed sign-in link in seconds (Auth.js's provider `maxAge`, default one day)."""
     session_max_age: int = 86400
     secure_cookies: bool | None = None
     http_timeout: float = 10.0

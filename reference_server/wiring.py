@@ -56,9 +56,11 @@ class Stack:
 
 @contextlib.contextmanager
 def running_stack(settings: Settings | None = None, auto_login: bool = True, **overrides: Any) -> Iterator[Stack]:
-    """Mocks plus a reference server whose google, azure-ad and keycloak providers point at them."""
+    """Mocks plus a reference server whose google, azure-ad and keycloak providers point at them, and whose email
+    provider mails to their SMTP inbox."""
     with running_mocks(auto_login=auto_login) as mocks:
         register_accounts(mocks)
+        overrides.setdefault("email_server", mocks.smtp_url or None)
         settings = (settings or Settings()).with_changes(oauth_providers=oauth_providers_for(mocks), **overrides)
         with running_reference_server(settings) as reference:
             yield Stack(reference, mocks)

@@ -86,9 +86,57 @@ class SqlStore:
             is_inactive=bool(row["is_inactive"]),
         )
 
-    def user_by_email(self, email: str) -> User | None:
+    def user_by_email(self, email: str, exact: bool = False) -> User | None:
+        """Case and surrounding space ignored, as AlgaPSA looks users up; `exact` compares byte for byte."""
+        if exact:
+            return self._user(self._one("SELECT * FROM users WHERE email = ? AND is_inactive = 0", email))
         row = self._one("SELECT * FROM users WHERE lower(email) = lower(?) AND is_inactive = 0", email.strip())
         return self._user(row)
+
+    def create_email_user(self, email: str) -> User:
+        """Auth.js's `adapter.createUser` for a first email sign-in: an internal user of the first tenant, with no
+        password (a hash that matches nothing), named by the address."""
+        tenant_row = self._one("SELECT tenant FROM tenants ORDER BY tenant LIMIT 1")
+        if tenant_row is None:
+            raise RuntimeError("the store has no tenant to add an email user to; seed it first")
+        user_id = str(uuid.uuid4())
+        self.execute(
+            "INSERT INTO users (tenant, user_id, username, hashed_password, email, user_type) "
+            "VALUES (?, ?, ?, '', ?, 'internal')",
+            tenant_row["tenant"],
+            user_id,
+            email,
+            email,
+        )
+        user = self.user_by_id(tenant_row["tenant"], user_id)
+        assert user is not None
+        return user
+
+    def create_verification_token(self, identifier: str, token_hash: str, expires: str) -> None:
+        self.execute(
+            "INSERT INTO verification_tokens (identifier, token, expires) VALUES (?, ?, ?)",
+            identifier,
+            token_hash,
+            expires,
+        )
+
+    def use_verification_token(self, identifier: str | None, token_hash: str) -> tuple[str, str] | None:
+        """Delete and return `(identifier, expires)` of the token, or None: a token can be used once. Without
+        `identifier` the token alone finds it (an adapter that ignores the identifier)."""
+        if identifier is None:
+            sql = "DELETE FROM verification_tokens WHERE token = ? RETURNING identifier, expires"
+            rows = self._all(sql, token_hash)
+        else:
+            rows = self._all(
+                "DELETE FROM verification_tokens WHERE identifier = ? AND token = ? RETURNING identifier, expires",
+                identifier,
+                token_hash,
+            )
+        return (rows[0]["identifier"], rows[0]["expires"]) if rows else None
+
+    def verification_token_rows(self) -> list[dict[str, object]]:
+        """Every stored token row (tests: the token is stored hashed)."""
+        return [dict(row) for row in self._all("SELECT * FROM verification_tokens ORDER BY expires")]
 
     def user_by_id(self, tenant: str, user_id: str) -> User | None:
         return self._user(self._one("SELECT * FROM users WHERE tenant = ? AND user_id = ?", tenant, user_id))

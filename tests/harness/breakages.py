@@ -209,8 +209,28 @@ WIRED_BREAKAGES: dict[str, Wired] = {
     "FLOW-006[signout]": Wired(mutation=("/signout", add_cookie("authjs.signed-out=1; Path=/"), "POST")),
 }
 
+#: Fail tests of the email (magic link) checks: the reference server mailing to the mock inbox, with one flaw
+#: (reference_server/flaws.py); pass and fail tests in test_email_checks.py.
+EMAIL_BREAKAGES: dict[str, Any] = {
+    # the link is answered without its session cookie: the user is never signed in
+    "EMAIL-001": ("/callback/email", cookies(lambda c: None if "session-token" in c.split("=", 1)[0] else c)),
+    "EMAIL-002": "email-token-reusable",
+    "EMAIL-003": "email-token-never-expires",
+    "EMAIL-004": "email-token-any-address",
+    "EMAIL-005[mailed]": "email-callback-url-unchecked",
+    "EMAIL-005[tampered]": "email-callback-url-unchecked",
+    "EMAIL-006": "csrf-unchecked-email",
+    "EMAIL-007": "email-token-in-verify-request",
+    "EMAIL-008": "email-token-in-redirect",
+    "EMAIL-009": "email-identifier-not-normalized",
+    "EMAIL-010": "email-identifier-not-normalized",  # the address as typed goes to the mailer: both recipients
+}
+_EMAIL = "needs an email provider and the mock inbox: pass and fail tests in test_email_checks.py"
+_EMAIL_IDS = [f"EMAIL-{n:03d}" for n in range(1, 11)]
+
 NO_FAIL_TEST = {
     **dict.fromkeys(_RP_IDS, _RP),
+    **dict.fromkeys(_EMAIL_IDS, _EMAIL),
     "ADV-001": "a hanging target needs a short client timeout: its fail test is in test_advisories.py",
     "FLOW-021": "a flow only starts against a live IdP: its fail test is in test_flow_checks.py (mock-wired)",
     "FLOW-030": "needs a second user from the mock IdP: pass and fail tests in test_flow_checks.py",
@@ -226,6 +246,7 @@ NO_FAIL_TEST = {
 WIRED_PASS = "needs the mock IdP: passes on the wired reference server in test_flow_oauth_checks.py"
 NO_PASS_TEST = {
     **dict.fromkeys(_RP_IDS, _RP),
+    **dict.fromkeys(_EMAIL_IDS, _EMAIL),
     "FLOW-030": "needs the mock IdP: see test_flow_checks.py",
     **{
         f"FLOW-02{n}": "not applicable where the csrfToken is used: passes behind a SvelteKit-like Origin check in "

@@ -110,6 +110,8 @@ def test_tls_failure_is_reported(pytester: pytest.Pytester, bad_target: str) -> 
         ["--target", "ftp://x"],
         ["--conformance", "--waivers", "missing.yaml"],
         ["--request-timeout", "0"],
+        ["--conformance", "--smtp", "smtp://127.0.0.1:2525"],
+        ["--conformance", "--email-max-age", "0"],
     ],
 )
 def test_usage_errors_exit_4(pytester: pytest.Pytester, args: list[str]) -> None:

@@ -10,8 +10,9 @@ seven targets (browser checks included), the reference server (embedded, ``docum
 (``documented``, ``nextauth-v4``), the Auth.js v5 app (``documented``, ``authjs-v5``), the SvelteKit app
 (``authjs-v5``, base path /auth: CSRF left to the framework) and the v5 app on database sessions without a
 credentials provider (``authjs-v5``, sessions from the mock IdP), with the inputs ``test_conformance.py`` and
-``test_frameworks.py`` use. Rows are actions, columns are target x profile; a cell is ``pass``, ``fail``
-with the failing check ids, or ``n/a`` when nothing ran there. Progress goes to stderr, the table to stdout.
+``test_frameworks.py`` use, plus v4 and v5 apps with an email provider on the ``email`` family. Rows are actions,
+columns are target x profile; a cell is ``pass``, ``fail`` with the failing check ids, or ``n/a`` when nothing
+ran there. Progress goes to stderr, the table to stdout.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ sys.path[:0] = [str(HERE.parents[1]), str(HERE)]  # the repository (harness, moc
 from harness_runs import CREDENTIALS, interop_mocks  # noqa: E402
 from nextapps import DEFAULT_SECRET, running_app  # noqa: E402
 from provider_env import app_env  # noqa: E402
+from test_email_signin import EMAIL_MAX_AGE, email_env  # noqa: E402
 
 from harness import fleet, matrix  # noqa: E402
 from harness.targets import EMBEDDED, Target  # noqa: E402
@@ -51,7 +53,17 @@ COLUMNS = (
     ("v5-authjs-v5", f"next-auth {V5}<br>authjs-v5", "authjs-v5", "authjs-v5"),
     ("sveltekit-authjs-v5", f"@auth/sveltekit {SK}<br>authjs-v5", "authjs-sveltekit", "authjs-v5"),
     ("v5-database-authjs-v5", f"next-auth {V5}, database sessions<br>authjs-v5", "authjs-v5-database", "authjs-v5"),
+    (
+        "v4-email-nextauth-v4",
+        f"next-auth {V4} + Email<br>nextauth-v4, email family",
+        "nextauth-v4-email",
+        "nextauth-v4",
+    ),
+    ("v5-email-authjs-v5", f"next-auth {V5} + Nodemailer<br>authjs-v5, email family", "authjs-v5-email", "authjs-v5"),
 )
+_EMAIL_ONLY = ("-k", "test_email", "--email-max-age", EMAIL_MAX_AGE)
+#: Extra arguments per column: the email apps (instances of their own, with an adapter) run the email family.
+COLUMN_ARGS = {"v4-email-nextauth-v4": _EMAIL_ONLY, "v5-email-authjs-v5": _EMAIL_ONLY}
 TITLES = {name: title for name, title, _, _ in COLUMNS}
 #: Interop apps beyond the library defaults: (app directory, extra env, base path, with the credentials user).
 VARIANTS = {
@@ -64,7 +76,11 @@ VARIANTS = {
         None,
         False,
     ),
+    "nextauth-v4-email": ("nextauth-v4", {}, None, True),
+    "authjs-v5-email": ("authjs-v5", {}, None, True),
 }
+#: Variants whose env names the running mocks (the SMTP inbox): the email provider on (test_email_signin.py).
+MOCK_ENV = {"nextauth-v4-email": email_env, "authjs-v5-email": email_env}
 
 LEGEND = """\
 Rows are the `/api/auth/*` actions, columns target × profile. **pass**: every check that ran there passed
@@ -78,7 +94,10 @@ libraries fail only their known deviations (listed with reasons in `tests/intero
 The SvelteKit column (base path `/auth`) leaves CSRF to the framework: its csrf action is disabled (404), so the
 token checks (CSRF-00x, FLOW-020..022, ACT-00x[csrf]) are not applicable and FLOW-024..027 judge SvelteKit's
 Origin check instead. The database-sessions column has no credentials provider: its sessions come from the mock
-IdP, and FLOW-031 must revoke its opaque session token (the JWT columns keep it advisory)."""
+IdP, and FLOW-031 must revoke its opaque session token (the JWT columns keep it advisory). The last two columns
+are second instances of the apps with an adapter and the email provider (v4 `EmailProvider`, v5 `Nodemailer`)
+mailing to the mock inbox, checked on the `email` family alone (`callback/email` holds the link checks;
+tests/interop/test_email_signin.py)."""
 
 HEAD = """\
 # Compatibility matrix
@@ -102,7 +121,7 @@ def _progress(message: str) -> None:
 def _target(name: str, app: str, profile: str, url: str, mock_idp: str) -> Target:
     _, _, base_path, with_credentials = VARIANTS[app]
     credentials = CREDENTIALS if with_credentials else None
-    return Target(name, url, profile, credentials, DEFAULT_SECRET, mock_idp, base_path)
+    return Target(name, url, profile, credentials, DEFAULT_SECRET, mock_idp, base_path, args=COLUMN_ARGS.get(name, ()))
 
 
 def collect(save: Path) -> list[dict[str, Any]]:
@@ -110,7 +129,8 @@ def collect(save: Path) -> list[dict[str, Any]]:
     with interop_mocks() as mocks, contextlib.ExitStack() as stack:
         urls = {}
         for variant, (app, env, _, _) in VARIANTS.items():
-            started = stack.enter_context(running_app(app, env={**app_env(app, mocks), **env}))
+            extra = MOCK_ENV[variant](mocks) if variant in MOCK_ENV else {}
+            started = stack.enter_context(running_app(app, env={**app_env(app, mocks), **env, **extra}))
             urls[variant] = started.public_url
         targets = [
             Target(name, EMBEDDED, profile) if app is None else _target(name, app, profile, urls[app], mocks.http_url)

@@ -66,7 +66,7 @@ DEFAULT_SECRET = "interop-test-secret-do-not-use-in-production-0123456789"
 
 #: Variables of the caller's environment that are NOT passed on to the apps, so a developer's
 #: shell cannot change what the apps configure. Pass them explicitly through ``env=``.
-APP_ENV_PREFIXES = ("AUTH_", "NEXTAUTH_", "GOOGLE_", "AZURE_AD_", "KEYCLOAK_", "INTEROP_")
+APP_ENV_PREFIXES = ("AUTH_", "NEXTAUTH_", "GOOGLE_", "AZURE_AD_", "KEYCLOAK_", "INTEROP_", "EMAIL_")
 
 NPM_CI_TIMEOUT = 600.0
 BUILD_TIMEOUT = 600.0

@@ -56,7 +56,10 @@ def test_environment_lines_cover_all_apps(mocks: RunningMocks) -> None:
         "KEYCLOAK_ISSUER",
         "NODE_OPTIONS",
         "NEXTAUTH_CONFORMANCE_MOCK_URL",
+        "EMAIL_SERVER",
+        "EMAIL_FROM",
     } <= names
+    assert f"EMAIL_SERVER={mocks.smtp_url}" in environment_lines(mocks)
 
 
 def test_environment_lines_name_the_installed_preload(mocks: RunningMocks) -> None:
@@ -79,6 +82,8 @@ def test_ctrl_c_stops_cleanly(tmp_path, after_line: str) -> None:
             "--port",
             "0",
             "--https-port",
+            "0",
+            "--smtp-port",
             "0",
             "--state-dir",
             str(tmp_path),

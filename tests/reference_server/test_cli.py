@@ -51,6 +51,32 @@ def test_serve_prints_url_and_demo_credentials_then_stops_on_ctrl_c(tmp_path) ->
     assert database.exists(), "the SQLite file is created and kept"
 
 
+def test_serve_email_mails_its_links_to_the_mocks_inbox(tmp_path) -> None:
+    process = _serve("--port", "0", "--email", "--database", str(tmp_path / "auth.sqlite"))
+    try:
+        assert process.stdout is not None
+        assert process.stdout.readline().startswith("mock providers: http://127.0.0.1:")
+        inbox_line = process.stdout.readline()
+        inbox = re.search(r"messages (http://127\.0\.0\.1:\d+/_inbox)", inbox_line)
+        assert inbox_line.startswith("mock inbox: smtp://127.0.0.1:") and inbox, inbox_line
+        first = process.stdout.readline()
+        assert first.rstrip().endswith("keycloak, email)"), first
+        match = re.search(r"(http://127\.0\.0\.1:\d+)/api/auth", first)
+        assert match
+        with httpx.Client(base_url=match.group(1), timeout=10, follow_redirects=False) as client:
+            token = client.get("/api/auth/csrf").json()["csrfToken"]
+            sent = client.post("/api/auth/signin/email", data={"csrfToken": token, "email": "Ada@Example.com"})
+            assert sent.headers["location"].endswith("/api/auth/verify-request?provider=email&type=email")
+            mail = httpx.get(inbox.group(1) + "/latest", params={"to": "ada@example.com"}, timeout=10).json()
+            assert client.get(mail["links"][0]).status_code == 302
+            assert client.get("/api/auth/session").json()["user"]["email"] == "ada@example.com"
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=15)
+    finally:
+        process.kill()
+    assert process.returncode == 0, err
+
+
 def test_ctrl_c_right_after_the_first_line_exits_0(tmp_path) -> None:
     """Ctrl-C pressed while the banner prints (before uvicorn installs its handler) is still a clean stop."""
     process = _serve("--port", "0", "--no-mocks", "--database", str(tmp_path / "auth.sqlite"))
@@ -71,6 +97,9 @@ def test_ctrl_c_right_after_the_first_line_exits_0(tmp_path) -> None:
         (["--port", "70000"], "--port 70000: expected 0-65535"),
         (["--origin", "ftp://x"], "--origin 'ftp://x': expected an http(s) URL"),
         (["--oauth", "github=x,y,z"], "expected ID=ISSUER,CLIENT_ID,CLIENT_SECRET"),
+        (["--email", "--no-mocks"], "--email with --no-mocks needs --email-server smtp://HOST:PORT"),
+        (["--email", "--email-server", "http://x"], "--email-server 'http://x': expected smtp://HOST:PORT"),
+        (["--email", "--email-max-age", "0"], "--email-max-age 0: expected 1 or more seconds"),
     ],
 )
 def test_bad_options_are_one_line_and_exit_2(args: list[str], message: str) -> None:

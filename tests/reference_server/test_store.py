@@ -85,6 +85,25 @@ def test_a_session_row_lives_until_revoked(store: SqlStore) -> None:
     assert row is not None and row["revoked_reason"] == "user_logout" and row["login_method"] == "credentials"
 
 
+def test_a_verification_token_is_used_once_and_only_for_its_address(store: SqlStore) -> None:
+    """Auth.js's useVerificationToken: the row is deleted when found; another address does not find it."""
+    assert "verification_tokens" in store.applied_migrations()
+    store.create_verification_token("ada@example.com", "a" * 64, "2999-01-01T00:00:00+00:00")
+    assert store.use_verification_token("eve@example.com", "a" * 64) is None
+    assert store.use_verification_token("ada@example.com", "a" * 64) == ("ada@example.com", "2999-01-01T00:00:00+00:00")
+    assert store.use_verification_token("ada@example.com", "a" * 64) is None, "a token works once"
+    store.create_verification_token("ada@example.com", "b" * 64, "2999-01-01T00:00:00+00:00")
+    assert store.use_verification_token(None, "b" * 64) == ("ada@example.com", "2999-01-01T00:00:00+00:00")
+    assert store.verification_token_rows() == []
+
+
+def test_a_first_email_sign_in_creates_one_user(store: SqlStore) -> None:
+    created = store.create_email_user("new.user@example.com")
+    assert store.user_by_email(" NEW.user@example.com ") == created and created.user_type == "internal"
+    assert store.user_by_email("New.User@example.com", exact=True) is None
+    assert not store.check_password(created, ""), "an email user has no password"
+
+
 def test_processes_starting_together_migrate_and_seed_once(database: str) -> None:
     """What `--workers N` does at start: N stores open and seed the same empty database at the same moment."""
     errors: list[BaseException] = []

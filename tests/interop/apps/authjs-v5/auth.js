@@ -8,6 +8,7 @@ import Credentials from "next-auth/providers/credentials";
 import Google from "next-auth/providers/google";
 import AzureAD from "next-auth/providers/azure-ad";
 import Keycloak from "next-auth/providers/keycloak";
+import Nodemailer from "next-auth/providers/nodemailer";
 import { UnstorageAdapter } from "@auth/unstorage-adapter";
 import { createStorage } from "unstorage";
 
@@ -123,6 +124,20 @@ function buildProviders() {
         clientSecret: env("KEYCLOAK_CLIENT_SECRET"),
         issuer: stripSlash(env("KEYCLOAK_ISSUER")),
         ...oauthChecks(),
+      }),
+    );
+  }
+  // EMAIL_SERVER (smtp://..., the mocks' inbox; needs INTEROP_ADAPTER=memory) adds magic-link sign-in;
+  // EMAIL_MAX_AGE (seconds, default Auth.js's day) shortens the links' life so a harness can wait one out;
+  // EMAIL_NORMALIZE=off takes the address as typed (a custom normalizeIdentifier), the fault EMAIL-009/010 find.
+  if (env("EMAIL_SERVER")) {
+    const maxAge = env("EMAIL_MAX_AGE");
+    providers.push(
+      Nodemailer({
+        server: env("EMAIL_SERVER"),
+        from: env("EMAIL_FROM") ?? "noreply@example.com",
+        ...(maxAge && { maxAge: Number(maxAge) }),
+        ...(env("EMAIL_NORMALIZE") === "off" && { normalizeIdentifier: (identifier) => identifier }),
       }),
     );
   }

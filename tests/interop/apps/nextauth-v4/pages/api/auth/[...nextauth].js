@@ -1,12 +1,13 @@
 // Vanilla next-auth v4 catch-all route. Everything site-specific comes from env vars
 // (see ../../README.md); the options are rebuilt per request so the env is read at run time.
-import { pbkdf2, timingSafeEqual } from "node:crypto";
+import { pbkdf2, randomUUID, timingSafeEqual } from "node:crypto";
 import { promisify } from "node:util";
 import NextAuth from "next-auth";
 import CredentialsProvider from "next-auth/providers/credentials";
 import GoogleProvider from "next-auth/providers/google";
 import AzureADProvider from "next-auth/providers/azure-ad";
 import KeycloakProvider from "next-auth/providers/keycloak";
+import EmailProvider from "next-auth/providers/email";
 
 const DEFAULT_USERS = [
   { id: "demo-user-1", email: "demo@example.com", name: "Demo User", password: "demo-password" },
@@ -100,12 +101,69 @@ function buildProviders() {
       }),
     );
   }
+  // EMAIL_SERVER (smtp://..., the mocks' inbox) adds magic-link sign-in with the in-memory adapter below;
+  // EMAIL_MAX_AGE (seconds, default a day) shortens the links' life so a harness can wait one out.
+  if (env("EMAIL_SERVER")) {
+    const maxAge = env("EMAIL_MAX_AGE");
+    providers.push(
+      EmailProvider({
+        server: env("EMAIL_SERVER"),
+        from: env("EMAIL_FROM") ?? "noreply@example.com",
+        ...(maxAge && { maxAge: Number(maxAge) }),
+      }),
+    );
+  }
   return providers;
+}
+
+// v4 has no packaged in-memory adapter: the users, accounts and verification tokens email sign-in needs, kept in
+// this process (the Adapter interface of next-auth 4 adapters.ts; sessions stay JWTs).
+let memoryAdapter;
+function emailAdapter() {
+  if (!env("EMAIL_SERVER")) return {};
+  if (!memoryAdapter) {
+    const users = new Map();
+    const accounts = new Map();
+    const tokens = new Map();
+    const byEmail = (email) => [...users.values()].find((u) => u.email === email) ?? null;
+    memoryAdapter = {
+      async createUser(user) {
+        const created = { ...user, id: randomUUID() };
+        users.set(created.id, created);
+        return created;
+      },
+      getUser: async (id) => users.get(id) ?? null,
+      getUserByEmail: async (email) => byEmail(email),
+      getUserByAccount: async ({ provider, providerAccountId }) =>
+        users.get(accounts.get(`${provider}:${providerAccountId}`)?.userId) ?? null,
+      async updateUser(user) {
+        const updated = { ...users.get(user.id), ...user };
+        users.set(updated.id, updated);
+        return updated;
+      },
+      async linkAccount(account) {
+        accounts.set(`${account.provider}:${account.providerAccountId}`, account);
+        return account;
+      },
+      async createVerificationToken(token) {
+        tokens.set(`${token.identifier}:${token.token}`, token);
+        return token;
+      },
+      async useVerificationToken({ identifier, token }) {
+        const key = `${identifier}:${token}`;
+        const found = tokens.get(key) ?? null;
+        tokens.delete(key);
+        return found;
+      },
+    };
+  }
+  return { adapter: memoryAdapter };
 }
 
 export function buildAuthOptions() {
   return {
     providers: buildProviders(),
+    ...emailAdapter(),
     session: { strategy: "jwt" },
     secret: env("NEXTAUTH_SECRET") ?? env("AUTH_SECRET"),
   };
