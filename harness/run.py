@@ -73,17 +73,16 @@ class Run:
                 opts.smtp,
                 opts.email_max_age or server.email_max_age,
             )
-        client = self.client()
-        csrf = preflight(client)
-        if opts.profile == "auto":
-            profile, reason = detect_profile(client, csrf)
-            self.profile_name, self.profile_reason = profile.name, f"auto: {reason}"
-        else:
-            self.profile_name, self.profile_reason = opts.profile, "chosen with --profile"
-        if csrf_disabled(csrf):
-            self.csrf_protection = "origin"
-            self.profile_reason += f"; {CSRF_DISABLED}"
-        client.close()
+        with contextlib.closing(self.client()) as client:  # closed on a preflight stop too (no unclosed socket)
+            csrf = preflight(client)
+            if opts.profile == "auto":
+                profile, reason = detect_profile(client, csrf)
+                self.profile_name, self.profile_reason = profile.name, f"auto: {reason}"
+            else:
+                self.profile_name, self.profile_reason = opts.profile, "chosen with --profile"
+            if csrf_disabled(csrf):
+                self.csrf_protection = "origin"
+                self.profile_reason += f"; {CSRF_DISABLED}"
 
     def client(self) -> TargetClient:
         return TargetClient(
