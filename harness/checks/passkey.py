@@ -335,3 +335,26 @@ def options_shape(ctx: CheckContext) -> None:
             },
             received={"problems": problems, "register": register.body, "authenticate": authenticate.body},
         )
+
+
+@check(
+    "PASSKEY-009",
+    title="With passkeys off, webauthn-options answers the profile's status and sets no challenge",
+    clause="DOC-webauthn",
+    severity=Severity.MEDIUM,
+    family="browser",
+    action="webauthn-options",
+    tags=("passkey",),
+)
+def options_when_disabled(ctx: CheckContext) -> None:
+    if any(isinstance(e, dict) and e.get("type") == "webauthn" for e in ctx.providers().values()):
+        raise NotApplicable("GET providers lists a WebAuthn provider: passkeys are on (PASSKEY-008 checks the options)")
+    exchange = ctx.client.action("webauthn-options", params={"action": "authenticate"})
+    allowed = sorted(ctx.profile.allowed_statuses("webauthn-options") - {200})
+    challenge = exchange.cookie("challenge")
+    expect(
+        exchange.status in allowed and (challenge is None or not challenge.value),
+        "webauthn-options answers although no passkey provider is configured",
+        expected=f"one of {allowed} (profile {ctx.profile.name}) and no challenge cookie",
+        exchange=exchange,
+    )

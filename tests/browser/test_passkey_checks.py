@@ -45,6 +45,13 @@ def _without_key_params(reply: Reply) -> None:
         reply.body = json.dumps(body).encode()
 
 
+def _answers_options(reply: Reply) -> None:
+    reply.status = 200
+    reply.set_header("content-type", "application/json")
+    reply.body = json.dumps({"action": "authenticate", "options": {"challenge": "Y2hhbGxlbmdl", "rpId": "x"}}).encode()
+    reply.add_header("set-cookie", "authjs.challenge=sealed; Path=/; HttpOnly; SameSite=Lax; Max-Age=900")
+
+
 FLAWED = {
     "PASSKEY-003": "passkey-challenge-reusable",
     "PASSKEY-004": "passkey-challenge-reusable",
@@ -56,7 +63,9 @@ REWRITTEN: dict[str, tuple[str, Any]] = {
     "PASSKEY-001": ("/callback/passkey", _without_session_cookie),  # the callback signs nobody in
     "PASSKEY-002": ("/webauthn-options", _challenge_not_httponly),  # page scripts can read the challenge cookie
     "PASSKEY-008": ("/webauthn-options", _without_key_params),  # registration options without pubKeyCredParams
+    "PASSKEY-009": ("/webauthn-options", _answers_options),  # passkeys off, yet options and a challenge cookie
 }
+PASSKEYS_OFF = {"PASSKEY-009"}  # judged on a target without a passkey provider
 
 
 def _localhost(url: str) -> str:
@@ -66,6 +75,7 @@ def _localhost(url: str) -> str:
 @dataclass
 class PasskeyStack:
     good: RunningReferenceServer
+    plain: str
     report_dir: Path
     broken: dict[str, str] = field(default_factory=dict)
     clients: list[TargetClient] = field(default_factory=list)
@@ -80,13 +90,18 @@ class PasskeyStack:
 
 @pytest.fixture(scope="module")
 def passkeys(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PasskeyStack]:
-    with running_reference_server(webauthn=True) as good, contextlib.ExitStack() as servers:
-        built = PasskeyStack(good, tmp_path_factory.mktemp("passkey-reports"))
+    with (
+        running_reference_server(webauthn=True) as good,
+        running_reference_server() as plain,
+        contextlib.ExitStack() as servers,
+    ):
+        built = PasskeyStack(good, _localhost(plain.url), tmp_path_factory.mktemp("passkey-reports"))
         for check_id, flaw in FLAWED.items():
             app = create_app(Settings(webauthn=True, flaws=frozenset({flaw})))
             built.broken[check_id] = _localhost(servers.enter_context(serve_in_thread(app)))
         for check_id, (path, mutation) in REWRITTEN.items():
-            app = Mutator(create_app(Settings(webauthn=True)), path, mutation, contains=True)
+            settings = Settings(webauthn=check_id not in PASSKEYS_OFF)
+            app = Mutator(create_app(settings), path, mutation, contains=True)
             built.broken[check_id] = _localhost(servers.enter_context(serve_in_thread(app)))
         yield built
         for client in built.clients:
@@ -103,7 +118,8 @@ def test_every_passkey_check_has_a_breakage() -> None:
 
 @pytest.mark.parametrize("check_id", PASSKEY_IDS)
 def test_passes_on_the_reference_server(passkeys: PasskeyStack, check_id: str) -> None:
-    finding = passkeys.run(check_id, _localhost(passkeys.good.url))
+    target = passkeys.plain if check_id in PASSKEYS_OFF else _localhost(passkeys.good.url)
+    finding = passkeys.run(check_id, target)
     assert finding.verdict == Verdict.PASS, explain(finding)
 
 
@@ -120,9 +136,10 @@ def test_an_ip_address_origin_is_not_applicable_with_the_way_out(passkeys: Passk
 
 
 def test_a_target_without_passkeys_is_not_applicable(passkeys: PasskeyStack) -> None:
-    with running_reference_server() as plain:
-        finding = passkeys.run("PASSKEY-001", _localhost(plain.url))
+    finding = passkeys.run("PASSKEY-001", passkeys.plain)
     assert finding.verdict == Verdict.NOT_APPLICABLE and "no WebAuthn" in (finding.reason or ""), explain(finding)
+    on = passkeys.run("PASSKEY-009", _localhost(passkeys.good.url))
+    assert on.verdict == Verdict.NOT_APPLICABLE and "passkeys are on" in (on.reason or ""), explain(on)
 
 
 def test_the_passkey_lives_in_the_store(passkeys: PasskeyStack) -> None:
