@@ -144,7 +144,7 @@ def _authenticate(ctx: AuthContext, data: dict[str, Any], challenge: Challenge) 
             expected_origin=origin,
             credential_public_key=base64.b64decode(stored.public_key),
             credential_current_sign_count=current,
-            require_user_verification=True,
+            require_user_verification=not ctx.settings.has_flaw("passkey-uv-optional"),
         )
         new_count = verified.new_sign_count
     except _VERIFY_ERRORS as error:

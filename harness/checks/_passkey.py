@@ -7,10 +7,10 @@ flow on a harness page on the target's origin, as the built-in sign-in page's `w
 with `action` and `data` (the credential as SimpleWebAuthn's JSON). Requests go through the context's cookie jar,
 so the sealed challenge cookie travels as a browser sends it; a check can save and re-send it to replay it.
 
-Faulted assertions (another origin, another RP ID, a counter gone backwards) cannot come from an honest
-authenticator: `forge_assertion` signs them with the credential's own private key, read from the virtual
-authenticator (`WebAuthn.getCredentials`), so only the fault differs from a real assertion. A check first sends
-a correctly forged one (`forge_assertion` with no fault) and judges only if the target accepts that.
+Faulted assertions (another origin, another RP ID, a counter gone backwards, no user verification) cannot
+come from an honest authenticator: `forge_assertion` signs them with the credential's own private key, read from
+the virtual authenticator (`WebAuthn.getCredentials`), so only the fault differs from a real assertion. A check
+first sends a correctly forged one (`forge_assertion` with no fault) and judges only if the target accepts that.
 """
 
 from __future__ import annotations
@@ -35,7 +35,8 @@ __all__ = ["Ceremony", "Passkeys", "RegisteredPasskey", "passkey_provider", "req
 
 FOREIGN_ORIGIN = "https://passkey-foreign.conformance.invalid"
 FOREIGN_RP_ID = "passkey-foreign.conformance.invalid"
-_FLAGS_UP_UV = 0x01 | 0x04
+_FLAG_UP, _FLAG_UV = 0x01, 0x04
+_FLAGS_UP_UV = _FLAG_UP | _FLAG_UV
 
 AUTHENTICATOR = {
     "protocol": "ctap2",
@@ -269,6 +270,7 @@ class Passkeys:
         origin: str | None = None,
         rp_id: str | None = None,
         sign_count: int | None = None,
+        user_verified: bool = True,
     ) -> dict[str, Any]:
         """An assertion for `ceremony`'s challenge signed with the passkey's key; a keyword changes one field.
 
@@ -277,7 +279,11 @@ class Passkeys:
         key = serialization.load_der_private_key(base64.b64decode(held["privateKey"]), password=None)
         count = int(held["signCount"]) + 1 if sign_count is None else sign_count
         rp = rp_id or str(ceremony.options.get("rpId") or urlsplit(self.ctx.origin).hostname)
-        auth_data = hashlib.sha256(rp.encode()).digest() + bytes([_FLAGS_UP_UV]) + struct.pack(">I", count)
+        auth_data = (
+            hashlib.sha256(rp.encode()).digest()
+            + bytes([_FLAGS_UP_UV if user_verified else _FLAG_UP])
+            + struct.pack(">I", count)
+        )
         client = {
             "type": "webauthn.get",
             "challenge": ceremony.options.get("challenge"),

@@ -358,3 +358,21 @@ def options_when_disabled(ctx: CheckContext) -> None:
         expected=f"one of {allowed} (profile {ctx.profile.name}) and no challenge cookie",
         exchange=exchange,
     )
+
+
+@check(
+    "PASSKEY-010",
+    title="An assertion without user verification is refused (the Passkey provider requires it)",
+    clause="AUTHJS-passkey-uv",
+    severity=Severity.HIGH,
+    family="browser",
+    action="callback",
+    tags=("browser", "passkey", "security"),
+)
+def without_user_verification(ctx: CheckContext) -> None:
+    _forged_refused(
+        ctx,
+        "an assertion whose authenticatorData has the user-present flag but not user-verified",
+        "user verification required (a passkey is one factor only with it): no session",
+        user_verified=False,
+    )

@@ -58,6 +58,7 @@ FLAWED = {
     "PASSKEY-005": "passkey-origin-unchecked",
     "PASSKEY-006": "passkey-rp-id-unchecked",
     "PASSKEY-007": "passkey-counter-unchecked",
+    "PASSKEY-010": "passkey-uv-optional",
 }
 REWRITTEN: dict[str, tuple[str, Any]] = {
     "PASSKEY-001": ("/callback/passkey", _without_session_cookie),  # the callback signs nobody in

@@ -23,7 +23,7 @@ except ImportError:  # tests/interop is on sys.path
 pytestmark = [pytest.mark.interop, pytest.mark.browser, pytest.mark.timeout(900)]
 
 PASSKEY_ENV = {"INTEROP_ADAPTER": "memory", "INTEROP_PASSKEY": "on"}
-PASSES = {f"PASSKEY-00{n}" for n in (1, 2, 5, 6, 7, 8)}
+PASSES = {f"PASSKEY-00{n}" for n in (1, 2, 5, 6, 7, 8)} | {"PASSKEY-010"}
 LIBRARY_GAPS = {"PASSKEY-003", "PASSKEY-004"}
 
 
