@@ -1,16 +1,24 @@
 """POST callback/passkey refusals that need no authenticator, and the passkey rows in both store back ends.
 
 The ceremonies themselves (registration, sign-in, replays, foreign origin or RP ID, counter) run in a real
-browser with a virtual authenticator: tests/browser/test_passkey_checks.py."""
+browser with a virtual authenticator: tests/browser/test_passkey_checks.py; three of them run here on each store
+back end."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
 
+from harness.client import TargetClient
+from harness.context import CheckContext, Inputs
+from harness.findings import Verdict
+from harness.profiles import PROFILES
+from harness.registry import REGISTRY
+from harness.runner import run_check
 from reference_server.seed import seed_store
 from reference_server.settings import Settings
 from reference_server.store import SqlStore, open_store
@@ -93,3 +101,18 @@ def test_authenticators_and_spent_challenges_in_the_store(store: SqlStore) -> No
     assert [c.counter for c in store.authenticators_of(user)] == [7]
     assert store.authenticator("bm9uZQ==") is None
     assert store.spend_challenge("challenge-1") and not store.spend_challenge("challenge-1")
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("check_id", ["PASSKEY-001", "PASSKEY-003", "PASSKEY-007"])
+def test_passkey_ceremonies_on_each_back_end(database: str, tmp_path: Path, check_id: str) -> None:
+    """Registration, sign-in, the spent challenge and the stored counter on SQLite and PostgreSQL alike."""
+    with running_reference_server(webauthn=True, database=database) as server:
+        client = TargetClient(server.url.replace("://127.0.0.1:", "://localhost:"))
+        inputs = Inputs(server.secret, (server.demo_email, server.demo_password), None, None)
+        ctx = CheckContext(client, PROFILES["documented"], inputs, report_dir=tmp_path)
+        try:
+            finding = run_check(REGISTRY.get(check_id), ctx, "")
+        finally:
+            client.close()
+    assert finding.verdict == Verdict.PASS, f"{finding.message or finding.reason}\n{finding.received}"
