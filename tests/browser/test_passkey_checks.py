@@ -13,6 +13,8 @@ from typing import Any
 
 import pytest
 
+from harness.checks._browser import Probe
+from harness.checks._passkey import Passkeys
 from harness.client import TargetClient
 from harness.context import CheckContext, Inputs
 from harness.findings import Finding, Verdict
@@ -151,3 +153,24 @@ def test_the_passkey_lives_in_the_store(passkeys: PasskeyStack) -> None:
     )
     assert rows and all(str(row["email"]).endswith("@conformance.invalid") for row in rows)
     assert any(int(row["counter"]) > 0 for row in rows), "the sign-in's counter was stored"
+
+
+def test_a_signed_in_user_adds_a_passkey_and_signs_in_with_it(passkeys: PasskeyStack) -> None:
+    """The other registration Auth.js allows: the signed-in user registers (`action=register`, no e-mail)."""
+    good = passkeys.good
+    client = TargetClient(_localhost(good.url))
+    passkeys.clients.append(client)
+    inputs = Inputs(good.secret, (good.demo_email, good.demo_password), None, None)
+    ctx = CheckContext(client, PROFILES["documented"], inputs, report_dir=passkeys.report_dir)
+    with Probe(ctx) as probe:
+        keys = Passkeys(probe)
+        csrf = keys.page.request.get(client.url("csrf")).json()["csrfToken"]
+        form = {"csrfToken": csrf, "email": good.demo_email, "password": good.demo_password}
+        keys.page.request.post(client.url("callback/credentials"), form=form, max_redirects=0)
+        ceremony = keys.options("register")
+        assert ceremony.body["action"] == "register", ceremony.body
+        assert ceremony.options["user"]["name"] == good.demo_email
+        assert keys.post("register", keys.create(ceremony)).signed_in_as == good.demo_email
+        keys.sign_out()
+        _, assertion = keys.authenticate()
+        assert keys.post("authenticate", assertion).signed_in_as == good.demo_email
