@@ -27,7 +27,7 @@ from webauthn.helpers.exceptions import InvalidAuthenticationResponse, InvalidJS
 
 from reference_server.context import AuthContext, AuthResult
 from reference_server.cookies import ResponseCookie
-from reference_server.errors import InvalidCheck, WebAuthnVerificationError
+from reference_server.errors import AuthError, InvalidCheck, WebAuthnVerificationError
 from reference_server.session import start_session
 from reference_server.store.model import StoredCredential, User
 from reference_server.webauthn import Challenge, read_challenge, relying_party
@@ -51,7 +51,7 @@ def _credential_json(ctx: AuthContext) -> dict[str, Any]:
     except json.JSONDecodeError:
         data = None
     if not isinstance(data, dict) or not isinstance(data.get("id"), str):
-        raise WebAuthnVerificationError("Invalid WebAuthn response")
+        raise AuthError("Invalid WebAuthn response")  # @auth/core: a plain AuthError, shown as Configuration
     return data
 
 
@@ -133,7 +133,7 @@ def _authenticate(ctx: AuthContext, data: dict[str, Any], challenge: Challenge) 
     credential_id = _b64(_from_b64url(data["id"]))
     stored = ctx.store.authenticator(credential_id)
     if stored is None:
-        raise WebAuthnVerificationError("WebAuthn authenticator not found")
+        raise AuthError("WebAuthn authenticator not found in database")
     origin, rp_id = _expected(ctx, data)
     current = 0 if ctx.settings.has_flaw("passkey-counter-unchecked") else stored.counter
     try:
@@ -189,7 +189,7 @@ def passkey_callback(ctx: AuthContext) -> AuthResult:
     """Verify the ceremony the form names, clear the challenge cookie, start the session."""
     action = ctx.body.get("action")
     if action not in ("register", "authenticate"):
-        raise WebAuthnVerificationError("Invalid action parameter")
+        raise AuthError("Invalid action parameter")
     data = _credential_json(ctx)
     challenge = read_challenge(ctx)
     _spend(ctx, challenge)
