@@ -215,6 +215,11 @@ _V4_OAUTH_ERROR = frozenset(
 #   that issuer. Keycloak's RFC 9207 `iss` on the authorization response still exposes the mismatch.
 _V5_GAPS = {check_id: Severity.ADVISORY for check_id in ("RP-001", "RP-003", "RP-004")}
 _V4_GAPS = {"RP-019": Severity.ADVISORY}
+# - Auth.js v5 seals the WebAuthn challenge in a stateless cookie and only asks the browser to clear it
+#   (@auth/core 0.41.3 lib/actions/callback/oauth/checks.js webauthnChallenge.use -> clearCookie): the captured
+#   cookie verifies again for its 15 minutes, so a second assertion for the spent challenge (PASSKEY-003) and a
+#   replayed registration (PASSKEY-004: handleLoginOrRegister finds the account and signs its owner in) succeed.
+_V5_PASSKEY_GAPS = {check_id: Severity.ADVISORY for check_id in ("PASSKEY-003", "PASSKEY-004")}
 _PKCE, _STATE = frozenset({"pkce"}), frozenset({"state"})
 # AlgaPSA: every provider the default pkce, azure-ad `checks: ['pkce','state']` (research/algapsa.md section 1).
 _ALGAPSA_CHECKS = _frozen({"azure-ad": _PKCE | _STATE, "*": _PKCE})
@@ -295,7 +300,7 @@ AUTHJS_V5 = Profile(
     mint_claims=LIBRARY_CLAIMS,
     jwe="v5",
     not_applicable=_frozen(_V5_NA),
-    severity=_frozen(_V5_GAPS),
+    severity=_frozen({**_V5_GAPS, **_V5_PASSKEY_GAPS}),
     authorization_checks=_V5_CHECKS,
     code_refused_destinations=_V5_CODE_REFUSED,
     session_revocation=_JWT_ONLY,

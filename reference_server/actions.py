@@ -18,6 +18,7 @@ from reference_server.context import AuthContext, AuthResult
 from reference_server.cookies import ResponseCookie
 from reference_server.errors import CredentialsSignin, InvalidProvider, MissingCSRF, UnknownAction
 from reference_server.pages import error_page, signin_page, signout_page, verify_request_page
+from reference_server.passkey import passkey_callback
 from reference_server.providers import public_info
 from reference_server.session import NO_STORE, current_claims, session_action, start_session
 from reference_server.webauthn import webauthn_options_action
@@ -109,6 +110,8 @@ would finish late; with these, they finish one after another at the same total r
 
 
 async def credentials_post(ctx: AuthContext) -> AuthResult:
+    if ctx.provider is not None and ctx.provider.type == "webauthn" and ctx.settings.webauthn:
+        return passkey_callback(ctx)  # Auth.js checks no csrfToken here (lib/index.js: credentials only)
     if ctx.provider is None or ctx.provider.type != "credentials":
         result = callback_get(ctx)  # OAuth providers may answer with response_mode=form_post
         return await result if inspect.isawaitable(result) else result

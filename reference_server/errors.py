@@ -22,6 +22,7 @@ __all__ = [
     "OAuthSignInError",
     "UnknownAction",
     "Verification",
+    "WebAuthnVerificationError",
 ]
 
 
@@ -72,6 +73,13 @@ class Verification(AuthError):
     """An emailed sign-in link whose token is unknown, used, expired or for another address (callback/index.ts)."""
 
     type = "Verification"
+    client_safe = True
+
+
+class WebAuthnVerificationError(AuthError):
+    """A passkey registration or assertion failed verification (@auth/core errors.js: a client-safe type)."""
+
+    type = "WebAuthnVerificationError"
     client_safe = True
 
 

@@ -56,6 +56,12 @@ KNOWN_FLAWS: dict[str, str] = {
     "email-token-in-verify-request": "the verify-request redirect carries the token",
     "email-token-in-redirect": "the redirect after a link sign-in carries the token",
     "email-identifier-not-normalized": "the address is used as typed: case and space variants are other accounts",
+    # reference_server/passkey.py (checks PASSKEY-003..PASSKEY-007 and PASSKEY-010, harness/checks/passkey.py):
+    "passkey-challenge-reusable": "a spent WebAuthn challenge is accepted again (the sealed cookie is replayable)",
+    "passkey-origin-unchecked": "a passkey response is checked against the origin in its own clientDataJSON",
+    "passkey-rp-id-unchecked": "a passkey assertion's RP ID hash is not compared with the server's RP ID",
+    "passkey-counter-unchecked": "a passkey's signature counter is never compared with the stored one",
+    "passkey-uv-optional": "a passkey assertion without the user-verified flag is accepted",
     "trust-forwarded-host": "the origin comes from X-Forwarded-Host (then Host), as trustHost does (context.py)",
 }
 

@@ -1,28 +1,41 @@
 """`GET webauthn-options`: registration or authentication options and the challenge cookie.
 
-Follows @auth/core `lib/actions/webauthn-options.ts`: the ceremony comes from `action` (register |
-authenticate | absent) and whether the user is known; the challenge is sealed in a check cookie the way Auth.js
-seals it (inner JWE with salt "encodedWebauthnChallenge", outer `{value, provider}` JWE with the cookie name).
-When WebAuthn is disabled the action is unavailable: 404, as the API page documents.
+Follows @auth/core 0.41.3 `lib/actions/webauthn-options.js` and `lib/utils/webauthn-utils.js`: the ceremony comes
+from `action` (register | authenticate | absent) and whether the user is signed in or the `email` is known
+(`inferWebAuthnOptions`); the options are the Passkey provider's (`providers/passkey.js`: resident key and user
+verification required); the RP is the request URL's hostname, host and origin (`getRelayingParty`). The challenge is
+sealed in a check cookie the way Auth.js seals it (inner JWE with salt "encodedWebauthnChallenge", outer
+`{value, provider}` JWE with the cookie name); `read_challenge` opens it for `POST callback/passkey`
+(`reference_server/passkey.py`). When WebAuthn is disabled the action is unavailable: 404, as the API page documents.
 """
 
 from __future__ import annotations
 
 import base64
 import secrets
+from dataclasses import dataclass
 from typing import Any
 
 from reference_server import jwe
 from reference_server.context import AuthContext, AuthResult
 from reference_server.cookies import CHECK_COOKIE_TTL, ResponseCookie
-from reference_server.errors import InvalidProvider
+from reference_server.errors import InvalidCheck, InvalidProvider
 from reference_server.session import current_claims
+from reference_server.store.model import StoredCredential
 
-__all__ = ["webauthn_options_action"]
+__all__ = ["Challenge", "read_challenge", "relying_party", "webauthn_options_action"]
 
 _CHALLENGE_SALT = "encodedWebauthnChallenge"
-_TIMEOUT_MS = 300_000
+_TIMEOUT_MS = 300_000  # providers/webauthn.js DEFAULT_WEBAUTHN_TIMEOUT: 5 minutes
 _ALGORITHMS = (-8, -7, -257)
+
+
+@dataclass(frozen=True)
+class Challenge:
+    """The sealed cookie's content: the challenge (base64url) and, for a registration, the user to register."""
+
+    value: str
+    register_data: dict[str, Any] | None
 
 
 def _b64url(data: bytes) -> str:
@@ -31,6 +44,12 @@ def _b64url(data: bytes) -> str:
 
 def _bad_request(message: str) -> AuthResult:
     return AuthResult(status=400, body={"error": message})
+
+
+def relying_party(ctx: AuthContext) -> tuple[str, str]:
+    """(RP ID, origin): the request URL's hostname and origin, as `getRelayingParty` falls back to."""
+    hostname = ctx.host.split(":")[0] if not ctx.host.startswith("[") else ctx.host.split("]")[0] + "]"
+    return hostname, ctx.origin
 
 
 def _ceremony(requested: str | None, logged_in: bool, known_email: bool | None) -> str | None:
@@ -43,23 +62,41 @@ def _ceremony(requested: str | None, logged_in: bool, known_email: bool | None) 
     return None
 
 
+def _descriptors(credentials: list[StoredCredential]) -> list[dict[str, Any]]:
+    found = []
+    for credential in credentials:
+        entry: dict[str, Any] = {"id": _b64url(base64.b64decode(credential.credential_id)), "type": "public-key"}
+        if credential.transports:
+            entry["transports"] = credential.transports.split(",")
+        found.append(entry)
+    return found
+
+
 def _options(ctx: AuthContext, ceremony: str, challenge: str, user: dict[str, str] | None) -> dict[str, Any]:
-    hostname = ctx.host.split(":")[0] if not ctx.host.startswith("[") else ctx.host.split("]")[0] + "]"
+    rp_id, _ = relying_party(ctx)
+    known = ctx.store.user_by_id(user["tenant"], user["id"]) if user and user.get("tenant") else None
+    mine = _descriptors(ctx.store.authenticators_of(known)) if known else []
     if ceremony == "authenticate":
-        return {"rpId": hostname, "challenge": challenge, "timeout": _TIMEOUT_MS, "userVerification": "preferred"}
+        return {
+            "rpId": rp_id,
+            "challenge": challenge,
+            "timeout": _TIMEOUT_MS,
+            "userVerification": "required",
+            **({"allowCredentials": mine} if mine else {}),
+        }
     assert user is not None
     return {
         "challenge": challenge,
-        "rp": {"name": ctx.host, "id": hostname},
-        "user": {"id": _b64url(user["id"].encode()), "name": user["email"], "displayName": user["name"]},
+        "rp": {"name": ctx.host, "id": rp_id},
+        "user": {"id": _b64url(secrets.token_bytes(32)), "name": user["email"], "displayName": user["name"]},
         "pubKeyCredParams": [{"alg": alg, "type": "public-key"} for alg in _ALGORITHMS],
         "timeout": _TIMEOUT_MS,
         "attestation": "none",
-        "excludeCredentials": [],
+        "excludeCredentials": mine,
         "authenticatorSelection": {
-            "residentKey": "preferred",
-            "userVerification": "preferred",
-            "requireResidentKey": False,
+            "residentKey": "required",
+            "userVerification": "required",
+            "requireResidentKey": True,
         },
         "extensions": {"credProps": True},
     }
@@ -72,6 +109,30 @@ def _challenge_cookie(
     inner = jwe.encode({"challenge": challenge, "registerData": user}, secrets_, _CHALLENGE_SALT, CHECK_COOKIE_TTL)
     sealed = jwe.encode({"value": inner, "provider": provider_id}, secrets_, ctx.names.challenge, CHECK_COOKIE_TTL)
     return ResponseCookie.expiring(ctx.names.challenge, sealed, ctx.names.secure, CHECK_COOKIE_TTL, with_max_age=True)
+
+
+def read_challenge(ctx: AuthContext) -> Challenge:
+    """Open the sealed challenge cookie (`webauthnChallenge.use`); InvalidCheck when missing or not ours."""
+    value = ctx.cookies.get(ctx.names.challenge)
+    if not value:
+        raise InvalidCheck("WebAuthn challenge was missing")
+    try:
+        outer = jwe.decode(value, ctx.settings.secrets(), ctx.names.challenge)
+        inner = jwe.decode(str(outer.get("value")), ctx.settings.secrets(), _CHALLENGE_SALT)
+    except jwe.InvalidToken as error:
+        raise InvalidCheck("WebAuthn challenge could not be parsed") from error
+    if ctx.provider is None or outer.get("provider") != ctx.provider.id or not isinstance(inner.get("challenge"), str):
+        raise InvalidCheck("WebAuthn challenge was missing")
+    register_data = inner.get("registerData")
+    return Challenge(inner["challenge"], register_data if isinstance(register_data, dict) else None)
+
+
+def _registering(ctx: AuthContext, claims: dict[str, Any] | None, email: str | None) -> dict[str, str]:
+    """Who registers: the signed-in user (tenant and id kept to find them at the callback) or a new e-mail."""
+    if claims:
+        name = str(claims.get("name") or claims["email"])
+        return {"tenant": claims["tenant"], "id": claims["sub"], "email": claims["email"], "name": name}
+    return {"email": email or "", "name": ctx.query.get("name") or email or ""}
 
 
 def webauthn_options_action(ctx: AuthContext) -> AuthResult:
@@ -89,14 +150,11 @@ def webauthn_options_action(ctx: AuthContext) -> AuthResult:
     ceremony = _ceremony(requested, claims is not None, (known is not None) if email else None)
     if ceremony is None:
         return _bad_request("Invalid request")
-    user = None
-    if ceremony == "register":
-        user = (
-            {"id": claims["sub"], "email": claims["email"], "name": claims.get("name", claims["email"])}
-            if claims
-            else {"id": secrets.token_hex(16), "email": email or "", "name": email or ""}
-        )
+    user = _registering(ctx, claims, email) if ceremony == "register" else None
+    if ceremony == "authenticate" and known is not None:
+        user = {"tenant": known.tenant, "id": known.user_id, "email": known.email, "name": known.display_name}
     challenge = _b64url(secrets.token_bytes(32))
     body = {"action": ceremony, "options": _options(ctx, ceremony, challenge, user)}
-    cookies = ctx.init_cookies + [_challenge_cookie(ctx, provider.id, challenge, user)]
+    cookie_user = user if ceremony == "register" else None
+    cookies = ctx.init_cookies + [_challenge_cookie(ctx, provider.id, challenge, cookie_user)]
     return AuthResult(body=body, cookies=cookies)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
 
-__all__ = ["Store", "StoreUnavailable", "Tenant", "User", "now_iso"]
+__all__ = ["Store", "StoreUnavailable", "StoredCredential", "Tenant", "User", "now_iso"]
 
 
 class StoreUnavailable(RuntimeError):
@@ -51,6 +51,21 @@ class Tenant:
     solo_pro_trial_end: str | None
 
 
+@dataclass(frozen=True)
+class StoredCredential:
+    """A registered passkey as Auth.js's Authenticator model keeps it: ids and key in base64, the signature
+    counter, transports comma-separated; `tenant`/`user_id` its owner (empty before it is stored)."""
+
+    credential_id: str
+    public_key: str
+    counter: int
+    transports: str | None
+    device_type: str | None
+    backed_up: bool
+    tenant: str = ""
+    user_id: str = ""
+
+
 class Store(Protocol):
     def user_by_email(self, email: str, exact: bool = False) -> User | None: ...
     def create_email_user(self, email: str) -> User: ...
@@ -68,3 +83,9 @@ class Store(Protocol):
     ) -> str: ...
     def session_is_active(self, tenant: str, session_id: str, user_id: str, user_type: str) -> bool: ...
     def revoke_session(self, tenant: str, session_id: str, reason: str) -> None: ...
+    def add_authenticator(self, user: User, credential: StoredCredential) -> None: ...
+    def authenticator(self, credential_id: str) -> StoredCredential | None: ...
+    def authenticators_of(self, user: User) -> list[StoredCredential]: ...
+    def update_authenticator_counter(self, credential_id: str, counter: int) -> None: ...
+    def spend_challenge(self, challenge: str) -> bool: ...
+    def create_passkey_user(self, email: str, name: str | None) -> User: ...

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from reference_server.store.migrations import MIGRATIONS
-from reference_server.store.model import Tenant, User, now_iso
+from reference_server.store.model import StoredCredential, StoreUnavailable, Tenant, User, now_iso
 from reference_server.store.passwords import password_matches, spend_decoy_check
 
 __all__ = ["SqlStore"]
@@ -238,3 +238,78 @@ class SqlStore:
     def session_row(self, tenant: str, session_id: str) -> dict[str, object] | None:
         row = self._one("SELECT * FROM sessions WHERE tenant = ? AND session_id = ?", tenant, session_id)
         return dict(row) if row else None
+
+    # ---------------------------------------------------------------------------- passkeys (0003_authenticators)
+
+    def add_authenticator(self, user: User, credential: StoredCredential) -> None:
+        self.execute(
+            "INSERT INTO authenticators (credential_id, tenant, user_id, public_key, counter, transports, device_type, "
+            "backed_up, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            credential.credential_id,
+            user.tenant,
+            user.user_id,
+            credential.public_key,
+            credential.counter,
+            credential.transports,
+            credential.device_type,
+            int(credential.backed_up),
+            now_iso(),
+        )
+
+    def authenticator(self, credential_id: str) -> StoredCredential | None:
+        row = self._one("SELECT * FROM authenticators WHERE credential_id = ?", credential_id)
+        return _credential(row) if row else None
+
+    def authenticators_of(self, user: User) -> list[StoredCredential]:
+        rows = self._all(
+            "SELECT * FROM authenticators WHERE tenant = ? AND user_id = ? ORDER BY created_at",
+            user.tenant,
+            user.user_id,
+        )
+        return [_credential(row) for row in rows]
+
+    def update_authenticator_counter(self, credential_id: str, counter: int) -> None:
+        self.execute("UPDATE authenticators SET counter = ? WHERE credential_id = ?", counter, credential_id)
+
+    def spend_challenge(self, challenge: str) -> bool:
+        """Record `challenge` as used; False when it was used before (a replayed ceremony)."""
+        with self.transaction():
+            if self._one("SELECT challenge FROM spent_webauthn_challenges WHERE challenge = ?", challenge):
+                return False
+            self.execute(
+                "INSERT INTO spent_webauthn_challenges (challenge, spent_at) VALUES (?, ?)", challenge, now_iso()
+            )
+        return True
+
+    def create_passkey_user(self, email: str, name: str | None) -> User:
+        """A new account for a passkey registered with an unknown e-mail (Auth.js creates the user): in the first
+        tenant, with no password (the empty hash never matches)."""
+        row = self._one("SELECT tenant FROM tenants ORDER BY tenant LIMIT 1")
+        if row is None:
+            raise StoreUnavailable("the store has no tenant to add a passkey user to")
+        user_id = str(uuid.uuid4())
+        self.execute(
+            "INSERT INTO users (tenant, user_id, username, hashed_password, first_name, email, user_type) "
+            "VALUES (?, ?, ?, '', ?, ?, 'internal')",
+            row["tenant"],
+            user_id,
+            email.split("@")[0],
+            name or None,
+            email,
+        )
+        created = self.user_by_id(row["tenant"], user_id)
+        assert created is not None
+        return created
+
+
+def _credential(row: Row) -> StoredCredential:
+    return StoredCredential(
+        credential_id=row["credential_id"],
+        public_key=row["public_key"],
+        counter=int(row["counter"]),
+        transports=row["transports"],
+        device_type=row["device_type"],
+        backed_up=bool(row["backed_up"]),
+        tenant=row["tenant"],
+        user_id=row["user_id"],
+    )

@@ -9,6 +9,7 @@ import Google from "next-auth/providers/google";
 import AzureAD from "next-auth/providers/azure-ad";
 import Keycloak from "next-auth/providers/keycloak";
 import Nodemailer from "next-auth/providers/nodemailer";
+import Passkey from "next-auth/providers/passkey";
 import { UnstorageAdapter } from "@auth/unstorage-adapter";
 import { createStorage } from "unstorage";
 
@@ -141,12 +142,15 @@ function buildProviders() {
       }),
     );
   }
+  // INTEROP_PASSKEY=on adds the Passkey provider (with INTEROP_ADAPTER=memory: WebAuthn keeps authenticators there).
+  if (env("INTEROP_PASSKEY") === "on") providers.push(Passkey);
   return providers;
 }
 
 export const { handlers, auth, signIn, signOut } = NextAuth(() => ({
   providers: buildProviders(),
   ...adapter(),
+  ...(env("INTEROP_PASSKEY") === "on" && { experimental: { enableWebAuthn: true } }),
   // INTEROP_SESSION_STRATEGY=database keeps sessions in the adapter (opaque session token); default "jwt".
   session: { strategy: env("INTEROP_SESSION_STRATEGY") ?? "jwt" },
   secret: env("AUTH_SECRET") ?? env("NEXTAUTH_SECRET"),
