@@ -2,7 +2,10 @@
 
 `playwright install` needs a CDN that closed networks (and Debian CI) cannot reach, so a system Chromium
 (Debian's `chromium` package) is a first-class fallback. Checks share one browser per process (`shared()`);
-each check opens its own context. `python -m harness.browser --check` prints the one-line report header
+each check opens its own context. Playwright's sync API keeps an asyncio loop running in the thread that started
+it (so `asyncio.run` there fails), so the driver lives in a thread of its own and the browser checks run in it
+(`in_driver_thread`): the caller's thread stays free for its own event loops (xdist workers, asyncio tests).
+`python -m harness.browser --check` prints the one-line report header
 (`browser: chromium 156.0... (system: /usr/bin/chromium)`) or the one-line reason there is none.
 """
 
@@ -11,10 +14,14 @@ from __future__ import annotations
 import atexit
 import contextlib
 import os
+import queue
 import shutil
 import sys
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 INSTALL_HINT = "python -m playwright install chromium"
 NO_BROWSER = f"no Chromium found: run `{INSTALL_HINT}` (or install Debian's chromium package)"
@@ -32,6 +39,10 @@ LAUNCH_ARGS = (
     "--disable-sync",
 )
 LAUNCH_TIMEOUT_MS = 30_000
+BROWSER_FAMILIES = frozenset({"browser"})
+"""Check families that drive a real browser: marked `browser` and run in the driver thread."""
+
+T = TypeVar("T")
 
 
 class NoBrowser(Exception):  # noqa: N818 - an outcome the caller reports in one line
@@ -99,14 +110,52 @@ def launch(playwright: Any) -> tuple[Any, BrowserInfo]:
     return browser, BrowserInfo(info.kind, info.executable, browser.version)
 
 
+class DriverThread:
+    """One daemon thread that owns Playwright's sync driver; `call` runs a function in it and waits."""
+
+    def __init__(self) -> None:
+        self._jobs: queue.SimpleQueue[tuple[Callable[[], Any], Future[Any]]] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    def call(self, func: Callable[[], T]) -> T:
+        """`func()` in the driver thread (directly when already in it); its exception is raised here."""
+        if threading.current_thread() is self._thread:
+            return func()
+        with self._lock:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._serve, name="playwright-driver", daemon=True)
+                self._thread.start()
+        done: Future[T] = Future()
+        self._jobs.put((func, done))
+        return done.result()
+
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def _serve(self) -> None:
+        while True:
+            func, done = self._jobs.get()
+            if not done.set_running_or_notify_cancel():
+                continue
+            try:
+                done.set_result(func())
+            except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread as is
+                done.set_exception(exc)
+
+
 class SharedBrowser:
-    """One Playwright driver and one browser per process, started on first use, stopped at exit."""
+    """One Playwright driver and one browser per process, started on first use, stopped at exit.
+
+    Every Playwright call happens in `driver`'s thread (Playwright's sync objects belong to the thread that made
+    them)."""
 
     def __init__(self) -> None:
         self._playwright: Any = None
         self.browser: Any = None
         self.info: BrowserInfo | None = None
         self.error: NoBrowser | None = None
+        self.driver = DriverThread()
 
     def start(self) -> SharedBrowser:
         """Start once; a failure is remembered so every later check reports it without retrying."""
@@ -115,7 +164,7 @@ class SharedBrowser:
         if self.error is not None:
             raise self.error
         try:
-            self._start()
+            self.driver.call(self._start)
         except NoBrowser as exc:
             self.error = exc
             self.stop()
@@ -131,12 +180,16 @@ class SharedBrowser:
         self.browser, self.info = launch(self._playwright)
 
     def stop(self) -> None:
+        if self.driver.running() and (self.browser is not None or self._playwright is not None):
+            self.driver.call(self._stop)
+        self.browser, self._playwright = None, None
+
+    def _stop(self) -> None:
         for closer in (self.browser, self._playwright):
             if closer is None:
                 continue
             with contextlib.suppress(Exception):  # shutting down; nothing left to report to
                 closer.close() if closer is self.browser else closer.stop()
-        self.browser, self._playwright = None, None
 
 
 _SHARED = SharedBrowser()
@@ -145,6 +198,11 @@ _SHARED = SharedBrowser()
 def shared() -> SharedBrowser:
     """The process-wide browser (started lazily); raises `NoBrowser` with one line when there is none."""
     return _SHARED.start()
+
+
+def in_driver_thread(func: Callable[[], T]) -> T:
+    """Run `func` (a browser check's body) in the thread that owns the shared browser."""
+    return _SHARED.driver.call(func)
 
 
 def close_shared() -> None:

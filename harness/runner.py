@@ -6,6 +6,7 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
+from harness.browser import BROWSER_FAMILIES, in_driver_thread
 from harness.context import CheckContext
 from harness.errors import TargetError
 from harness.findings import CheckFailure, Finding, NotApplicable, Severity, Verdict
@@ -41,7 +42,12 @@ def run_check(check: Check, ctx: CheckContext, param: str = "") -> Finding:
     own = ctx.for_instance(instance)
     try:
         assert check.func is not None, f"{check.id} is run by its own suite test"
-        note = check.func(own, param) if check.params else check.func(own)
+        func = check.func
+
+        def body() -> object:
+            return func(own, param) if check.params else func(own)
+
+        note = in_driver_thread(body) if check.family in BROWSER_FAMILIES else body()
         finding.verdict = Verdict.PASS
         if isinstance(note, str):
             finding.message = note  # what a pass does not show (e.g. a variant that only proves part of the clause)

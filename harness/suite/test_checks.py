@@ -11,11 +11,9 @@ from collections.abc import Callable
 import pytest
 
 import harness.checks  # noqa: F401 - registers every check
+from harness.browser import BROWSER_FAMILIES
 from harness.fixtures import CheckRunner
 from harness.registry import REGISTRY
-
-BROWSER_FAMILIES = frozenset({"browser"})
-"""Families that drive a real browser: marked `browser`, so `-m "not browser"` leaves them out."""
 
 
 def _instances(family: str) -> list[object]:
