@@ -3,6 +3,7 @@ broken in exactly the way that check exists to catch."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import subprocess
 import sys
@@ -251,3 +252,15 @@ def test_report_header_names_the_browser_that_ran(pytester: pytest.Pytester) -> 
     header = json.loads((pytester.path / "r.json").read_text())["header"]
     assert header["browser"].startswith("browser: chromium ")
     result.stdout.fnmatch_lines(["browser: chromium *"])
+
+
+def test_asyncio_runs_in_the_thread_that_ran_a_browser_check(stack: Stack) -> None:
+    """Playwright's sync driver lives in its own thread, so an event loop here (an asyncio test in the same xdist
+    worker) still starts after a browser check ran."""
+    assert run(stack, "BROWSER-001").verdict == Verdict.PASS
+
+    async def answer() -> str:
+        await asyncio.sleep(0)
+        return "ran"
+
+    assert asyncio.run(answer()) == "ran"
