@@ -37,6 +37,20 @@ SETTLE_MS = 400
 POLL_MS = 50
 FOREIGN_ORIGIN = "http://opener.invalid"
 HARNESS_PATH = "/__nextauth-conformance"
+UNREACHABLE_KEY = "browser-unreachable"
+"""`ctx` cache key: origin -> why a browser step could not reach it (later checks fail at once with that cause)."""
+UNREACHABLE_ERRORS = (
+    "net::ERR_CONNECTION_",
+    "net::ERR_EMPTY_RESPONSE",
+    "net::ERR_NAME_NOT_RESOLVED",
+    "net::ERR_ADDRESS_UNREACHABLE",
+    "net::ERR_TIMED_OUT",
+    "net::ERR_INVALID_HTTP_RESPONSE",
+    "net::ERR_SSL_",
+    "net::ERR_CERT_",
+    "net::ERR_TOO_MANY_REDIRECTS",
+)
+"""Navigation errors that mean the page could not be reached (not a navigation the page itself cancelled)."""
 
 PROBE_SCRIPT = """(() => {
   const report = (payload) => { try { window.__conformanceReport(payload); } catch (e) {} };
@@ -111,6 +125,9 @@ class Probe:
         self.ctx, self.instance = ctx, ctx.instance or "browser-check"
         self.events: list[Event] = []
         self.context: Any = None
+        self.unreachable: str | None = None  # why the first page this check could not reach failed
+        self.pending: dict[Any, str] = {}  # navigation requests sent and not yet answered: request -> route
+        self.known_dead: dict[str, str] = ctx._cache.setdefault(UNREACHABLE_KEY, {})
 
     def __enter__(self) -> Probe:
         try:
@@ -124,7 +141,60 @@ class Probe:
         self.context.expose_binding("__conformanceReport", self._record)
         self.context.add_init_script(PROBE_SCRIPT)
         self._route_harness_pages()
+        self._watch_navigations()
         return self
+
+    def _watch_navigations(self) -> None:
+        """Remember which URL a navigation was sent to (through which redirects) and why it failed; an origin an
+        earlier check could not reach is refused at once, so one dead page costs one wait, not one per check."""
+        self.context.on("request", self._on_request)
+        self.context.on("response", lambda response: self.pending.pop(response.request, None))
+        self.context.on("requestfailed", self._on_failed)
+        for origin, cause in self.known_dead.items():
+            self.context.route(f"{origin}/**", self._refuse(cause))
+
+    def _on_request(self, request: Any) -> None:
+        if not request.is_navigation_request():
+            return
+        cause = self.known_dead.get(origin_of(request.url))
+        if cause is None:
+            self.pending[request] = route_of(request)
+            return
+        # a redirect hop is not routable: end the flow by closing its page (its waits fail at once)
+        self.unreachable = self.unreachable or f"not tried again: {cause}"
+        with contextlib.suppress(Exception):
+            request.frame.page.close()
+
+    def _on_failed(self, request: Any) -> None:
+        self.pending.pop(request, None)
+        error = request.failure or ""
+        if not request.is_navigation_request() or not error.startswith(UNREACHABLE_ERRORS):
+            return
+        cause = f"could not reach {short(request.url)} ({error}); {route_of(request)}"
+        self.unreachable = self.unreachable or cause
+        self.known_dead.setdefault(origin_of(request.url), f"{self.instance} {cause}")
+
+    def _refuse(self, cause: str) -> Callable[[Any], None]:
+        def refuse(route: Any) -> None:
+            if route.request.is_navigation_request():
+                self.unreachable = self.unreachable or f"not tried again: {cause}"
+            route.abort("connectionrefused")
+
+        return refuse
+
+    def _deliver_events(self) -> None:
+        with contextlib.suppress(Exception):  # the browser may be gone; the failure is reported without the cause
+            open_pages = [page for page in self.context.pages if not page.is_closed()]
+            if open_pages:
+                pause(open_pages[0], POLL_MS)
+
+    def _no_answer(self) -> str | None:
+        """A navigation still waiting for its answer when a step timed out: its origin counts as unreachable."""
+        for request, sent in self.pending.items():
+            cause = f"no answer from {short(request.url)} within {STEP_TIMEOUT_MS // 1000} s; {sent}"
+            self.known_dead.setdefault(origin_of(request.url), f"{self.instance} {cause}")
+            return cause
+        return None
 
     def _record(self, source: dict[str, Any], payload: dict[str, Any]) -> None:
         self.events.append(Event(str(payload.get("event")), source.get("page"), payload))
@@ -140,7 +210,9 @@ class Probe:
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: Any) -> None:
         try:
-            failure = _as_failure(exc)
+            if exc is not None and type(exc).__module__.startswith("playwright"):
+                self._deliver_events()  # a failed navigation's event may come after the error it caused
+            failure = _as_failure(exc, self.unreachable or (self._no_answer() if _timed_out(exc) else None))
             if failure is not None:
                 failure.message += self._save_artifacts()
                 if failure is not exc:
@@ -219,17 +291,44 @@ def pause(page: Any, ms: int) -> None:
         time.sleep(ms / 1000)
 
 
-def _as_failure(exc: BaseException | None) -> CheckFailure | None:
-    """A check failure as is; a Playwright error (timeout, closed target) as a failure of the browser step."""
+def route_of(request: Any) -> str:
+    """`sent to URL` and each redirect it took (`-> URL`): where a navigation was really going."""
+    chain = [request.url]
+    previous = request.redirected_from
+    while previous is not None and len(chain) < 20:
+        chain.append(previous.url)
+        previous = previous.redirected_from
+    first, *hops = (short(url) for url in reversed(chain))
+    return f"sent to {first}" + "".join(f", redirected to {hop}" for hop in hops)
+
+
+def short(url: str, limit: int = 100) -> str:
+    """A URL cut to `limit` characters (authorization URLs carry long queries that say nothing here)."""
+    return url if len(url) <= limit else url[: limit - 3] + "..."
+
+
+def origin_of(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def _timed_out(exc: BaseException | None) -> bool:
+    return exc is not None and type(exc).__name__ == "TimeoutError" and type(exc).__module__.startswith("playwright")
+
+
+def _as_failure(exc: BaseException | None, unreachable: str | None = None) -> CheckFailure | None:
+    """A check failure as is; a Playwright error (timeout, closed target) as a failure of the browser step, with
+    the page it could not reach (and the URL it was sent to) when that is why."""
     if exc is None or isinstance(exc, NotApplicable):
         return None
     if isinstance(exc, CheckFailure):
         return exc
     if type(exc).__module__.startswith("playwright"):
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        return CheckFailure(
-            f"browser step failed: {first[:300]}", expected="the page flow to complete", received=type(exc).__name__
-        )
+        message = f"browser step failed: {first[:300]}"
+        if unreachable:
+            message = f"browser step failed: {unreachable[:800]} ({first[:200]})"
+        return CheckFailure(message, expected="the page flow to complete", received=type(exc).__name__)
     return None
 
 

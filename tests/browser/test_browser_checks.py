@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+import socket
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -15,8 +17,13 @@ from harness import browser
 from harness.findings import Finding, Verdict
 from harness.registry import REGISTRY
 from harness.runner import run_check
-from tests.browser.conftest import Stack
+from reference_server import OAuthProviderConfig
+from reference_server.app import create_app
+from reference_server.serving import serve_in_thread
+from reference_server.settings import Settings
+from tests.browser.conftest import PROVIDERS, Stack
 from tests.browser.custom_pages import popup_url
+from tests.harness.mutator import Mutator, Reply
 
 pytestmark = pytest.mark.browser
 
@@ -264,3 +271,33 @@ def test_asyncio_runs_in_the_thread_that_ran_a_browser_check(stack: Stack) -> No
         return "ran"
 
     assert asyncio.run(answer()) == "ran"
+
+
+def test_a_page_the_browser_cannot_reach_fails_at_once_naming_where_it_was_sent(stack: Stack) -> None:
+    """The sign-in POST redirects to a port nobody listens on: the check says which URL it was sent to and where
+    that led; the next check of the same run that heads there ends with that cause instead of trying again."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{probe.getsockname()[1]}"
+
+    def to_dead_port(reply: Reply) -> None:
+        location = reply.header("location")
+        if location:
+            reply.set_header("location", dead + urlsplit(location).path)
+
+    configs = tuple(
+        OAuthProviderConfig(
+            pid, name, stack.mocks.issuer(v), stack.mocks.client_id(v), stack.mocks.client_secret(v) or ""
+        )
+        for pid, (v, name, _) in PROVIDERS.items()
+    )
+    app = Mutator(create_app(Settings(oauth_providers=configs)), "/signin/", to_dead_port, contains=True)
+    with serve_in_thread(app) as url:
+        ctx = stack.context(url)
+        first = run_check(REGISTRY.get("BROWSER-003"), ctx, "google")
+        second = run_check(REGISTRY.get("BROWSER-004"), ctx, "google")
+    assert first.verdict == Verdict.FAIL, explain(first)
+    assert f"could not reach {dead}/google/" in first.message, first.message
+    assert f"sent to {url}/api/auth/signin/google, redirected to {dead}/google/" in first.message, first.message
+    assert second.verdict == Verdict.FAIL, explain(second)
+    assert f"not tried again: BROWSER-003[google] could not reach {dead}/google/" in second.message, second.message
