@@ -28,6 +28,12 @@ class AuthorizationRequest:
     extra: dict[str, str] = field(default_factory=dict)
 
 
+def request_flow(request: AuthorizationRequest) -> dict[str, str]:
+    """What an authorization request is known by at every endpoint of its flow (faults.SCOPE_KEYS)."""
+    known = {"login_hint": request.login_hint, "state": request.state, "nonce": request.nonce}
+    return {"client_id": request.client_id} | {key: value for key, value in known.items() if value}
+
+
 @dataclass
 class AuthorizationCode:
     value: str
@@ -51,6 +57,10 @@ class CodeStore:
         code = AuthorizationCode(value, request, user, time.monotonic(), secrets.token_hex(16))
         self._codes[value] = code
         return code
+
+    def peek(self, value: str) -> AuthorizationCode | None:
+        """The code's record without redeeming it (which flow a token request belongs to)."""
+        return self._codes.get(value)
 
     def redeem(self, value: str, client_id: str, tenant: str) -> AuthorizationCode:
         code = self._codes.get(value)

@@ -59,7 +59,7 @@ def fault_schema(base: dict[str, Any]) -> dict[str, Any]:
                 **params,
                 "params": {"type": "object", "properties": params, "propertyNames": {"enum": list(params)}},
             },
-            "propertyNames": {"enum": ["endpoint", "kind", "times", "params", *params]},
+            "propertyNames": {"enum": ["endpoint", "kind", "times", "params", "scope", *params]},
         }
         if kind in faults.FAULT_ENDPOINTS:
             endpoint = faults.FAULT_ENDPOINTS[kind]

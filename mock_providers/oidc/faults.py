@@ -8,11 +8,17 @@ Kinds: ``error`` (vendor error body / authorize redirect; params ``error``, ``er
 ``missing_nonce``; ``wrong_sub`` at userinfo and ``wrong_discovery_issuer`` at discovery. `FAULT_ENDPOINTS`
 names the one endpoint where each tampering kind means something (the relying-party checks, harness/checks/rp.py,
 inject one of them per sign-in).
+
+A fault with a ``scope`` (``{"login_hint": ..., "state": ..., "nonce": ..., "client_id": ...}``, any of them)
+applies only to calls that belong to that authorization request: /authorize by its own parameters, /token and
+/userinfo by the code or access token it issued. So several sign-ins (parallel checks, several CI jobs) can share
+one mock, each with its own fault; a fault without a scope is global (the form for manual use).
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -61,6 +67,8 @@ FAULT_ENDPOINTS: dict[str, str] = {
     **dict.fromkeys(USERINFO_FAULTS, "userinfo"),
     **dict.fromkeys(DISCOVERY_FAULTS, "discovery"),
 }
+SCOPE_KEYS = ("login_hint", "state", "nonce", "client_id")
+"""What an authorization request is known by at every endpoint of its flow (`Fault.scope`)."""
 MAX_DELAY_SECONDS = 60.0
 MAX_CLOCK_SKEW_SECONDS = 10 * 365 * 86400
 #: RFC 6749 A.7/A.8: ``error`` and ``error_description`` are NQSCHAR (printable ASCII except ``"`` and ``\\``).
@@ -92,13 +100,19 @@ class Fault:
     kind: str
     times: int = 1
     params: dict[str, Any] = field(default_factory=dict)
+    scope: dict[str, str] = field(default_factory=dict)
+
+    def applies_to(self, endpoint: str, flow: Mapping[str, str]) -> bool:
+        """This endpoint, and (when scoped) a call of the authorization request the scope names."""
+        return self.endpoint == endpoint and all(flow.get(key) == value for key, value in self.scope.items())
 
 
 def fault_from_mapping(data: dict[str, Any]) -> Fault:
     """A fault from a control-API body already validated against the ``Fault`` schema (control_schema)."""
-    params = {k: v for k, v in data.items() if k not in ("endpoint", "kind", "times", "params")}
+    params = {k: v for k, v in data.items() if k not in ("endpoint", "kind", "times", "params", "scope")}
     params.update(data.get("params") or {})
-    return Fault(endpoint=data["endpoint"], kind=data["kind"], times=int(data.get("times", 1)), params=params)
+    scope = {str(k): str(v) for k, v in (data.get("scope") or {}).items()}
+    return Fault(data["endpoint"], data["kind"], int(data.get("times", 1)), params, scope)
 
 
 class FaultPlan:
@@ -112,10 +126,11 @@ class FaultPlan:
         with self._lock:
             self._faults.append(fault)
 
-    def take(self, endpoint: str) -> Fault | None:
+    def take(self, endpoint: str, flow: Mapping[str, str] | None = None) -> Fault | None:
+        """The oldest fault for this call: `flow` is what the call's authorization request is known by."""
         with self._lock:
             for fault in self._faults:
-                if fault.endpoint == endpoint:
+                if fault.applies_to(endpoint, flow or {}):
                     fault.times -= 1
                     if fault.times <= 0:
                         self._faults.remove(fault)
@@ -124,7 +139,7 @@ class FaultPlan:
 
     def pending(self) -> list[dict[str, Any]]:
         with self._lock:
-            return [vars(f).copy() for f in self._faults]
+            return [{k: v for k, v in vars(f).items() if k != "scope" or v} for f in self._faults]
 
     def clear(self) -> None:
         with self._lock:

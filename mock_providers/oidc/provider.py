@@ -19,9 +19,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from .clients import Client
-from .codes import AuthorizationRequest, CodeStore
+from .codes import AuthorizationRequest, CodeStore, request_flow
 from .errors import OAuthError, Reason, word
-from .faults import Fault, FaultPlan
+from .faults import SCOPE_KEYS, Fault, FaultPlan
 from .keys import KeyRing, KidStyle, hex40_kid
 from .requestlog import LoggedRequest, RequestLog
 from .site import Site
@@ -258,7 +258,7 @@ class Provider:
                 request.headers.get("authorization"),
             )
         )
-        fault = self.faults.take(name)
+        fault = self.faults.take(name, self.flow_of(name, params, request))
         entry.fault = fault.kind if fault else None
         try:
             if early:
@@ -276,6 +276,26 @@ class Provider:
             response = self.error_response(INTERNAL_ERROR, tenant_name, name)
         entry.status = response.status_code
         return response
+
+    def flow_of(self, endpoint: str, params: Mapping[str, str], request: Request) -> dict[str, str]:
+        """What the authorization request behind this call is known by (for faults scoped to one sign-in):
+        /authorize's own parameters; at /token the code's (or refresh token's) request; with an access token the
+        request that issued it; elsewhere only a `client_id` the call names."""
+        if endpoint == "authorize":
+            return {key: params[key] for key in SCOPE_KEYS if params.get(key)}
+        if endpoint == "token":
+            code = self.codes.peek(params.get("code", ""))
+            if code is not None:
+                return request_flow(code.request)
+            grant = self.tokens.refresh(params.get("refresh_token", ""))
+            if grant is not None:
+                return grant.flow
+        bearer = request.headers.get("authorization", "")
+        token = bearer[7:].strip() if bearer[:7].lower() == "bearer " else params.get("access_token", "")
+        grant = self.tokens.access(token) if token else None
+        if grant is not None:
+            return grant.flow
+        return {"client_id": params["client_id"]} if params.get("client_id") else {}
 
 
 async def read_params(request: Request) -> dict[str, str]:

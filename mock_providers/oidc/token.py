@@ -13,6 +13,7 @@ from starlette.responses import JSONResponse, Response
 
 from . import pkce
 from .clients import authenticate
+from .codes import request_flow
 from .errors import Reason
 from .faults import Fault
 from .keys import KeyRing, b64url, hash_half, random_b64_kid
@@ -55,14 +56,16 @@ def redeem_code(provider: Provider, params: dict[str, str], client_id: str, tena
         provider.REJECT_VERIFIER_WITHOUT_CHALLENGE,
     )
     offline = provider.wants_refresh_token(auth.scope, auth.extra)
-    return Grant(code.user, client_id, auth.scope, tenant, code.session_id, 0, auth.nonce, offline)
+    grant = Grant(code.user, client_id, auth.scope, tenant, code.session_id, 0, auth.nonce, offline)
+    grant.flow = request_flow(auth)
+    return grant
 
 
 def redeem_refresh(provider: Provider, params: dict[str, str], client_id: str, tenant: str) -> Grant:
     grant = provider.tokens.refresh(params.get("refresh_token", ""))
     if grant is None or grant.client_id != client_id or grant.tenant != tenant:
         raise Reason("refresh_invalid")
-    return Grant(grant.user, client_id, grant.scope, tenant, grant.session_id, 0, None, offline=False)
+    return Grant(grant.user, client_id, grant.scope, tenant, grant.session_id, 0, None, False, dict(grant.flow))
 
 
 def issue_tokens(provider: Provider, request: Request, grant: Grant, fault: Fault | None) -> dict[str, Any]:

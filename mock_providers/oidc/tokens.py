@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .users import User
 
@@ -21,6 +21,8 @@ class Grant:
     expires_at: float
     nonce: str | None = None
     offline: bool = False
+    flow: dict[str, str] = field(default_factory=dict)
+    """What the authorization request that issued it is known by (faults.SCOPE_KEYS), for scoped faults."""
 
 
 class TokenStore:
