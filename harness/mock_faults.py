@@ -6,17 +6,27 @@ has a timeout; a control API that does not answer is `SignInFailed`, which the c
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import httpx
 
 from harness.mock_signin import mock_tls_context
 from harness.signin import SignInFailed
 
-__all__ = ["FaultSpec", "MockControl"]
+__all__ = ["FaultSpec", "MockControl", "flow_scope"]
 
 CONTROL_TIMEOUT = 5.0
+SCOPE_KEYS = ("state", "code_challenge", "nonce")
+"""What one authorization request is known by at the mock, most specific first (mock_providers/oidc/faults.py)."""
+
+
+def flow_scope(authorize_url: str) -> dict[str, str]:
+    """The scope that confines a fault to the sign-in whose authorization request is `authorize_url`: its
+    `state`, else its PKCE challenge, else its nonce (empty when it carries none of them)."""
+    query = dict(parse_qsl(urlsplit(authorize_url).query))
+    return next(({key: query[key]} for key in SCOPE_KEYS if query.get(key)), {})
 
 
 @dataclass(frozen=True)
@@ -27,9 +37,15 @@ class FaultSpec:
     kind: str
     times: int = 1
     params: dict[str, Any] = field(default_factory=dict)
+    scope: dict[str, str] = field(default_factory=dict)
+    """Only calls of the authorization request with these values (`flow_scope`); empty: every call (global)."""
 
     def body(self) -> dict[str, Any]:
-        return {"endpoint": self.endpoint, "kind": self.kind, "times": self.times, **self.params}
+        scope = {"scope": self.scope} if self.scope else {}
+        return {"endpoint": self.endpoint, "kind": self.kind, "times": self.times, **self.params, **scope}
+
+    def scoped(self, scope: dict[str, str]) -> FaultSpec:
+        return replace(self, scope=dict(scope))
 
 
 class MockControl:
@@ -65,12 +81,14 @@ class MockControl:
     def used(self, vendor: str, fault: FaultSpec) -> bool:
         """True when the target made at least one call that consumed `fault` (call before `clear`)."""
         for left in self.pending(vendor):
-            if left.get("endpoint") == fault.endpoint and left.get("kind") == fault.kind:
+            same = (left.get("endpoint"), left.get("kind"), left.get("scope") or {})
+            if same == (fault.endpoint, fault.kind, fault.scope):
                 return int(left.get("times", fault.times)) < fault.times
         return True
 
-    def clear(self, vendor: str) -> None:
-        self._call("DELETE", f"{vendor}/faults")
+    def clear(self, vendor: str, scope: dict[str, str] | None = None) -> None:
+        """Every fault of the vendor, or only those scoped to exactly `scope` (leaves other runs' faults alone)."""
+        self._call("DELETE", f"{vendor}/faults" + (f"?{urlencode(scope)}" if scope else ""))
 
     def rotate_keys(self, vendor: str) -> dict[str, Any]:
         result = self._call("POST", f"{vendor}/keys/rotate", {})

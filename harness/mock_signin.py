@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import re
 import ssl
+from collections.abc import Callable
 from dataclasses import dataclass
 from html import unescape
 from urllib.parse import urljoin, urlsplit
@@ -166,10 +167,14 @@ def sign_in_through_mock(
     email: str,
     timeout: float = 10.0,
     callback_timeout: float | None = None,
+    on_authorize: Callable[[str], None] | None = None,
 ) -> OAuthSignIn:
     """Sign `email` in with `provider` at the target, the mock IdP playing the provider; `callback_timeout`
-    bounds the callback request when the target is expected to wait on a slow IdP."""
+    bounds the callback request when the target is expected to wait on a slow IdP; `on_authorize` sees the
+    authorization URL before the mock does (faults scoped to this sign-in are injected there)."""
     flow = start_flow(client, provider, email)
+    if on_authorize is not None:
+        on_authorize(flow.authorize_url)
     try:
         back = authorize_at_mock(mock_idp, provider, flow.authorize_url, email, timeout, target=client.origin)
     except SignInFailed as exc:

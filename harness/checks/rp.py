@@ -13,6 +13,7 @@ through the same mock (xdist workers against one `--mock-idp`), or another flow 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,7 +22,7 @@ from harness.checks._oauth_flow import assert_lands_on, assert_no_session
 from harness.client import Exchange
 from harness.context import OAUTH_PROVIDERS, CheckContext
 from harness.findings import NotApplicable, Severity
-from harness.mock_faults import FaultSpec, MockControl
+from harness.mock_faults import FaultSpec, MockControl, flow_scope
 from harness.mock_signin import MOCK_VENDORS, OAuthSignIn, RefusedAtStart, sign_in_through_mock
 from harness.registry import check
 from harness.sessions import sign_in_email
@@ -33,6 +34,9 @@ IMPOSTOR_ISSUER = "https://impostor-issuer.invalid"
 SLOW_MARGIN = 2.0
 """Seconds the slow token endpoint waits beyond the client's timeout."""
 MAX_MOCK_DELAY = 60.0
+FLOW_ENDPOINTS = frozenset({"authorize", "token", "userinfo"})
+"""Endpoints where the mock knows which authorization request a call belongs to: faults there are scoped to
+the check's own sign-in (discovery and key rotation stay global, so those cases keep the mock to themselves)."""
 
 
 @dataclass(frozen=True)
@@ -216,9 +220,19 @@ RP_CASES: tuple[RpCase, ...] = (
 )
 
 
-def _sign_in(ctx: CheckContext, provider: str, callback_timeout: float | None = None) -> OAuthSignIn:
+def _sign_in(
+    ctx: CheckContext,
+    provider: str,
+    callback_timeout: float | None = None,
+    on_authorize: Callable[[str], None] | None = None,
+) -> OAuthSignIn:
     return sign_in_through_mock(
-        ctx.client, str(ctx.inputs.mock_idp), provider, sign_in_email(ctx, provider), callback_timeout=callback_timeout
+        ctx.client,
+        str(ctx.inputs.mock_idp),
+        provider,
+        sign_in_email(ctx, provider),
+        callback_timeout=callback_timeout,
+        on_authorize=on_authorize,
     )
 
 
@@ -260,14 +274,17 @@ def refused(ctx: CheckContext, case: RpCase, provider: str) -> None:
     faults, callback_timeout = _prepared(ctx, case)
     vendor = MOCK_VENDORS[provider]
     with MockControl(str(ctx.inputs.mock_idp)) as control:
-        control.clear(vendor)
-        try:
-            for fault in faults:
-                control.inject(vendor, fault)
-            exchange, phase = _attempt(ctx, provider, callback_timeout)
-            reached = control.used(vendor, faults[0])
-        finally:
+        if all(fault.endpoint in FLOW_ENDPOINTS for fault in faults):
+            exchange, phase, reached = _scoped_attempt(ctx, control, vendor, faults, provider, callback_timeout)
+        else:
             control.clear(vendor)
+            try:
+                for fault in faults:
+                    control.inject(vendor, fault)
+                exchange, phase = _attempt(ctx, provider, callback_timeout)
+                reached = control.used(vendor, faults[0])
+            finally:
+                control.clear(vendor)
     if not reached:
         raise NotApplicable(
             f"the target never called the mock's {faults[0].endpoint} endpoint during the sign-in, "
@@ -283,10 +300,56 @@ def refused(ctx: CheckContext, case: RpCase, provider: str) -> None:
     assert_lands_on(ctx, exchange, allowed, what)
 
 
-def _attempt(ctx: CheckContext, provider: str, callback_timeout: float | None) -> tuple[Exchange, str]:
+class _ControlFailed(Exception):
+    """The control API failed while the sign-in was under way: reported as that, not as the target's failure."""
+
+    def __init__(self, cause: SignInFailed) -> None:
+        super().__init__(str(cause))
+        self.cause = cause
+
+
+def _scoped_attempt(
+    ctx: CheckContext,
+    control: MockControl,
+    vendor: str,
+    faults: tuple[FaultSpec, ...],
+    provider: str,
+    callback_timeout: float | None,
+) -> tuple[Exchange, str, bool]:
+    """The sign-in with `faults` scoped to its own authorization request (`flow_scope`): injected once the
+    target has sent the browser to the mock, so other sign-ins at the same mock (other checks, other runs) never
+    meet them. A request with nothing to scope by gets them globally, as before."""
+    injected: list[FaultSpec] = []
+
+    def inject(authorize_url: str) -> None:
+        scope = flow_scope(authorize_url)
+        try:
+            for fault in faults:
+                injected.append(fault.scoped(scope))
+                control.inject(vendor, injected[-1])
+        except SignInFailed as exc:
+            raise _ControlFailed(exc) from None
+
+    try:
+        exchange, phase = _attempt(ctx, provider, callback_timeout, inject)
+        reached = bool(injected) and control.used(vendor, injected[0])
+    except _ControlFailed as failed:
+        raise failed.cause from None
+    finally:
+        if injected:
+            control.clear(vendor, injected[0].scope or None)
+    return exchange, phase, reached
+
+
+def _attempt(
+    ctx: CheckContext,
+    provider: str,
+    callback_timeout: float | None,
+    on_authorize: Callable[[str], None] | None = None,
+) -> tuple[Exchange, str]:
     """The exchange that ended the flow and where: the callback, or POST signin when the target refused to start."""
     try:
-        flow = _sign_in(ctx, provider, callback_timeout)
+        flow = _sign_in(ctx, provider, callback_timeout, on_authorize)
     except RefusedAtStart as exc:
         assert exc.exchange is not None
         return exc.exchange, f"signin/{provider}"

@@ -30,7 +30,12 @@ class AuthorizationRequest:
 
 def request_flow(request: AuthorizationRequest) -> dict[str, str]:
     """What an authorization request is known by at every endpoint of its flow (faults.SCOPE_KEYS)."""
-    known = {"login_hint": request.login_hint, "state": request.state, "nonce": request.nonce}
+    known = {
+        "login_hint": request.login_hint,
+        "state": request.state,
+        "nonce": request.nonce,
+        "code_challenge": request.code_challenge,
+    }
     return {"client_id": request.client_id} | {key: value for key, value in known.items() if value}
 
 

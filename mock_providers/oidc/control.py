@@ -28,7 +28,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from .control_schema import ControlInputError, body_schema, document, validate
-from .faults import fault_from_mapping
+from .faults import SCOPE_KEYS, fault_from_mapping
 from .provider import Provider
 from .requestlog import RequestLog
 
@@ -63,8 +63,9 @@ class ControlPlane:
         faults.add(fault_from_mapping(dict(body)))
         return faults.pending()
 
-    def clear_faults(self, vendor: str) -> None:
-        self.provider(vendor).faults.clear()
+    def clear_faults(self, vendor: str, scope: Mapping[str, str] | None = None) -> None:
+        """All of the vendor's faults, or only those scoped to exactly `scope`."""
+        self.provider(vendor).faults.clear(scope)
 
     def rotate_keys(self, vendor: str) -> dict[str, Any]:
         ring = self.provider(vendor).keys
@@ -122,10 +123,15 @@ def control_routes(control: ControlPlane, summary: Callable[[Request], dict[str,
         route("/{vendor}/users/{key}", "PATCH", lambda r, b: control.patch_user(vendor(r), r.path_params["key"], **b)),
         route("/{vendor}/faults", "POST", lambda r, b: {"pending": control.add_fault(vendor(r), b)}, 201),
         route("/{vendor}/faults", "GET", lambda r, b: control.provider(vendor(r)).faults.pending()),
-        route("/{vendor}/faults", "DELETE", lambda r, b: control.clear_faults(vendor(r))),
+        route("/{vendor}/faults", "DELETE", lambda r, b: control.clear_faults(vendor(r), _scope_query(r))),
         route("/{vendor}/keys/rotate", "POST", lambda r, b: control.rotate_keys(vendor(r))),
         route("/{vendor}/auto-login", "POST", lambda r, b: control.set_auto_login(b.get("enabled", True), vendor(r))),
     ]
+
+
+def _scope_query(request: Request) -> dict[str, str]:
+    """The fault scope named in a query (`?state=...`): the scope keys only, other parameters ignored."""
+    return {key: value for key, value in request.query_params.items() if key in SCOPE_KEYS and value}
 
 
 MAX_BODY_BYTES = 256 * 1024

@@ -9,7 +9,7 @@ Kinds: ``error`` (vendor error body / authorize redirect; params ``error``, ``er
 names the one endpoint where each tampering kind means something (the relying-party checks, harness/checks/rp.py,
 inject one of them per sign-in).
 
-A fault with a ``scope`` (``{"login_hint": ..., "state": ..., "nonce": ..., "client_id": ...}``, any of them)
+A fault with a ``scope`` (any of ``login_hint``, ``state``, ``nonce``, ``client_id``, ``code_challenge``)
 applies only to calls that belong to that authorization request: /authorize by its own parameters, /token and
 /userinfo by the code or access token it issued. So several sign-ins (parallel checks, several CI jobs) can share
 one mock, each with its own fault; a fault without a scope is global (the form for manual use).
@@ -67,7 +67,7 @@ FAULT_ENDPOINTS: dict[str, str] = {
     **dict.fromkeys(USERINFO_FAULTS, "userinfo"),
     **dict.fromkeys(DISCOVERY_FAULTS, "discovery"),
 }
-SCOPE_KEYS = ("login_hint", "state", "nonce", "client_id")
+SCOPE_KEYS = ("login_hint", "state", "nonce", "client_id", "code_challenge")
 """What an authorization request is known by at every endpoint of its flow (`Fault.scope`)."""
 MAX_DELAY_SECONDS = 60.0
 MAX_CLOCK_SKEW_SECONDS = 10 * 365 * 86400
@@ -141,6 +141,10 @@ class FaultPlan:
         with self._lock:
             return [{k: v for k, v in vars(f).items() if k != "scope" or v} for f in self._faults]
 
-    def clear(self) -> None:
+    def clear(self, scope: Mapping[str, str] | None = None) -> None:
+        """Every fault, or (with `scope`) only those scoped to exactly these values."""
         with self._lock:
-            self._faults.clear()
+            if scope:
+                self._faults = [f for f in self._faults if f.scope != dict(scope)]
+            else:
+                self._faults.clear()
