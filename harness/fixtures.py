@@ -13,6 +13,7 @@ import pytest
 
 from harness.context import CheckContext
 from harness.findings import CheckFailure, Finding, Verdict
+from harness.pool import prefetched
 from harness.registry import REGISTRY
 from harness.run import Run
 from harness.runner import apply_waiver, run_check
@@ -40,7 +41,9 @@ class CheckRunner:
 
     def check(self, instance: str) -> None:
         check_id, param = split_instance(instance)
-        self.record(apply_waiver(run_check(REGISTRY.get(check_id), self.context, param), self.run.waivers))
+        check = REGISTRY.get(check_id)
+        finding = prefetched(self.node, check, instance, self.context) or run_check(check, self.context, param)
+        self.record(apply_waiver(finding, self.run.waivers))
 
     @property
     def finding(self) -> Finding | None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import re
+import threading
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,12 +28,27 @@ SECRET_HEADERS = frozenset({"cookie", "set-cookie", "authorization", "proxy-auth
 SECRET_FIELDS = frozenset({"csrftoken", "password", "client_secret", "code", "code_verifier", "token"})
 _CSRF_IN_TEXT = re.compile(r'("csrfToken"\s*:\s*"|name="csrfToken"\s+value=")[^"]*')
 _recording: list[list[Exchange]] = []
+_pooled = threading.local()  # a check run in a pool thread (harness/pool.py) records its own exchanges
 
 
 def note(exchange: Exchange) -> None:
     """Called by `TargetClient` for every exchange; kept only while a `recording()` is open."""
-    if _recording:
+    own: list[Exchange] | None = getattr(_pooled, "exchanges", None)
+    if own is not None:
+        own.append(exchange)
+    elif _recording:
         _recording[-1].append(exchange)
+
+
+@contextlib.contextmanager
+def recording_in_this_thread() -> Iterator[list[Exchange]]:
+    """Collect the exchanges this thread makes (a pooled check instance), apart from other threads'."""
+    exchanges: list[Exchange] = []
+    _pooled.exchanges = exchanges
+    try:
+        yield exchanges
+    finally:
+        _pooled.exchanges = None
 
 
 @contextlib.contextmanager

@@ -220,6 +220,12 @@ RP_CASES: tuple[RpCase, ...] = (
 )
 
 
+SHARES_THE_MOCK = frozenset(
+    {case.id for case in RP_CASES if not all(f.endpoint in FLOW_ENDPOINTS for f in case.faults)} | {"RP-020"}
+)
+"""Checks that change the mock for every sign-in (a discovery fault, key rotation): never run beside others."""
+
+
 def _sign_in(
     ctx: CheckContext,
     provider: str,

@@ -10,8 +10,9 @@ import pytest
 
 import harness.checks  # noqa: F401 - registers the checks
 from harness.client import TargetClient
-from harness.context import CheckContext, Inputs
+from harness.context import OAUTH_PROVIDERS, CheckContext, Inputs
 from harness.findings import Verdict
+from harness.pool import run_pool
 from harness.profiles import PROFILES
 from harness.registry import REGISTRY
 from harness.runner import run_check
@@ -111,3 +112,20 @@ def test_rp_checks_are_not_applicable_without_a_mock_idp(wired) -> None:
     url, _, _, _ = wired
     finding = run_check(REGISTRY.get("RP-001"), _context(url, None), "google")
     assert finding.verdict == Verdict.NOT_APPLICABLE and "--mock-idp" in finding.reason
+
+
+def test_pooled_rp_checks_each_see_only_their_own_faults(wired) -> None:
+    """The rp family run concurrently (harness/pool.py) against one mock, on a relying party that skips only the
+    issuer check: RP-005 still fails on every provider (no other check's audience or signature fault reached its
+    sign-in), its neighbours pass, each with its own exchanges."""
+    url, switch, mocks, settings = wired
+    switch.current = create_app(settings.with_changes(flaws=frozenset({"skip-id-token-iss"})))
+    instances = [f"{check_id}[{p}]" for check_id in ("RP-005", "RP-006", "RP-001", "RP-008") for p in OAUTH_PROVIDERS]
+    try:
+        pooled = run_pool(_context(url, mocks), instances)
+    finally:
+        switch.reset()
+    assert sorted(pooled.done) == sorted(instances)
+    verdicts = {instance: finding.verdict for instance, (finding, _) in pooled.done.items()}
+    assert verdicts == {i: Verdict.FAIL if i.startswith("RP-005") else Verdict.PASS for i in instances}, verdicts
+    assert all(exchanges for _, exchanges in pooled.done.values())
