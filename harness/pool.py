@@ -10,14 +10,15 @@ Not under xdist (workers already split the items).
 
 from __future__ import annotations
 
+import threading
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pytest
 
 from harness import har
 from harness.checks import rp
-from harness.client import Exchange
+from harness.client import Exchange, TargetClient
 from harness.context import CheckContext
 from harness.findings import Finding
 from harness.registry import REGISTRY, Check
@@ -75,9 +76,22 @@ def run_pool(ctx: CheckContext, instances: list[str]) -> Pooled:
             continue
         seen.add(param)
         pooled.done[instance] = _run_one(ctx, instance)
-    with ThreadPoolExecutor(max_workers=POOL_WORKERS, thread_name_prefix="check-pool") as pool:
-        for instance, result in zip(rest, pool.map(lambda i: _run_one(ctx, i), rest), strict=True):
-            pooled.done[instance] = result
+    local, forks = threading.local(), list[TargetClient]()
+
+    def in_pool(instance: str) -> tuple[Finding, list[Exchange]]:
+        own: CheckContext | None = getattr(local, "ctx", None)
+        if own is None:  # the client's cookie jar and deadline are per request: one client per pool thread
+            forks.append(ctx.client.fork())
+            own = local.ctx = replace(ctx, client=forks[-1])  # the same cache (the shared sign-ins)
+        return _run_one(own, instance)
+
+    try:
+        with ThreadPoolExecutor(max_workers=POOL_WORKERS, thread_name_prefix="check-pool") as pool:
+            for instance, result in zip(rest, pool.map(in_pool, rest), strict=True):
+                pooled.done[instance] = result
+    finally:
+        for client in forks:
+            client.close()
     return pooled
 
 
