@@ -77,3 +77,12 @@ def test_a_scope_with_an_unknown_key_is_refused(mocks: RunningMocks, http: httpx
     body = {"endpoint": "token", "kind": "wrong_nonce", "scope": {"session": "x"}}
     response = http.post(f"{mocks.http_url}/_mock/{VENDOR}/faults", json=body)
     assert response.status_code == 400 and "scope" in response.text, response.text
+
+
+def test_clearing_a_scope_leaves_the_other_faults(mocks: RunningMocks, http: httpx.Client) -> None:
+    _fault(http, mocks, endpoint="token", kind="wrong_nonce", scope={"state": "mine"})
+    _fault(http, mocks, endpoint="token", kind="wrong_nonce", scope={"state": "theirs"})
+    _fault(http, mocks, endpoint="token", kind="wrong_issuer")
+    cleared = http.delete(f"{mocks.http_url}/_mock/{VENDOR}/faults", params={"state": "mine"})
+    assert cleared.status_code == 200, cleared.text
+    assert [f.get("scope") for f in _pending(http, mocks)] == [{"state": "theirs"}, None]
