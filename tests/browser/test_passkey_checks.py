@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from harness.browser import in_driver_thread
 from harness.checks._browser import Probe
 from harness.checks._passkey import Passkeys
 from harness.client import TargetClient
@@ -162,15 +163,20 @@ def test_a_signed_in_user_adds_a_passkey_and_signs_in_with_it(passkeys: PasskeyS
     passkeys.clients.append(client)
     inputs = Inputs(good.secret, (good.demo_email, good.demo_password), None, None)
     ctx = CheckContext(client, PROFILES["documented"], inputs, report_dir=passkeys.report_dir)
-    with Probe(ctx) as probe:
-        keys = Passkeys(probe)
-        csrf = keys.page.request.get(client.url("csrf")).json()["csrfToken"]
-        form = {"csrfToken": csrf, "email": good.demo_email, "password": good.demo_password}
-        keys.page.request.post(client.url("callback/credentials"), form=form, max_redirects=0)
-        ceremony = keys.options("register")
-        assert ceremony.body["action"] == "register", ceremony.body
-        assert ceremony.options["user"]["name"] == good.demo_email
-        assert keys.post("register", keys.create(ceremony)).signed_in_as == good.demo_email
-        keys.sign_out()
-        _, assertion = keys.authenticate()
-        assert keys.post("authenticate", assertion).signed_in_as == good.demo_email
+
+    def ceremonies() -> None:
+        with Probe(ctx) as probe:
+            keys = Passkeys(probe)
+            csrf = keys.page.request.get(client.url("csrf")).json()["csrfToken"]
+            form = {"csrfToken": csrf, "email": good.demo_email, "password": good.demo_password}
+            keys.page.request.post(client.url("callback/credentials"), form=form, max_redirects=0)
+            ceremony = keys.options("register")
+            assert ceremony.body["action"] == "register", ceremony.body
+            assert ceremony.options["user"]["name"] == good.demo_email
+            assert keys.post("register", keys.create(ceremony)).signed_in_as == good.demo_email
+            keys.sign_out()
+            _, assertion = keys.authenticate()
+            assert keys.post("authenticate", assertion).signed_in_as == good.demo_email
+
+    # Playwright runs in its own driver thread (harness.browser): the probe must be used there, as the runner does.
+    in_driver_thread(ceremonies)
