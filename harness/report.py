@@ -71,14 +71,15 @@ class NotApplicableGroup:
 
 
 def not_applicable_groups(report: Report) -> list[NotApplicableGroup]:
-    """Not-applicable findings grouped by the options their reasons name (else by reason), largest first."""
+    """Not-applicable findings grouped by the options their reasons name (else by check, with its first
+    reason: what the target itself does decides those), largest first."""
     groups: dict[tuple[str, ...] | str, NotApplicableGroup] = {}
     for finding in report.findings:
         if finding.verdict != Verdict.NOT_APPLICABLE:
             continue
         reason = one_line(finding.reason or finding.message or "no reason given")
         options = tuple(dict.fromkeys(_OPTION.findall(reason)))
-        group = groups.setdefault(options or reason, NotApplicableGroup(options, reason))
+        group = groups.setdefault(options or finding.check_id, NotApplicableGroup(options, reason))
         group.keys.append(finding.key)
     return sorted(groups.values(), key=lambda g: (-len(g.keys), g.enable, g.reason))
 
