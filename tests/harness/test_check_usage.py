@@ -161,3 +161,37 @@ def test_every_report_path_is_printed_and_no_warning(tmp_path: Path, reference: 
 def test_usage_error_helper_leaves_pytest_options_alone() -> None:
     assert check_usage.usage_error(["-m", "not browser", "-k", "CSRF", "-n", "2", "-x", "--target", "http://a"]) is None
     assert check_usage.usage_error(["--request-timeout", "soon"]) is not None
+
+
+def test_headers_reach_schemathesis_calls_and_forked_clients() -> None:
+    from harness.checks.schema_cases import call_kwargs
+    from harness.options import RunOptions
+    from harness.run import Run
+
+    headers = (("x-preview", "1"),)
+    options = RunOptions(
+        active=True,
+        target="http://127.0.0.1:9",
+        profile="documented",
+        base_path="/api/auth",
+        credentials=None,
+        secret=None,
+        mock_idp=None,
+        waivers=None,
+        report_json=None,
+        report_junit=None,
+        report_markdown=None,
+        timeout=5.0,
+        verify_tls=True,
+        headers=headers,
+    )
+    run = Run(options, target="http://127.0.0.1:9")
+    assert call_kwargs(run, "positive")["headers"] == {"x-preview": "1"}
+    client = run.client()
+    fork = client.fork()
+    try:
+        assert client.extra_headers == fork.extra_headers == headers
+        assert client._http.headers["x-preview"] == "1"
+    finally:
+        client.close()
+        fork.close()
