@@ -185,7 +185,10 @@ def junit_suite(report: Report, name: str = "nextauth-conformance") -> ET.Elemen
 def _link(path: str, folder: Path | None) -> str:
     """A Markdown link to an artifact, relative to the Markdown file's folder when known."""
     where = os.path.relpath(Path(path).resolve(), folder.resolve()) if folder else path
-    return f"[{md_text(Path(path).name)}](<{one_line(Path(where).as_posix()).replace('>', '%3E')}>)"
+    target = one_line(Path(where).as_posix())
+    if re.search(r"[\s()<>]", target):  # CommonMark: such a destination needs the <...> form
+        target = "<" + target.replace("<", "%3C").replace(">", "%3E") + ">"
+    return f"[{md_text(Path(path).name)}]({target})"
 
 
 def _baseline_lines(summary: dict[str, Any]) -> list[str]:
