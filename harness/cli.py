@@ -8,6 +8,8 @@
     nextauth-conformance merge shard-*.json --report-markdown matrix.md  # one matrix from sharded runs
     nextauth-conformance replay reports/har/CSRF-001.har --target http://127.0.0.1:3000
     nextauth-conformance serve | mocks ...          # provided by reference_server.cli / mock_providers.cli
+    nextauth-conformance check --help               # the check's own options (pytest's: pytest --help)
+    nextauth-conformance --version
 
 Exit codes of `check` (also of `pytest --target`): 0 conformant (warnings, N/A and waived allowed);
 1 a check failed or a waiver is stale; 2 interrupted; 3 internal error; 4 usage error (bad option or
@@ -22,15 +24,19 @@ import os
 import sys
 import types
 from collections.abc import Sequence
+from importlib import metadata
 
 import pytest
 
+from harness import check_usage
+
+EXIT_USAGE = 4
 SERVER_COMMANDS = {"serve": "reference_server.cli", "mocks": "mock_providers.cli"}
 
 
 USAGE = (
     "usage: nextauth-conformance {check [pytest args...] | checks [--markdown] | replay HAR --target URL"
-    " | merge REPORT.json... | serve [...] | mocks [...]}"
+    " | merge REPORT.json... | serve [...] | mocks [...] | --version}"
 )
 
 
@@ -72,20 +78,47 @@ def list_checks(argv: Sequence[str]) -> int:
     return 0
 
 
+class _CheckProg:
+    """pytest's own usage errors (an unknown option) name `nextauth-conformance check`, not `pytest.main()`."""
+
+    @staticmethod
+    def pytest_addoption(parser: pytest.Parser) -> None:
+        parser.prog = check_usage.PROG
+
+
 def run_check(pytest_args: Sequence[str]) -> int:
-    """Run the packaged suite through pytest with the plugin active."""
-    args = ["--conformance", "-p", "no:cacheprovider", *pytest_args]
+    """Run the packaged suite through pytest with the plugin active; `check`'s own usage errors in one line."""
+    problem = check_usage.usage_error(pytest_args)
+    if problem is not None:
+        print(f"{check_usage.PROG}: {problem} (see {check_usage.PROG} --help)", file=sys.stderr)
+        return EXIT_USAGE
+    # Plugins imported before pytest.main (schemathesis, anyio: this process validated the options) cannot have
+    # their asserts rewritten, and pytest warns about it on every run; the suite asserts through CheckFailure.
+    args = ["--conformance", "-p", "no:cacheprovider", "-W", "ignore::pytest.PytestAssertRewriteWarning", *pytest_args]
     if os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD"):
         args = ["-p", "harness.plugin", *args]
-    return int(pytest.main(args))
+    return int(pytest.main(args, plugins=[_CheckProg()]))
+
+
+def version() -> str:
+    try:
+        return f"nextauth-conformance {metadata.version('nextauth-conformance')}"
+    except metadata.PackageNotFoundError:
+        return "nextauth-conformance (not installed: running from a checkout)"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     command, rest = (argv[0], argv[1:]) if argv else ("", [])
+    if command in ("--version", "-V") or command == "check" and "--version" in rest:
+        print(version())
+        return 0
     if command == "check":
         from harness import fleet
 
+        if check_usage.wants_help(rest):
+            print(check_usage.help_text())
+            return 0
         return fleet.main(rest) if fleet.wanted(rest) else run_check(rest)
     if command == "merge":
         from harness import fleet
@@ -102,8 +135,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if command in ("-h", "--help"):
         print(__doc__)
         return 0
+    if command:
+        print(f"nextauth-conformance: unknown command {command!r}", file=sys.stderr)
     print(USAGE, file=sys.stderr)
-    return 4
+    return EXIT_USAGE
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import shlex
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from http.cookiejar import CookieJar, DefaultCookiePolicy
 from typing import Any
@@ -120,12 +120,15 @@ class TargetClient:
         timeout: float = DEFAULT_TIMEOUT,
         max_body: int = DEFAULT_MAX_BODY,
         verify: bool = True,
+        headers: Sequence[tuple[str, str]] = (),
     ) -> None:
         self.origin = origin.rstrip("/")
+        self.extra_headers = tuple(headers)
+        """Sent on every request (`-H`); the browser checks send them too."""
         self.base_path = "/" + base_path.strip("/") if base_path.strip("/") else ""
         self.max_body = max_body
         self.timeout = timeout
-        self._settings = {"timeout": timeout, "max_body": max_body, "verify": verify}
+        self._settings = {"timeout": timeout, "max_body": max_body, "verify": verify, "headers": self.extra_headers}
         self._deadline: DeadlineBackend | None = None
         if http is None:
             transport, self._deadline = deadline_transport(verify=verify)
@@ -134,7 +137,7 @@ class TargetClient:
                 follow_redirects=False,
                 verify=verify,
                 transport=transport,
-                headers={"user-agent": USER_AGENT},
+                headers=[("user-agent", USER_AGENT), *self.extra_headers],
                 cookies=_no_cookie_jar(),
             )
         self._http = http

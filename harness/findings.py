@@ -11,6 +11,8 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from harness.textsafe import bounded, one_line
+
 
 class Verdict(enum.StrEnum):
     """The outcome of one check on one target."""
@@ -94,8 +96,8 @@ class Finding:
 
     @property
     def key(self) -> str:
-        """The instance id: `CSRF-001` or `SEC-001[protocol-relative]`."""
-        return f"{self.check_id}[{self.param}]" if self.param else self.check_id
+        """The instance id: `CSRF-001` or `SEC-001[protocol-relative]`, bounded (a target may choose the param)."""
+        return bounded(one_line(f"{self.check_id}[{self.param}]")) if self.param else self.check_id
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), default=str, sort_keys=True)

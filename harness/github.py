@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from harness.findings import FAILING, Finding
+from harness.textsafe import printable
 
 SUMMARY_ENV = "GITHUB_STEP_SUMMARY"
 
@@ -21,7 +22,7 @@ def enabled(flag: bool) -> bool:
 
 
 def _escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return printable(text).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
 def _escape_property(text: str) -> str:

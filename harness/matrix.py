@@ -16,10 +16,11 @@ from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
-from harness import report
+from harness import report, textsafe
 from harness.errors import UsageError
 from harness.findings import FAILING, Finding
 from harness.jsonfile import read_json
+from harness.textsafe import md_text, one_line
 
 KIND = "nextauth-conformance-matrix"
 RAN = ("pass", "warn", "waived")
@@ -102,11 +103,11 @@ def markdown(entries: Sequence[dict[str, Any]], title: str = "## nextauth-confor
     lines = [
         title,
         "",
-        "| action | " + " | ".join(column(e) for e in entries) + " |",
+        "| action | " + " | ".join(md_text(column(e)).replace("\\<br\\>", "<br>") for e in entries) + " |",
         "|---|" + "---|" * len(entries),
     ]
     lines += [f"| {row} | " + " | ".join(cells) + " |" for row, cells in _cells(entries, bold=True).items()]
-    lines.append("| *checks* | " + " | ".join(totals(e) for e in entries) + " |")
+    lines.append("| *checks* | " + " | ".join(md_text(totals(e)) for e in entries) + " |")
     lines.append("| *exit* | " + " | ".join(str(e.get("returncode")) for e in entries) + " |")
     return "\n".join(lines) + "\n"
 
@@ -122,8 +123,10 @@ def terminal_lines(entries: Sequence[dict[str, Any]]) -> list[str]:
     for entry in entries:
         failing = failing_ids((entry.get("report") or {}).get("findings", []))
         lines.append(
-            f"{entry['name']} ({entry.get('url')}, {entry.get('profile')}): exit {entry.get('returncode')}; "
-            f"{totals(entry)}" + (f"; failing: {failing}" if failing else "")
+            one_line(
+                f"{entry['name']} ({entry.get('url')}, {entry.get('profile')}): exit {entry.get('returncode')}; "
+                f"{totals(entry)}" + (f"; failing: {failing}" if failing else "")
+            )
         )
     return lines
 
@@ -141,9 +144,10 @@ def write_junit(entries: Sequence[dict[str, Any]], path: Path) -> None:
             built = report.Report(entry["report"].get("header", {}), [finding(f) for f in entry["report"]["findings"]])
             suites.append(report.junit_suite(built, entry["name"]))
             continue
-        suite = ET.SubElement(suites, "testsuite", name=entry["name"], tests="1", failures="0", errors="1")
+        name = one_line(str(entry["name"]))
+        suite = ET.SubElement(suites, "testsuite", name=name, tests="1", failures="0", errors="1")
         case = ET.SubElement(suite, "testcase", classname="conformance.target", name="preflight")
-        ET.SubElement(case, "error", message=str(entry.get("error") or f"exit {entry.get('returncode')}"))
+        ET.SubElement(case, "error", message=one_line(str(entry.get("error") or f"exit {entry.get('returncode')}")))
     ET.ElementTree(suites).write(path, encoding="utf-8", xml_declaration=True)
 
 
@@ -152,7 +156,7 @@ def document(entries: Sequence[dict[str, Any]], **extra: Any) -> dict[str, Any]:
 
 
 def write_json(entries: Sequence[dict[str, Any]], path: Path, **extra: Any) -> None:
-    path.write_text(json.dumps(document(entries, **extra), indent=1, default=str), encoding="utf-8")
+    path.write_text(json.dumps(textsafe.data(document(entries, **extra)), indent=1), encoding="utf-8")
 
 
 def exit_code(entries: Sequence[dict[str, Any]]) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -16,6 +17,10 @@ from harness.profiles import PROFILE_CHOICES
 TARGET_ENV = "NEXTAUTH_CONFORMANCE_TARGET"
 POPUP_URL_ENV = "NEXTAUTH_CONFORMANCE_POPUP_URL"
 REPORT_DIR_ENV = "NEXTAUTH_CONFORMANCE_REPORT_DIR"
+CREDENTIALS_ENV = "NEXTAUTH_CONFORMANCE_CREDENTIALS"
+SECRET_ENV = "NEXTAUTH_CONFORMANCE_SECRET"
+HEADERS_ENV = "NEXTAUTH_CONFORMANCE_HEADERS"
+DEFAULT_PROFILE = "documented"
 
 
 @dataclass(frozen=True)
@@ -39,6 +44,9 @@ class RunOptions:
     report_dir: Path = Path("reports")
     smtp: str | None = None
     email_max_age: float | None = None
+    headers: tuple[tuple[str, str], ...] = ()
+    """Extra request headers (`-H`) sent on every request to the target: client, schemathesis, browser."""
+    profile_reason: str = "chosen with --profile"
 
 
 def add_options(parser: pytest.Parser) -> None:
@@ -56,10 +64,34 @@ def add_options(parser: pytest.Parser) -> None:
         metavar="URL",
         help=f"origin of the deployment to check, e.g. https://staging.example.com (env {TARGET_ENV})",
     )
-    add("--profile", default="documented", choices=PROFILE_CHOICES, help="what 'correct' means (default documented)")
+    add(
+        "--profile",
+        default=None,
+        choices=PROFILE_CHOICES,
+        help=f"what 'correct' means: {', '.join(PROFILE_CHOICES)} (default {DEFAULT_PROFILE})",
+    )
     add("--base-path", default="/api/auth", help="Auth.js base path (default /api/auth)")
-    add("--credentials", default=None, metavar="EMAIL:PASSWORD", help="sign in via callback/credentials")
-    add("--secret", default=None, help="the target's AUTH_SECRET: verify CSRF hashes, mint a session cookie")
+    add(
+        "--credentials",
+        default=None,
+        metavar="EMAIL:PASSWORD",
+        help=f"sign in via callback/credentials (env {CREDENTIALS_ENV})",
+    )
+    add(
+        "--secret",
+        default=None,
+        help=f"the target's AUTH_SECRET: verify CSRF hashes, mint a session cookie (env {SECRET_ENV})",
+    )
+    add(
+        "-H",
+        "--header",
+        action="append",
+        default=[],
+        dest="conformance_headers",
+        metavar="'NAME: VALUE'",
+        help="extra request header sent on every request to the target (client, schemathesis, browser), e.g. a "
+        f"preview deployment's bypass header; repeatable (env {HEADERS_ENV}: one header per line)",
+    )
     add("--mock-idp", default=None, metavar="URL", help="mock IdP the target's OAuth providers point at")
     add("--waivers", default=None, metavar="FILE", help="YAML/JSON of check ids expected to fail, with reasons")
     add("--report-json", default=None, metavar="PATH", help="write the JSON report here")
@@ -126,25 +158,28 @@ def resolve(config: pytest.Config) -> RunOptions:
     if target:
         check_origin(target)
     credentials = None
-    if opt("--credentials"):
-        email, sep, password = opt("--credentials").partition(":")
+    raw_credentials = opt("--credentials") or os.environ.get(CREDENTIALS_ENV)
+    if raw_credentials:
+        email, sep, password = raw_credentials.partition(":")
         if not sep or not email or not password:
-            raise UsageError("--credentials must be EMAIL:PASSWORD")
+            source = "--credentials" if opt("--credentials") else CREDENTIALS_ENV
+            raise UsageError(f"{source} must be EMAIL:PASSWORD")
         credentials = (email, password)
     smtp = opt("--smtp")
     if smtp is not None and not smtp.startswith(("http://", "https://")):
         raise UsageError(f"--smtp must be the inbox's http(s) URL (the mocks' /_inbox), got {smtp!r}")
     if opt("--email-max-age") is not None and opt("--email-max-age") <= 0:
         raise UsageError("--email-max-age must be positive")
+    profile = opt("--profile")
     if opt("--request-timeout") <= 0:
         raise UsageError("--request-timeout must be positive")
     return RunOptions(
         active=active,
         target=target.rstrip("/") if target else None,
-        profile=opt("--profile"),
+        profile=profile or DEFAULT_PROFILE,
         base_path=opt("--base-path"),
         credentials=credentials,
-        secret=opt("--secret"),
+        secret=opt("--secret") or os.environ.get(SECRET_ENV) or None,
         mock_idp=opt("--mock-idp"),
         waivers=opt("--waivers"),
         report_json=_path(opt("--report-json")),
@@ -156,4 +191,23 @@ def resolve(config: pytest.Config) -> RunOptions:
         report_dir=Path(opt("--report-dir") or os.environ.get(REPORT_DIR_ENV) or "reports"),
         smtp=smtp.rstrip("/") if smtp else None,
         email_max_age=opt("--email-max-age"),
+        headers=parse_headers(opt("conformance_headers") or os.environ.get(HEADERS_ENV, "").splitlines()),
+        profile_reason="chosen with --profile"
+        if profile
+        else "the default: no --profile given (--profile auto detects one)",
     )
+
+
+def parse_headers(values: list[str]) -> tuple[tuple[str, str], ...]:
+    """`-H 'Name: value'` lines as pairs; `UsageError` naming the bad one (no colon, or not a header name)."""
+    headers = []
+    for raw in values:
+        if not raw.strip():
+            continue
+        name, sep, value = raw.partition(":")
+        if not sep or not re.fullmatch(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+", name.strip()) or "\n" in value:
+            raise UsageError(
+                f"-H/--header {raw!r}: expected 'Name: value', e.g. -H 'x-vercel-protection-bypass: TOKEN'"
+            )
+        headers.append((name.strip(), value.strip()))
+    return tuple(headers)

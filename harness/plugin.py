@@ -20,6 +20,7 @@ from harness.errors import HarnessError, TargetError, UsageError
 from harness.findings import Finding, Verdict
 from harness.fixtures import FINDING_KEY, RUN_KEY
 from harness.options import add_options, resolve
+from harness.registry import REGISTRY
 from harness.run import Run
 
 SUITE_DIR = Path(__file__).resolve().parent / "suite"
@@ -38,6 +39,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "conformance_check(id): a conformance check run by the suite")
     config.addinivalue_line("markers", "browser: runs a real browser (Playwright)")
+    for family in REGISTRY.families():  # `-m flow`, `-m "not rp"`: every suite item carries its family
+        config.addinivalue_line("markers", f"{family}: conformance checks of the {family} family")
     try:
         options = resolve(config)
         if not options.active:
@@ -211,8 +214,13 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, exitstatu
         terminalreporter.write_line(str(header["browser"]))
     for line in report.terminal_lines(report.Report(header, report.sort_findings(run.findings))):
         terminalreporter.write_line(line)
-    if terminalreporter.config.getoption("--report-json"):
-        terminalreporter.write_line(f"JSON report: {terminalreporter.config.getoption('--report-json')}")
+    for kind, path in (
+        ("JSON", run.options.report_json),
+        ("JUnit", run.options.report_junit),
+        ("Markdown", run.options.report_markdown),
+    ):
+        if path is not None:
+            terminalreporter.write_line(f"{kind} report: {path}")
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

@@ -79,14 +79,18 @@ class Run:
                 profile, reason = detect_profile(client, csrf)
                 self.profile_name, self.profile_reason = profile.name, f"auto: {reason}"
             else:
-                self.profile_name, self.profile_reason = opts.profile, "chosen with --profile"
+                self.profile_name, self.profile_reason = opts.profile, opts.profile_reason
             if csrf_disabled(csrf):
                 self.csrf_protection = "origin"
                 self.profile_reason += f"; {CSRF_DISABLED}"
 
     def client(self) -> TargetClient:
         return TargetClient(
-            self.target, self.options.base_path, timeout=self.options.timeout, verify=self.options.verify_tls
+            self.target,
+            self.options.base_path,
+            timeout=self.options.timeout,
+            verify=self.options.verify_tls,
+            headers=self.options.headers,
         )
 
     def context(self) -> CheckContext:

@@ -185,6 +185,14 @@ def banner(mocks: RunningMocks) -> list[str]:
     return lines
 
 
+def next_lines(mocks: RunningMocks) -> list[str]:
+    """What to run next: an app started with the environment above, then the harness against it."""
+    return [
+        "next: start your app with the environment above, sign in through the mocks in a browser, then",
+        f"  nextauth-conformance check --target http://127.0.0.1:3000 --profile auto --mock-idp {mocks.http_url}",
+    ]
+
+
 def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
@@ -204,6 +212,7 @@ def run(args: argparse.Namespace) -> int:
     mocks = RunningMocks(servers)
     try:  # from the first line printed on: whoever reads "Press Ctrl-C" may press it at once
         print("\n".join(banner(mocks) + environment_lines(mocks)), flush=True)
+        print("\n".join(["", *mocks.browser_trust_lines(), "", *next_lines(mocks)]), flush=True)
         print("\nPress Ctrl-C to stop.", flush=True)
         while servers.is_running():
             time.sleep(0.5)

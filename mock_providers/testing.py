@@ -19,6 +19,7 @@ from .entra import EntraProvider
 from .options import MockOptions, vendor_name
 from .server import MockServers
 from .smtp_inbox import InboxMessage
+from .tls import spki_sha256
 
 __all__ = ["RunningMocks", "running_mocks"]
 
@@ -38,6 +39,23 @@ class RunningMocks:
         self.smtp_url = servers.smtp_url()
         """`smtp://127.0.0.1:PORT` for the app's email provider (`EMAIL_SERVER`); "" without the inbox."""
         self.inbox_url = f"{self.http_url}/_inbox" if self.smtp_url else ""
+
+    @property
+    def spki_hash(self) -> str | None:
+        """The HTTPS listener's key for Chromium: ``--ignore-certificate-errors-spki-list=<this>`` trusts it."""
+        return spki_sha256(self.servers.tls.server_cert) if self.servers.tls else None
+
+    def browser_trust_lines(self) -> list[str]:
+        """How to make a browser accept the HTTPS issuer (Entra) without installing the local CA."""
+        if not self.spki_hash:
+            return []
+        flag = f"--ignore-certificate-errors-spki-list={self.spki_hash}"
+        return [
+            "# browsers: trust the HTTPS issuer (Entra) without installing the CA",
+            f"#   chromium {flag}",
+            f'#   Playwright: chromium.launch(args=["{flag}"])  (or new_context(ignore_https_errors=True))',
+            f"#   or import {self.ca_path} as a trusted authority (certutil / the OS keychain)",
+        ]
 
     def base_url(self, https: bool = False) -> str:
         if https and not self.https_url:

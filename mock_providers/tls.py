@@ -6,7 +6,9 @@ that trusts the CA (``NODE_EXTRA_CA_CERTS=<ca.pem>``, ``curl --cacert``) accepts
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import hashlib
 import ipaddress
 import os
 from dataclasses import dataclass
@@ -130,3 +132,11 @@ def ensure_certificates(state_dir: Path) -> TlsFiles:
     _write(files.server_cert, cert.public_bytes(serialization.Encoding.PEM))
     _write(files.ca_cert, ca.public_bytes(serialization.Encoding.PEM))
     return files
+
+
+def spki_sha256(cert_path: Path) -> str:
+    """Base64 SHA-256 of the certificate's SubjectPublicKeyInfo: what Chromium's
+    ``--ignore-certificate-errors-spki-list`` takes to trust this one server key without installing the CA."""
+    cert = x509.load_pem_x509_certificate(cert_path.read_bytes())
+    spki = cert.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    return base64.b64encode(hashlib.sha256(spki).digest()).decode()

@@ -35,7 +35,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--origin",
         default=os.environ.get("NEXTAUTH_URL"),
-        help="fixed public origin, like NEXTAUTH_URL (default: trust the Host header)",
+        help="fixed public origin, like NEXTAUTH_URL (default: the address a request reached, see --trust-host)",
+    )
+    parser.add_argument(
+        "--trust-host",
+        action="store_true",
+        default=os.environ.get("AUTH_TRUST_HOST", "").lower() in ("1", "true"),
+        help="without --origin, take the origin from the Host header, as Auth.js trustHost does (behind a proxy "
+        "that keeps Host; env AUTH_TRUST_HOST); by default it is the address the request reached",
     )
     parser.add_argument(
         "--database",
@@ -117,6 +124,7 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
         email_server=(args.email_server or None) if args.email else None,
         email_max_age=args.email_max_age,
         origin=args.origin.rstrip("/") if args.origin else None,
+        trust_host=args.trust_host,
         database=args.database,
         oauth_providers=tuple(_oauth_provider(spec) for spec in args.oauth),
         webauthn=args.webauthn,
@@ -133,9 +141,9 @@ def _bind(host: str, port: int) -> socket.socket:
         raise UsageError(f"{host}:{port} {reason}; pick another with --port") from error
 
 
-def _with_mocks(stack: contextlib.ExitStack, settings: Settings, email: bool = False) -> Settings:
+def _with_mocks(stack: contextlib.ExitStack, settings: Settings, email: bool = False) -> tuple[Settings, str]:
     """Start the mocks on free ports and point every OAuth provider not configured by hand (and with `email`, the
-    email provider without --email-server) at them."""
+    email provider without --email-server) at them; the settings and the mocks' URL."""
     from mock_providers.testing import running_mocks
     from reference_server.wiring import oauth_providers_for, register_accounts
 
@@ -147,7 +155,7 @@ def _with_mocks(stack: contextlib.ExitStack, settings: Settings, email: bool = F
     if email and not settings.email_server:
         print(f"mock inbox: {mocks.smtp_url} (messages {mocks.inbox_url}, page {mocks.inbox_url}/page)")
         settings = settings.with_changes(email_server=mocks.smtp_url)
-    return settings.with_changes(oauth_providers=settings.oauth_providers + wired)
+    return settings.with_changes(oauth_providers=settings.oauth_providers + wired), mocks.http_url
 
 
 def run(args: argparse.Namespace) -> int:
@@ -155,8 +163,9 @@ def run(args: argparse.Namespace) -> int:
         try:
             settings = settings_from_args(args)
             sock = _bind(args.host, args.port)
+            args.mock_url = None
             if not args.no_mocks:
-                settings = _with_mocks(stack, settings, args.email)
+                settings, args.mock_url = _with_mocks(stack, settings, args.email)
             app = create_app(settings)
         except (UsageError, OSError, RuntimeError) as error:
             print(f"nextauth-conformance serve: {error}", file=sys.stderr)
@@ -196,7 +205,14 @@ def _announce(args: argparse.Namespace, sock: socket.socket, settings: Settings)
         f"{DEMO_CLIENT.password})"
     )
     workers = f"   workers: {args.workers}" if args.workers > 1 else ""
-    print(f"database: {describe_database(settings.database)}{workers}   stop with Ctrl-C", flush=True)
+    print(f"database: {describe_database(settings.database)}{workers}   stop with Ctrl-C")
+    print(f"next: {next_command(url, getattr(args, 'mock_url', None))}", flush=True)
+
+
+def next_command(url: str, mock_url: str | None) -> str:
+    """The `check` line that runs the whole suite against this server (with the mocks: the OAuth families too)."""
+    mock = f" --mock-idp {mock_url}" if mock_url else ""
+    return f"nextauth-conformance check --target {url}{mock} --credentials {DEMO_USER.email}:{DEMO_USER.password}"
 
 
 def main(argv: list[str] | None = None) -> int:

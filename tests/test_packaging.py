@@ -36,6 +36,9 @@ def test_wheel_contains_data_files_and_entry_points(tmp_path: Path) -> None:
     with zipfile.ZipFile(wheel) as archive:
         names = set(archive.namelist())
         entry_points = next(archive.read(n).decode() for n in names if n.endswith("entry_points.txt"))
+        metadata = next(archive.read(n).decode() for n in names if n.endswith(".dist-info/METADATA"))
+    assert "License-Expression: MIT" in metadata  # an SPDX expression: no setuptools license deprecation
+    assert any(n.endswith(".dist-info/licenses/LICENSE") for n in names)
     assert [name for name in REQUIRED if name not in names] == []
     assert not any(name.startswith("tests/") for name in names)
     assert "nextauth_conformance = harness.plugin" in entry_points

@@ -134,7 +134,9 @@ class Probe:
             browser = shared().browser
         except NoBrowser as exc:
             raise NotApplicable(str(exc)) from None
-        self.context = browser.new_context(ignore_https_errors=True)
+        self.context = browser.new_context(
+            ignore_https_errors=True, extra_http_headers=dict(self.ctx.client.extra_headers)
+        )
         self.context.set_default_timeout(STEP_TIMEOUT_MS)
         self.context.set_default_navigation_timeout(STEP_TIMEOUT_MS)
         self.context.tracing.start(screenshots=True, snapshots=True)

@@ -79,6 +79,7 @@ def call_kwargs(run: Run, mode: str) -> dict[str, Any]:
         "base_url": run.target + base.removesuffix("/api/auth"),
         "excluded_checks": excluded_checks(mode),
         "timeout": run.options.timeout,
+        **({"headers": dict(run.options.headers)} if run.options.headers else {}),
     }
 
 

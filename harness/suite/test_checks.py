@@ -17,7 +17,8 @@ from harness.registry import REGISTRY
 
 
 def _instances(family: str) -> list[object]:
-    marks = [pytest.mark.browser] if family in BROWSER_FAMILIES else []
+    """One param per instance, marked with its family (`-m flow`, `-m "not rp"`) and `browser` when it drives one."""
+    marks = [getattr(pytest.mark, family)] + ([pytest.mark.browser] if family in BROWSER_FAMILIES else [])
     return [pytest.param(instance, id=instance, marks=marks) for instance in REGISTRY.instances(family)]
 
 

@@ -12,12 +12,14 @@ POSITIVE = load("positive")
 NEGATIVE = load("negative")
 
 
+@pytest.mark.schema
 @pytest.mark.conformance_check(POSITIVE_ID)
 @POSITIVE.parametrize()
 def test_schema_positive(case: Any, conformance: CheckRunner) -> None:
     run_case(case, conformance)
 
 
+@pytest.mark.schema
 @pytest.mark.conformance_check(NEGATIVE_ID)
 @NEGATIVE.parametrize()
 def test_schema_negative(case: Any, conformance: CheckRunner) -> None:

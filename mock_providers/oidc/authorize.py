@@ -6,7 +6,9 @@ else goes back to the client as ``error=...``. State and nonce are optional and 
 
 from __future__ import annotations
 
+import json
 import secrets
+from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from starlette.requests import Request
@@ -133,10 +135,30 @@ def decide(provider: Provider, request: Request, params: dict[str, str]) -> Resp
         return redirect_error(
             auth, "access_denied", provider.ACCESS_DENIED_DESCRIPTION, error_iss(provider, request, auth)
         )
+    if params.get("custom"):
+        try:
+            custom = provider.users.add(custom_user(params))
+        except ValueError as exc:  # ControlInputError names the field; bad JSON says where
+            provider.pending[params["mock_request_id"]] = auth  # the user may correct the form and send it again
+            return login_page.error_page("Invalid user", 400, "invalid_request", str(exc))
+        return redirect_with_code(provider, request, auth, custom)
     user = provider.users.find(params.get("user"))
     if user is None:
         return login_page.error_page("Unknown account", 400, "invalid_request", "No such mock user.")
     return redirect_with_code(provider, request, auth, user)
+
+
+def custom_user(params: dict[str, str]) -> dict[str, Any]:
+    """The free-text form as a user mapping: email, name and the claims object; `ValueError` when it is not one."""
+    claims = json.loads(params.get("claims") or "{}")
+    if not isinstance(claims, dict):
+        raise ValueError("claims: expected a JSON object")
+    user: dict[str, Any] = {"email": params.get("email", "").strip()}
+    if not user["email"]:
+        raise ValueError("email: required")
+    if params.get("name", "").strip():
+        user["name"] = params["name"].strip()
+    return {**claims, **user}
 
 
 def redirect_with_code(provider: Provider, request: Request, auth: AuthorizationRequest, user: User) -> Response:

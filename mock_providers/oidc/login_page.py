@@ -1,6 +1,8 @@
-"""The account picker: one button per user, a Deny button, stable ``data-testid`` selectors for browsers.
+"""The account picker: one button per user, a Deny button, a free-text user form, stable ``data-testid``s.
 
-No Cross-Origin-Opener-Policy header is set, so popup sign-in flows keep their ``window.opener``.
+The free-text form signs in as any email and name, with extra claims as JSON (as navikt/mock-oauth2-server
+offers); the user is added to the directory, so userinfo and later sign-ins see the same claims. The page loads
+nothing from another host. No Cross-Origin-Opener-Policy header is set, so popups keep their ``window.opener``.
 """
 
 from __future__ import annotations
@@ -22,6 +24,16 @@ button{{display:block;width:100%;margin:.4rem 0;padding:.7rem;text-align:left;fo
 <input type="hidden" name="mock_request_id" value="{request_id}">
 {buttons}
 <button type="submit" name="deny" value="1" data-testid="deny">Deny</button>
+</form>
+<h2>Someone else</h2>
+<form method="post" action="{action}" data-testid="custom-user">
+<input type="hidden" name="mock_request_id" value="{request_id}">
+<input type="hidden" name="custom" value="1">
+<label>Email <input type="email" name="email" required data-testid="custom-email"></label><br>
+<label>Name <input type="text" name="name" placeholder="Ada Lovelace" data-testid="custom-name"></label><br>
+<label>Claims (JSON object, optional)<br><textarea name="claims" rows="3" cols="40" data-testid="custom-claims"
+placeholder='{{"roles": ["admin"], "hd": "example.com"}}'></textarea></label>
+<button type="submit" data-testid="custom-submit">Sign in as this user</button>
 </form></body></html>"""
 
 BUTTON = (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields, replace
@@ -66,9 +67,34 @@ def user_from_mapping(data: Mapping[str, Any], default_sub: str) -> User:
     extra = {k: v for k, v in data.items() if k not in USER_FIELDS and k != "claims"}
     claims = dict(data.get("claims") or {}) | extra
     known.setdefault("sub", default_sub)
-    known.setdefault("name", email.split("@", 1)[0])
+    _consistent_names(known, email)
     known["sub"] = str(known["sub"])
     return User(**known, claims=claims)
+
+
+def _consistent_names(known: dict[str, Any], email: str) -> None:
+    """`name`, `given_name` and `family_name` agree: "Ada Lovelace" gives Ada / Lovelace, and the parts a name."""
+    if "name" not in known:
+        parts = " ".join(p for p in (known.get("given_name"), known.get("family_name")) if p)
+        known["name"] = parts or email.split("@", 1)[0]
+    given, _, family = str(known["name"]).strip().rpartition(" ")
+    if not given:  # one word: a given name only
+        given, family = family, ""
+    known.setdefault("given_name", given)
+    known.setdefault("family_name", family)
+
+
+def avatar(name: str) -> str:
+    """A local picture: an SVG with the initials as a data: URI (the login page and apps load nothing remote)."""
+    initials = "".join(part[0] for part in name.split()[:2]).upper() or "?"
+    hue = sum(map(ord, name)) % 360
+    svg = (
+        "<svg xmlns='http://www.w3.org/2000/svg' width='96' height='96'>"
+        f"<rect width='96' height='96' fill='hsl({hue},45%,45%)'/>"
+        "<text x='48' y='60' font-size='36' text-anchor='middle' fill='white' font-family='sans-serif'>"
+        f"{initials}</text></svg>"
+    )
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
 
 
 class UserDirectory:
@@ -92,7 +118,7 @@ class UserDirectory:
             name=f"{first} {last}",
             given_name=first,
             family_name=last,
-            picture=f"https://picsum.photos/seed/{first.lower()}/96",
+            picture=avatar(f"{first} {last}"),
             photo=index != 1,
             roles=["user"] + (["admin"] if index == 0 else []),
         )

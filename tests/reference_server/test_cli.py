@@ -121,3 +121,21 @@ def test_port_in_use_is_reported_clearly() -> None:
         )
     assert result.returncode == 2
     assert f"127.0.0.1:{port} is already in use; pick another with --port" in result.stderr
+
+
+def test_origin_is_the_bound_address_unless_trust_host(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A bare `serve` passes FLOW-040 at the address it prints; `--trust-host` (or AUTH_TRUST_HOST) is for proxies."""
+    import argparse
+
+    from reference_server.cli import add_arguments, settings_from_args
+
+    def settings(*args: str) -> object:
+        parser = argparse.ArgumentParser()
+        add_arguments(parser)
+        return settings_from_args(parser.parse_args(list(args)))
+
+    monkeypatch.delenv("AUTH_TRUST_HOST", raising=False)
+    assert settings().trust_host is False  # type: ignore[attr-defined]
+    assert settings("--trust-host").trust_host is True  # type: ignore[attr-defined]
+    monkeypatch.setenv("AUTH_TRUST_HOST", "true")
+    assert settings().trust_host is True  # type: ignore[attr-defined]
