@@ -50,6 +50,21 @@ def expect_csrf_rejection(ctx: CheckContext, exchange: Exchange, what: str) -> N
     )
 
 
+def expect_no_oauth_start(exchange: Exchange, what: str) -> None:
+    """A refused POST signin/{provider} neither redirects to the authorization endpoint nor sets check cookies."""
+    started = [
+        c.raw for c in exchange.set_cookies if not c.clears and any(part in c.name for part in CHECK_PARAMS.values())
+    ]
+    location = exchange.location or ""
+    expect(
+        not started and "response_type=" not in location and "client_id=" not in location,
+        f"{what} started an OAuth flow",
+        expected="no redirect to the authorization endpoint, no state/PKCE/nonce cookies",
+        exchange=exchange,
+        received={"Location": location, "check cookies": started},
+    )
+
+
 def expect_session_alive(ctx: CheckContext, exchange: Exchange, cookies: dict[str, str], what: str) -> None:
     """`exchange` cleared no session cookie, and the session it was sent with still answers its user."""
     cleared = [c.raw for c in exchange.set_cookies if ".session-token" in c.name and c.clears]
@@ -121,17 +136,7 @@ def oauth_start_needs_csrf(ctx: CheckContext, provider: str) -> None:
         f"signin/{provider}", method="POST", form={"callbackUrl": ctx.origin + "/"}, cookies=cookies
     )
     what = f"POST signin/{provider} without a csrfToken"
-    started = [
-        c.raw for c in exchange.set_cookies if not c.clears and any(part in c.name for part in CHECK_PARAMS.values())
-    ]
-    location = exchange.location or ""
-    expect(
-        not started and "response_type=" not in location and "client_id=" not in location,
-        f"{what} started an OAuth flow",
-        expected="no redirect to the authorization endpoint, no state/PKCE/nonce cookies",
-        exchange=exchange,
-        received={"Location": location, "check cookies": started},
-    )
+    expect_no_oauth_start(exchange, what)
     expect_csrf_rejection(ctx, exchange, what)
 
 
@@ -249,17 +254,7 @@ def oauth_start_needs_origin(ctx: CheckContext, provider: str) -> None:
             f"signin/{provider}", method="POST", form={"callbackUrl": ctx.origin + "/"}, headers=origin_header(case)
         )
         what = f"POST signin/{provider} with {case.replace('-', ' ')}"
-        started = [
-            c.raw for c in exchange.set_cookies if not c.clears and any(p in c.name for p in CHECK_PARAMS.values())
-        ]
-        location = exchange.location or ""
-        expect(
-            not started and "response_type=" not in location and "client_id=" not in location,
-            f"{what} started an OAuth flow",
-            expected="no redirect to the authorization endpoint, no state/PKCE/nonce cookies",
-            exchange=exchange,
-            received={"Location": location, "check cookies": started},
-        )
+        expect_no_oauth_start(exchange, what)
         expect_refused(exchange, what)
 
 
