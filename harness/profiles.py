@@ -1,5 +1,10 @@
 """What "correct" means for a target, as data: one `Profile` per library flavour or deployment.
 
+Profiles come in two layers. A library layer (`authjs-v5`, `nextauth-v4`) holds what the library does by
+default; a deployment layer (`algapsa`) is built by `deploy()` from its library plus the deployment's own
+configuration facts, each with its source, so it inherits every library fact (RP gaps, error destinations, cookie
+names) without copying them. `documented` is the API page's contract on its own.
+
 Checks never branch on a profile's name; they read the expectation they need from the profile (an allowed
 status set, the empty-session body, a cookie prefix, an error destination). Sources: shared/research/authjs.md
 (library behaviour, [probe]-verified), research/algapsa.md (AlgaPSA's configuration) and the seed page.
@@ -146,6 +151,10 @@ class Profile:
     """Why a session cookie that is a JWE (the JWT strategy) may still work after sign-out, making FLOW-031 advisory;
     empty when the profile promises server-side sessions (AlgaPSA's sessions table). A target whose cookie is an
     opaque token (Auth.js `session.strategy = "database"`) must revoke under every profile."""
+    library: str = ""
+    """The library layer this profile is (its own name) or is deployed on (`deploy()`); empty for `documented`."""
+    sources: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    """A deployment's configuration facts: the field (or check id) it sets -> where the fact comes from."""
 
     def allowed_statuses(self, probe: str) -> frozenset[int]:
         return self.statuses[probe]
@@ -273,19 +282,6 @@ DOCUMENTED = Profile(
     csrf_rejections=_V5_CSRF_REJECTIONS | _V4_CSRF_REJECTIONS,  # the page names no destination: either library's
 )
 
-ALGAPSA = replace(
-    DOCUMENTED,
-    name="algapsa",
-    description="documented + AlgaPSA's Auth.js v5 configuration (custom sign-in page, static session route).",
-    statuses=_frozen({**_V5_STATUSES, "session": _s(200)}),
-    unknown_action_body="Bad request.",
-    tolerated_nulls=("contactId",),
-    authorization_checks=_ALGAPSA_CHECKS,
-    csrf_rejections=_V5_CSRF_REJECTIONS,
-    severity=_frozen({"ACT-005[session]": Severity.ADVISORY}),
-    not_applicable=_frozen({"SESS-005": ALGAPSA_STATIC_SESSION}),
-)
-
 AUTHJS_V5 = Profile(
     name="authjs-v5",
     description="Auth.js v5 defaults (@auth/core 0.41.3, next-auth 5.0.0-beta.32).",
@@ -304,6 +300,7 @@ AUTHJS_V5 = Profile(
     authorization_checks=_V5_CHECKS,
     code_refused_destinations=_V5_CODE_REFUSED,
     session_revocation=_JWT_ONLY,
+    library="authjs-v5",
 )
 
 NEXTAUTH_V4 = replace(
@@ -325,6 +322,7 @@ NEXTAUTH_V4 = replace(
     authorization_checks=_V4_CHECKS,
     code_refused_destinations=_frozen({}),  # v4: every refusal is OAuthCallback, already a check-failure one
     csrf_rejections=_V4_CSRF_REJECTIONS,
+    library="nextauth-v4",
 )
 
 FRAMEWORK_CSRF = (
@@ -358,6 +356,100 @@ def with_csrf_protection(profile: Profile, protection: str) -> Profile:
         unknown_action_body=ANY_BODY,
     )
 
+
+# ------------------------------------------------------------------ deployment layers
+
+LIBRARY_FACTS = (
+    "cookie_prefix",
+    "statuses",
+    "unknown_action_body",
+    "error_page",
+    "oauth_error_destinations",
+    "check_failure_destinations",
+    "signin_error_destinations",
+    "jwe",
+    "no_store_actions",
+    "page_markers",
+    "idp_timeout",
+    "code_refused_destinations",
+    "csrf_rejections",
+)
+"""Profile fields that are the library's behaviour: a deployment layer inherits them and may not set them."""
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One configuration fact of a deployment: the value it gives a Profile field, and where that comes from."""
+
+    value: Any
+    source: str
+
+
+def deploy(
+    library: Profile,
+    name: str,
+    description: str,
+    *,
+    facts: Mapping[str, Fact],
+    severity: Mapping[str, Fact] | None = None,
+    not_applicable: Mapping[str, str] | None = None,
+    restores: Mapping[str, str] | None = None,
+) -> Profile:
+    """`library` with a deployment's configuration on top: its facts replace fields, its severities and
+    not-applicable reasons add to the library's; `restores` names library not-applicable entries (check id ->
+    why) that the deployment's configuration makes applicable again (e.g. a session callback that adds claims)."""
+    clash = sorted(set(facts) & set(LIBRARY_FACTS))
+    if clash:
+        raise ValueError(f"profile {name}: {', '.join(clash)} are library facts of {library.name}, not configuration")
+    extra_severity = dict(severity or {})
+    restored = dict(restores or {})
+    kept_na = {k: v for k, v in library.not_applicable.items() if k not in restored}
+    sources = {field_name: fact.source for field_name, fact in facts.items()}
+    sources |= {check: fact.source for check, fact in extra_severity.items()}
+    sources |= {check: f"applicable again: {why}" for check, why in restored.items()}
+    return replace(
+        library,
+        name=name,
+        description=description,
+        library=library.name,
+        severity=_frozen({**library.severity, **{k: f.value for k, f in extra_severity.items()}}),
+        not_applicable=_frozen({**kept_na, **(not_applicable or {})}),
+        sources=_frozen(sources),
+        **{field_name: fact.value for field_name, fact in facts.items()},
+    )
+
+
+_ALGAPSA_MD = "shared/research/algapsa.md"
+ALGAPSA = deploy(
+    AUTHJS_V5,
+    "algapsa",
+    "authjs-v5 + AlgaPSA's configuration (custom sign-in page, session callback claims, static session route).",
+    facts={
+        "empty_session": Fact({}, f"{_ALGAPSA_MD} section 3: the static route answers `session ?? {{}}`"),
+        "session_schema": Fact(
+            "AuthSessionAuthenticatedResponse", f"{_ALGAPSA_MD} section 3: the session callback's claims (the API page)"
+        ),
+        "mint_claims": Fact(DOCUMENTED_CLAIMS, f"{_ALGAPSA_MD} section 3: the jwt callback's claims"),
+        "tolerated_nulls": Fact(("contactId",), f"{_ALGAPSA_MD} section 3: contactId is null for internal users"),
+        "authorization_checks": Fact(_ALGAPSA_CHECKS, f"{_ALGAPSA_MD} section 1: azure-ad `checks: ['pkce','state']`"),
+        "session_revocation": Fact(
+            "", f"{_ALGAPSA_MD} section 3: every jwt callback rejects a session whose `sessions` row is revoked"
+        ),
+    },
+    severity={
+        "ACT-005[session]": Fact(
+            Severity.ADVISORY,
+            f"{_ALGAPSA_MD} section 3: the static session route sends no no-store Cache-Control",
+        )
+    },
+    not_applicable={"SESS-005": ALGAPSA_STATIC_SESSION},
+    restores={
+        "SESS-003": "AlgaPSA's session callback adds its claims (algapsa.md section 3)",
+        "POPUP-001": "AlgaPSA serves popup callback pages (algapsa.md section 5)",
+        "SCHEMA-001[GET /api/auth/session]": "AlgaPSA's empty session is the spec's {} (algapsa.md section 3)",
+    },
+)
+DEPLOYMENTS: tuple[Profile, ...] = (ALGAPSA,)
 
 PROFILES: Mapping[str, Profile] = MappingProxyType({p.name: p for p in (DOCUMENTED, ALGAPSA, AUTHJS_V5, NEXTAUTH_V4)})
 PROFILE_CHOICES = (*PROFILES, "auto")
