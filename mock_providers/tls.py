@@ -1,5 +1,9 @@
 """A local CA and a server certificate (made with ``cryptography`` on first run) for the HTTPS listener.
 
+Several processes may start on one empty state directory at once (CI jobs, test suites): the files are made
+once, under an exclusive lock on ``tls.lock``, written to temporary names and renamed into place, so every
+process serves a certificate that the ``ca.pem`` on disk signs.
+
 The server certificate names localhost, 127.0.0.1, ::1 and every impersonated vendor host, so a client
 that trusts the CA (``NODE_EXTRA_CA_CERTS=<ca.pem>``, ``curl --cacert``) accepts all of them.
 """
@@ -8,13 +12,17 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import fcntl
 import hashlib
 import ipaddress
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from cryptography import x509
+from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
@@ -49,12 +57,26 @@ def _name(common_name: str) -> x509.Name:
     )
 
 
-def _write(path: Path, data: bytes, private: bool = False) -> None:
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_bytes(data)
-    if private:
-        os.chmod(tmp, 0o600)
-    tmp.replace(path)
+def _write(path: Path, data: bytes, private: bool = False) -> Path:
+    """Write ``data`` beside ``path`` under a name of this process; the caller renames it into place."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600 if private else 0o644)
+    with os.fdopen(fd, "wb") as out:
+        out.write(data)
+        out.flush()
+        os.fsync(out.fileno())
+    return tmp
+
+
+@contextmanager
+def _locked(state_dir: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``state_dir/tls.lock`` (released by the OS if the process dies)."""
+    with open(state_dir / "tls.lock", "a+b") as lock:
+        fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock.fileno(), fcntl.LOCK_UN)
 
 
 def _pem_key(key: rsa.RSAPrivateKey) -> bytes:
@@ -68,19 +90,25 @@ def _still_good(files: TlsFiles) -> bool:
         return False
     try:
         cert = x509.load_pem_x509_certificate(files.server_cert.read_bytes())
+        cert.verify_directly_issued_by(x509.load_pem_x509_certificate(files.ca_cert.read_bytes()))
         sans = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
-    except (ValueError, x509.ExtensionNotFound):
+    except (ValueError, TypeError, InvalidSignature, x509.ExtensionNotFound):
         return False
     fresh = cert.not_valid_after_utc - dt.datetime.now(dt.UTC) > RENEW_BEFORE
     return fresh and set(DNS_NAMES) <= set(sans.get_values_for_type(x509.DNSName))
 
 
 def ensure_certificates(state_dir: Path) -> TlsFiles:
-    """Reuse the CA and certificate under ``state_dir`` when still valid; otherwise make new ones."""
+    """Reuse the CA and certificate under ``state_dir`` when still valid; otherwise make new ones, once."""
     state_dir.mkdir(parents=True, exist_ok=True)
     files = TlsFiles(state_dir / "ca.pem", state_dir / "server.pem", state_dir / "server-key.pem")
-    if _still_good(files):
-        return files
+    with _locked(state_dir):
+        if not _still_good(files):
+            _create(state_dir, files)
+    return files
+
+
+def _create(state_dir: Path, files: TlsFiles) -> None:
     now = dt.datetime.now(dt.UTC)
     ca_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     ca_name = _name("nextauth-conformance mock IdP local CA")
@@ -127,11 +155,14 @@ def ensure_certificates(state_dir: Path) -> TlsFiles:
         .add_extension(x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ca_ski), critical=False)
         .sign(ca_key, hashes.SHA256())
     )
-    _write(state_dir / "ca-key.pem", _pem_key(ca_key), private=True)
-    _write(files.server_key, _pem_key(key), private=True)
-    _write(files.server_cert, cert.public_bytes(serialization.Encoding.PEM))
-    _write(files.ca_cert, ca.public_bytes(serialization.Encoding.PEM))
-    return files
+    staged = [
+        (_write(state_dir / "ca-key.pem", _pem_key(ca_key), private=True), state_dir / "ca-key.pem"),
+        (_write(files.server_key, _pem_key(key), private=True), files.server_key),
+        (_write(files.server_cert, cert.public_bytes(serialization.Encoding.PEM)), files.server_cert),
+        (_write(files.ca_cert, ca.public_bytes(serialization.Encoding.PEM)), files.ca_cert),
+    ]
+    for tmp, final in staged:  # a crash midway leaves a pair `_still_good` refuses: the next start remakes it
+        tmp.replace(final)
 
 
 def spki_sha256(cert_path: Path) -> str:
