@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import shlex
+import ssl
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -18,7 +19,7 @@ from urllib.parse import urlencode, urlsplit
 
 import httpx
 
-from harness import har
+from harness import har, tls
 from harness.cookies import SetCookie, parse_set_cookie
 from harness.errors import ResponseTooLarge, TargetNotAuthjs, TargetUnreachable
 from harness.transport import DeadlineBackend, deadline_transport
@@ -119,7 +120,7 @@ class TargetClient:
         http: httpx.Client | None = None,
         timeout: float = DEFAULT_TIMEOUT,
         max_body: int = DEFAULT_MAX_BODY,
-        verify: bool = True,
+        verify: bool | ssl.SSLContext = True,
         headers: Sequence[tuple[str, str]] = (),
     ) -> None:
         self.origin = origin.rstrip("/")
@@ -229,7 +230,7 @@ def describe_transport_error(exc: Exception) -> str:
     text = str(exc) or type(exc).__name__
     lowered = text.lower()
     if "certificate" in lowered or "ssl" in lowered or "tls" in lowered:
-        return f"TLS failure ({text.splitlines()[0][:120]})"
+        return f"TLS failure ({text.splitlines()[0][:120]}); {tls.HINT}"
     if "refused" in lowered or "errno 111" in lowered:
         return "connection refused"
     if "name or service" in lowered or "nodename" in lowered or "getaddrinfo" in lowered:

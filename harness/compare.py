@@ -9,6 +9,7 @@ on one side (the difference breaks the chosen profile); wire differences alone a
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -88,9 +89,9 @@ def observe(
     }
 
 
-def wire(target: Target, timeout: float = 10.0) -> dict[str, dict[str, Any]]:
+def wire(target: Target, timeout: float = 10.0, verify: bool | ssl.SSLContext = True) -> dict[str, dict[str, Any]]:
     """Observations of `PROBES` (and the signed-in session when the target has credentials)."""
-    client = TargetClient(target.url, target.base_path or "/api/auth", timeout=timeout, verify=True)
+    client = TargetClient(target.url, target.base_path or "/api/auth", timeout=timeout, verify=verify)
     try:
         seen = {label: observe(client, action, query) for label, action, query in PROBES}
         if target.credentials and ":" in target.credentials:
@@ -152,14 +153,19 @@ def compare_wire(a: dict[str, dict[str, Any]], b: dict[str, dict[str, Any]]) -> 
     return rows
 
 
-def compare(entries: Sequence[dict[str, Any]], targets: Sequence[Target], timeout: float = 10.0) -> Difference:
+def compare(
+    entries: Sequence[dict[str, Any]],
+    targets: Sequence[Target],
+    timeout: float = 10.0,
+    verify: bool | ssl.SSLContext = True,
+) -> Difference:
     """Compare the two entries' reports and the two targets' wire behaviour (targets must still be running)."""
     first, second = entries
     result = Difference(names=(first["name"], second["name"]))
     result.unavailable = [e["name"] for e in entries if not e.get("report")]
     if not result.unavailable:
         result.checks = compare_checks(first["report"], second["report"])
-    result.wire = compare_wire(wire(targets[0], timeout), wire(targets[1], timeout))
+    result.wire = compare_wire(wire(targets[0], timeout, verify), wire(targets[1], timeout, verify))
     return result
 
 

@@ -24,7 +24,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from harness import matrix
+from harness import matrix, tls
 from harness.errors import HarnessError, OneLineParser, UsageError
 from harness.targets import EMBEDDED, Target, load_targets, shard
 
@@ -235,7 +235,7 @@ def main(argv: Sequence[str]) -> int:
             extra: dict[str, Any] = {}
             code = matrix.exit_code(entries)
             if pair:
-                result = compare.compare(entries, chosen)
+                result = compare.compare(entries, chosen, verify=tls.verify(*tls.from_args(common)))
                 extra["compare"] = result.to_json()
                 code = result.exit_code(code)
         for entry, target in zip(entries, pair or targets, strict=True):

@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
+from harness import tls
 from harness.errors import UsageError
 from harness.profiles import PROFILE_CHOICES
 
@@ -40,6 +41,7 @@ class RunOptions:
     report_markdown: Path | None
     timeout: float
     verify_tls: bool
+    ca_bundle: str | None = None
     popup_url: str | None = None
     report_dir: Path = Path("reports")
     smtp: str | None = None
@@ -99,6 +101,13 @@ def add_options(parser: pytest.Parser) -> None:
     add("--report-markdown", default=None, metavar="PATH", help="write a Markdown summary (CI step summary)")
     add("--request-timeout", default=10.0, type=float, metavar="SECONDS", help="per-request timeout (default 10)")
     add("--insecure", action="store_true", default=False, help="do not verify the target's TLS certificate")
+    add(
+        "--ca-bundle",
+        default=None,
+        metavar="FILE",
+        help="PEM file of CA certificates to trust besides the system's, for a target with a private CA "
+        "(default: REQUESTS_CA_BUNDLE or SSL_CERT_FILE when set); the browser trusts it too",
+    )
     add(
         "--popup-url",
         default=None,
@@ -187,6 +196,7 @@ def resolve(config: pytest.Config) -> RunOptions:
         report_markdown=_path(opt("--report-markdown")),
         timeout=opt("--request-timeout"),
         verify_tls=not opt("--insecure"),
+        ca_bundle=tls.ca_bundle(opt("--ca-bundle")),
         popup_url=opt("--popup-url") or os.environ.get(POPUP_URL_ENV) or None,
         report_dir=Path(opt("--report-dir") or os.environ.get(REPORT_DIR_ENV) or "reports"),
         smtp=smtp.rstrip("/") if smtp else None,

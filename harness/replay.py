@@ -8,12 +8,14 @@ matches the recording, 1 when one differs, 4 for a bad file or option, 10 when t
 
 from __future__ import annotations
 
+import ssl
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from harness import tls
 from harness.client import TargetClient
 from harness.errors import OneLineParser, TargetError, UsageError
 from harness.har import REDACTED, load_har
@@ -34,7 +36,9 @@ def _request_parts(request: dict[str, Any]) -> tuple[str, dict[str, str], dict[s
     return path, headers, form
 
 
-def replay(har_path: Path, target: str, *, timeout: float = 10.0, verify: bool = True) -> tuple[int, list[str]]:
+def replay(
+    har_path: Path, target: str, *, timeout: float = 10.0, verify: bool | ssl.SSLContext = True
+) -> tuple[int, list[str]]:
     """(exit code, one line per entry)."""
     entries = load_har(har_path)
     client = TargetClient(target.rstrip("/"), "", timeout=timeout, verify=verify)
@@ -62,6 +66,7 @@ def main(argv: Sequence[str]) -> int:
     parser.add_argument("--target", required=True, metavar="URL", help="origin to send the requests to")
     parser.add_argument("--request-timeout", type=float, default=10.0, metavar="SECONDS")
     parser.add_argument("--insecure", action="store_true", help="do not verify the target's TLS certificate")
+    parser.add_argument("--ca-bundle", metavar="FILE", help="PEM file of CA certificates to trust (private CA)")
     try:
         args = parser.parse_args(list(argv))
     except UsageError as exc:
@@ -71,7 +76,8 @@ def main(argv: Sequence[str]) -> int:
         print(f"nextauth-conformance replay: --target must be an http(s) origin, got {args.target!r}", file=sys.stderr)
         return 4
     try:
-        code, lines = replay(args.har, args.target, timeout=args.request_timeout, verify=not args.insecure)
+        verify = tls.verify(args.insecure, tls.ca_bundle(args.ca_bundle))
+        code, lines = replay(args.har, args.target, timeout=args.request_timeout, verify=verify)
     except UsageError as exc:
         print(f"nextauth-conformance replay: {exc}", file=sys.stderr)
         return 4

@@ -10,7 +10,7 @@ from importlib import metadata
 from typing import Any
 
 import harness.checks  # noqa: F401 - registers every check: waivers are validated against the registry
-from harness import browser
+from harness import browser, tls
 from harness.client import TargetClient
 from harness.context import CheckContext, Inputs
 from harness.embedded import start_embedded
@@ -89,7 +89,7 @@ class Run:
             self.target,
             self.options.base_path,
             timeout=self.options.timeout,
-            verify=self.options.verify_tls,
+            verify=tls.verify(not self.options.verify_tls, self.options.ca_bundle),
             headers=self.options.headers,
         )
 

@@ -111,7 +111,9 @@ class DeadlineStream(httpcore.NetworkStream):
         return self.inner.get_extra_info(info)
 
 
-def deadline_transport(*, verify: bool, retries: int = 1) -> tuple[httpx.HTTPTransport, DeadlineBackend]:
+def deadline_transport(
+    *, verify: bool | ssl.SSLContext, retries: int = 1
+) -> tuple[httpx.HTTPTransport, DeadlineBackend]:
     """An httpx transport whose connections use a `DeadlineBackend` (httpx offers no public hook for it)."""
     transport = httpx.HTTPTransport(retries=retries, verify=verify)
     backend = DeadlineBackend()

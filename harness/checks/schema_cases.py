@@ -17,6 +17,7 @@ from urllib.parse import parse_qs, urlsplit
 from jsonschema import Draft202012Validator
 
 import spec
+from harness import tls
 from harness.checks.schema import NEGATIVE_ID, POSITIVE_ID, excluded_checks
 from harness.findings import Finding, Verdict
 from harness.registry import REGISTRY
@@ -80,6 +81,7 @@ def call_kwargs(run: Run, mode: str) -> dict[str, Any]:
         "excluded_checks": excluded_checks(mode),
         "timeout": run.options.timeout,
         **({"headers": dict(run.options.headers)} if run.options.headers else {}),
+        "verify": tls.requests_verify(not run.options.verify_tls, run.options.ca_bundle),
     }
 
 
