@@ -157,9 +157,24 @@ def group_advisories(findings: list[Finding]) -> list[Finding]:
 
 
 def cause(finding: Finding) -> str:
-    """What the failing requests share: the answer's status and the query parameters that were invalid."""
+    """What the failing requests share: the answer's status and the documented query parameters whose values
+    their schema rejects. Never generated data (a fuzzed parameter name or value), so the instance id is the same
+    in every run: names the spec does not document, and valid values, are left out."""
     status = re.search(r"^\[(\d{3})\]", finding.received, re.M)
     url = re.search(r"'(https?://[^']+)'", finding.curl)
-    names = sorted(parse_qs(urlsplit(url.group(1)).query, keep_blank_values=True)) if url else []
+    query = parse_qs(urlsplit(url.group(1)).query, keep_blank_values=True) if url else {}
+    schemas = query_schemas()
+    names = sorted(
+        name
+        for name, values in query.items()
+        if name in schemas and not all(Draft202012Validator(schemas[name]).is_valid(v) for v in values)
+    )
     answer = f"{status.group(1)} answer" if status else "failure"
     return f"{answer} to an invalid {', '.join(names)} query" if names else f"{answer} to an invalid request"
+
+
+@functools.cache
+def query_schemas() -> dict[str, dict[str, Any]]:
+    """Documented query parameter name -> its schema, from spec/openapi.yaml."""
+    parameters = spec.load_openapi()["components"]["parameters"]
+    return {p["name"]: p["schema"] for p in parameters.values() if p.get("in") == "query"}
