@@ -153,6 +153,8 @@ class Profile:
     opaque token (Auth.js `session.strategy = "database"`) must revoke under every profile."""
     library: str = ""
     """The library layer this profile is (its own name) or is deployed on (`deploy()`); empty for `documented`."""
+    host_only_cookies: bool = False
+    """True when the library sets its auth cookies without a Domain attribute (SEC-007 then refuses any Domain)."""
     sources: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     """A deployment's configuration facts: the field (or check id) it sets -> where the fact comes from."""
 
@@ -300,6 +302,8 @@ AUTHJS_V5 = Profile(
     authorization_checks=_V5_CHECKS,
     code_refused_destinations=_V5_CODE_REFUSED,
     session_revocation=_JWT_ONLY,
+    # @auth/core 0.41.3 lib/utils/cookie.ts defaultCookies and next-auth 4.24.15 core/lib/cookie.ts: no `domain`
+    host_only_cookies=True,
     library="authjs-v5",
 )
 
@@ -373,6 +377,7 @@ LIBRARY_FACTS = (
     "idp_timeout",
     "code_refused_destinations",
     "csrf_rejections",
+    "host_only_cookies",
 )
 """Profile fields that are the library's behaviour: a deployment layer inherits them and may not set them."""
 

@@ -6,7 +6,7 @@ import contextlib
 import re
 from collections.abc import Mapping
 from types import MappingProxyType
-from urllib.parse import unquote
+from urllib.parse import unquote, urlsplit
 
 from harness.checks._common import expect, query_value, same_origin
 from harness.checks._rules import STACK_TRACE, cookie_problems
@@ -146,6 +146,46 @@ def auth_cookie_flags(ctx: CheckContext) -> None:
         "auth cookies lack protective attributes",
         expected="HttpOnly; Path=/; SameSite=Lax",
         exchange=exchanges[0],
+        received=problems,
+    )
+
+
+def domain_problems(exchanges: list[Exchange], host: str, *, host_only: bool) -> dict[str, str]:
+    """Cookies whose Domain reaches beyond `host` (a parent or another domain), or any Domain when `host_only`."""
+    problems = {}
+    for exchange in exchanges:
+        for cookie in exchange.set_cookies:
+            domain = (cookie.get("domain") or "").strip().lstrip(".").lower()
+            if not domain or cookie.clears:
+                continue
+            if domain != host.lower():
+                problems[cookie.name] = f"Domain={domain} is wider than (or other than) the target host {host}"
+            elif host_only:
+                problems[cookie.name] = f"Domain={domain}: the profile's library sets host-only cookies (no Domain)"
+    return problems
+
+
+@check(
+    "SEC-007",
+    title="No auth cookie carries a Domain wider than the target host",
+    clause="RFC6265-domain-scope",
+    severity=Severity.HIGH,
+    family="security",
+    tags=("security",),
+)
+def auth_cookie_domain_scope(ctx: CheckContext) -> None:
+    exchanges = [ctx.client.action("csrf"), ctx.client.action("signin"), ctx.client.action("signout")]
+    with contextlib.suppress(NotApplicable):
+        exchanges.append(ctx.client.action("session", cookies=ctx.session().cookies))
+    host = urlsplit(ctx.client.origin).hostname or ""
+    host_only = ctx.profile.host_only_cookies
+    problems = domain_problems(exchanges, host, host_only=host_only)
+    culprit = next((e for e in exchanges if domain_problems([e], host, host_only=host_only)), exchanges[0])
+    expect(
+        not problems,
+        "auth cookies are scoped beyond the target host",
+        expected="no Domain attribute (host-only)" if host_only else f"no Domain, or Domain={host}",
+        exchange=culprit,
         received=problems,
     )
 

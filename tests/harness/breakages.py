@@ -132,6 +132,7 @@ BREAKAGES: dict[str, tuple[Any, ...]] = {
     "SEC-003[csrf]": ("/csrf", credentialed_cors),
     "SEC-004": ("/signin", cookies(lambda c: c.replace("; HttpOnly", ""))),
     "SEC-005": ("/session", trace_echo, "TRACE"),
+    "SEC-007": ("/csrf", cookies(lambda c: c + "; Domain=example.com")),
     "SEC-006": (
         "/conformance-unknown-action",
         replace_body('"Bad request."', '"Traceback (most recent call last):\\n  File \\"app.py\\", line 1"'),

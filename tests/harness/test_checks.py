@@ -9,7 +9,7 @@ from harness.findings import Verdict
 from harness.fixtures import split_instance
 from harness.registry import REGISTRY
 from harness.runner import run_check
-from tests.harness.breakages import BREAKAGES, NO_FAIL_TEST, NO_PASS_TEST, WIRED_BREAKAGES, Flaw
+from tests.harness.breakages import BREAKAGES, NO_FAIL_TEST, NO_PASS_TEST, WIRED_BREAKAGES, Flaw, cookies
 from tests.harness.conftest import make_context
 
 BROWSER = "browser"  # Playwright checks have their own pass/fail tests in tests/browser/
@@ -57,3 +57,12 @@ def test_failure_message_has_expected_received_and_curl(broken, reference) -> No
 
     text = describe(finding)
     assert "Expected:" in text and "Received:" in text and "Reproduce with:" in text and "DOC-responses" in text
+
+
+@pytest.mark.parametrize(("profile", "verdict"), [("documented", Verdict.PASS), ("authjs-v5", Verdict.FAIL)])
+def test_sec_007_refuses_any_domain_where_the_library_sets_host_only_cookies(broken, profile, verdict) -> None:
+    """Domain=<the target host itself> is no wider than the host, but Auth.js never sets a Domain at all."""
+    url, switch = broken
+    switch.use("/csrf", cookies(lambda c: c + "; Domain=127.0.0.1"))
+    finding = run_check(REGISTRY.get("SEC-007"), make_context(url, profile))
+    assert finding.verdict == verdict, (finding.message, finding.received)
