@@ -6,7 +6,7 @@ import contextlib
 import re
 from collections.abc import Mapping
 from types import MappingProxyType
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote, urljoin, urlsplit
 
 from harness.checks._common import expect, query_value, same_origin
 from harness.checks._rules import STACK_TRACE, cookie_problems
@@ -14,6 +14,7 @@ from harness.client import Exchange
 from harness.context import CheckContext
 from harness.findings import NotApplicable, Severity
 from harness.registry import check
+from harness.signin import fetch_csrf
 
 EVIL = "evil.example"
 REDIRECT_BYPASSES: Mapping[str, str] = MappingProxyType(
@@ -188,6 +189,49 @@ def auth_cookie_domain_scope(ctx: CheckContext) -> None:
         exchange=culprit,
         received=problems,
     )
+
+
+def _auth_redirects(ctx: CheckContext) -> list[Exchange]:
+    """The auth actions and flows that answer with a redirect: sign-in, sign-out (GET and the CSRF-checked
+    POST), the error page, an unknown callback, and a credentials sign-in when `--credentials` is given."""
+    token, cookies, _ = fetch_csrf(ctx.client)
+    back = {"csrfToken": token, "callbackUrl": ctx.client.origin + "/"}
+    exchanges = [
+        ctx.client.action("signin"),
+        ctx.client.action("signout"),
+        ctx.client.action("signout", method="POST", form=back, cookies=cookies),
+        ctx.client.action("error", params={"error": "Configuration"}),
+        ctx.client.action("callback/conformance-unknown"),
+    ]
+    if ctx.inputs.credentials:
+        email, password = ctx.inputs.credentials
+        form = {**back, "email": email, "password": password}
+        exchanges.append(ctx.client.action("callback/credentials", method="POST", form=form, cookies=cookies))
+    return exchanges
+
+
+@check(
+    "SEC-008",
+    title="On an https target no auth redirect points at http:// on the target's host",
+    clause="RFC6797-no-downgrade",
+    severity=Severity.HIGH,
+    family="security",
+    tags=("security",),
+)
+def no_https_downgrade(ctx: CheckContext) -> None:
+    if not ctx.client.secure:
+        raise NotApplicable("the target is served over http: there is no https to downgrade from")
+    host = urlsplit(ctx.client.origin).hostname
+    for exchange in _auth_redirects(ctx):
+        location = urljoin(exchange.url, exchange.location) if exchange.location else ""
+        parts = urlsplit(location)
+        expect(
+            not (parts.scheme == "http" and parts.hostname == host),
+            f"{exchange.method} {urlsplit(exchange.url).path} redirects to http:// (Location: {exchange.location})",
+            expected="an https:// or relative Location (AUTH_URL / NEXTAUTH_URL on https, X-Forwarded-Proto trusted)",
+            exchange=exchange,
+            received={"Location": exchange.location},
+        )
 
 
 @check(

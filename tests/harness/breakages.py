@@ -243,6 +243,7 @@ NO_FAIL_TEST = {
     "CB-006": "needs the mock IdP: its pass and fail tests are in test_full_signin.py",
     "SCHEMA-001": "schemathesis needs a live suite run: pass and fail through pytester in test_schema_checks.py",
     "SCHEMA-002": "advisory: its warning is asserted through pytester in test_schema_checks.py",
+    "SEC-008": "needs an https target: its fail tests are in test_https_target.py",
 }
 WIRED_PASS = "needs the mock IdP: passes on the wired reference server in test_flow_oauth_checks.py"
 NO_PASS_TEST = {
@@ -255,6 +256,7 @@ NO_PASS_TEST = {
         for n in range(4, 8)
     },
     "CB-006": "needs the mock IdP: see test_full_signin.py",
+    "SEC-008": "not applicable over http: its pass test is in test_https_target.py",
     **{f"FLOW-00{n}": WIRED_PASS for n in range(1, 6)},
     "SCHEMA-001": "see test_schema_checks.py",
     "SCHEMA-002": "see test_schema_checks.py",

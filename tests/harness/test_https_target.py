@@ -26,7 +26,18 @@ from reference_server.wiring import oauth_providers_for
 from tests.harness.breakages import cookies
 from tests.harness.conftest import Switchable
 
-SECURE_CHECKS = ("CSRF-002", "CSRF-003", "CSRF-006", "SEC-004", "SESS-001", "SESS-002", "SESS-005", "PROV-002")
+SECURE_CHECKS = (
+    "CSRF-002",
+    "CSRF-003",
+    "CSRF-006",
+    "SEC-004",
+    "SEC-007",
+    "SEC-008",
+    "SESS-001",
+    "SESS-002",
+    "SESS-005",
+    "PROV-002",
+)
 
 
 @pytest.fixture(scope="module")
@@ -114,3 +125,21 @@ def test_check_cookies_fail_over_https_without_secure_or_prefix(https_oauth_targ
         switch.reset()
     assert finding.check_id == "FLOW-003" and finding.verdict == Verdict.FAIL, (finding.verdict, finding.reason)
     assert problem in str(finding.received), finding.received
+
+
+def _to_http(reply) -> None:  # noqa: ANN001 - a mutator Reply
+    location = reply.header("location")
+    if location:
+        reply.set_header("location", location.replace("https://", "http://", 1))
+
+
+@pytest.mark.parametrize("suffix", ["/signout", "/callback/credentials", "/callback/conformance-unknown"])
+def test_sec_008_fails_fast_with_the_location_of_an_https_to_http_redirect(https_target, suffix: str) -> None:
+    url, switch, settings = https_target
+    switch.use(suffix, _to_http, "POST" if suffix == "/callback/credentials" else None)
+    try:
+        finding = run_check(REGISTRY.get("SEC-008"), _context(url, settings), None)
+    finally:
+        switch.reset()
+    assert finding.check_id == "SEC-008" and finding.verdict == Verdict.FAIL, (finding.verdict, finding.reason)
+    assert "Location: http://" in finding.message and finding.curl.startswith("curl ")
