@@ -19,7 +19,7 @@ REDIRECT_URI = "http://127.0.0.1:1/api/auth/callback/keycloak"
 
 
 def _start(state_dir: Path) -> subprocess.Popen[str]:
-    command = [sys.executable, "-m", "mock_providers", "--port", "0", "--https-port", "0", "--auto-login"]
+    command = [sys.executable, "-m", "mock_providers", "--port", "0", "--https-port", "0", "--no-smtp", "--auto-login"]
     return subprocess.Popen(
         [*command, "--state-dir", str(state_dir)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
