@@ -129,6 +129,8 @@ class TargetClient:
         self.base_path = "/" + base_path.strip("/") if base_path.strip("/") else ""
         self.max_body = max_body
         self.timeout = timeout
+        self.verify = verify
+        """The run's TLS setting (`harness/tls.py`), for the other clients of the run (the mock IdP's)."""
         self._settings = {"timeout": timeout, "max_body": max_body, "verify": verify, "headers": self.extra_headers}
         self._deadline: DeadlineBackend | None = None
         if http is None:

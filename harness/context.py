@@ -10,6 +10,7 @@ from typing import Any, TypeVar, cast
 from harness import sessions
 from harness.client import TargetClient
 from harness.findings import NotApplicable
+from harness.mock_idp import MockIdp
 from harness.profiles import Profile
 from harness.signin import SessionCookies
 
@@ -75,6 +76,12 @@ class CheckContext:
         if isinstance(result, Exception):
             raise result
         return cast(T, result)
+
+    def mock_idp(self) -> MockIdp:
+        """The one client of `--mock-idp` (control API, users, faults, discovery summary, sign-in clients), with
+        the run's timeout and TLS settings; made once per run. Callers check `inputs.mock_idp` first."""
+        url = str(self.inputs.mock_idp)
+        return self.once("mock-idp", lambda: MockIdp(url, timeout=self.client.timeout, verify=self.client.verify))
 
     def note_session(self, source: str) -> None:
         """Record that this instance judged a session from `source` (named in its finding)."""

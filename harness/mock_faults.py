@@ -12,12 +12,11 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import httpx
 
-from harness.mock_signin import mock_tls_context
+from harness.mock_idp import MockIdp
 from harness.signin import SignInFailed
 
 __all__ = ["FaultSpec", "MockControl", "flow_scope"]
 
-CONTROL_TIMEOUT = 5.0
 SCOPE_KEYS = ("state", "code_challenge", "nonce")
 """What one authorization request is known by at the mock, most specific first (mock_providers/oidc/faults.py)."""
 
@@ -49,11 +48,11 @@ class FaultSpec:
 
 
 class MockControl:
-    """`/_mock/{vendor}/faults` and `/keys/rotate` of one running mock."""
+    """`/_mock/{vendor}/faults` and `/keys/rotate` of one running mock, through the run's mock-IdP client."""
 
-    def __init__(self, mock_idp: str) -> None:
-        self.base = mock_idp.rstrip("/") + "/_mock"
-        self._http = httpx.Client(timeout=CONTROL_TIMEOUT, verify=mock_tls_context())
+    def __init__(self, idp: MockIdp) -> None:
+        self.base = idp.url + "/_mock"
+        self._http = idp.client()
 
     def __enter__(self) -> MockControl:
         return self

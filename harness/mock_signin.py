@@ -8,9 +8,7 @@ does not reach the callback raises `SignInFailed`, and the calling check decides
 
 from __future__ import annotations
 
-import functools
 import re
-import ssl
 from collections.abc import Callable
 from dataclasses import dataclass
 from html import unescape
@@ -19,6 +17,7 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 
 from harness.client import Exchange, TargetClient
+from harness.mock_idp import MOCK_VENDORS, MockIdp
 from harness.signin import SignInFailed, fetch_csrf
 
 __all__ = [
@@ -28,25 +27,12 @@ __all__ = [
     "OAuthSignIn",
     "RefusedAtStart",
     "authorize_at_mock",
-    "mock_tls_context",
-    "register_mock_user",
     "sign_in_through_mock",
     "start_flow",
 ]
 
-MOCK_VENDORS = {"google": "google", "azure-ad": "entra", "microsoft-entra-id": "entra", "keycloak": "keycloak"}
 _REQUEST_ID = re.compile(r'name="mock_request_id" value="([^"]+)"')
 _FORM_ACTION = re.compile(r'<form method="post" action="([^"]+)"')
-
-
-@functools.cache
-def mock_tls_context() -> ssl.SSLContext:
-    """TLS without verification for our own mock (its CA is local); built once, since each new context costs
-    a noticeable fraction of a second and the relying-party checks make dozens of sign-ins."""
-    context = ssl.create_default_context()
-    context.check_hostname = False
-    context.verify_mode = ssl.CERT_NONE
-    return context
 
 
 CHECK_COOKIE_PARTS = (".state", ".pkce.", ".nonce")
@@ -87,23 +73,6 @@ class RefusedAtStart(SignInFailed):
     """POST signin/{provider} did not send the browser to the mock IdP (the target refused to start the flow)."""
 
 
-def register_mock_user(idp: httpx.Client, mock_idp: str, provider: str, email: str) -> None:
-    """Make `email` a user of the mock behind `provider`, before any flow starts; a user the mock already knows
-    is left alone (registering again would give it a new `sub`, and a picker already rendered would offer a
-    stale one). Raises `SignInFailed` when the mock refuses."""
-    users = f"{mock_idp.rstrip('/')}/_mock/{MOCK_VENDORS[provider]}/users"
-    try:
-        known = idp.get(users).json()
-    except (httpx.HTTPError, ValueError) as exc:
-        raise SignInFailed(f"the mock IdP's control API at {users} did not answer: {exc}") from None
-    if any(isinstance(u, dict) and str(u.get("email", "")).lower() == email.lower() for u in known):
-        return
-    name = email.split("@")[0].replace(".", " ").title()
-    response = idp.post(users, json={"email": email, "name": name})
-    if response.status_code >= 400:
-        raise SignInFailed(f"the mock IdP refused the user {email}: {response.status_code} {response.text[:120]}")
-
-
 def _same_server(url: str, origin: str) -> bool:
     """Loopback mocks and targets share a host name: the port tells an error redirect from the IdP."""
     left, right = urlsplit(url), urlsplit(origin)
@@ -136,24 +105,19 @@ def start_flow(client: TargetClient, provider: str, email: str | None = None) ->
     return FlowStart(start, cookies, start.location or "")
 
 
-def authorize_at_mock(
-    mock_idp: str, provider: str, authorize_url: str, email: str, timeout: float = 10.0, target: str = ""
-) -> str:
+def authorize_at_mock(idp: MockIdp, provider: str, authorize_url: str, email: str, target: str = "") -> str:
     """Send `authorize_url` to the mock as `email` (auto-login or its picker) and return the redirect back to the
     target (`target` its origin), code and state included, without following it. Raises `RefusedAtStart` when the
     URL is not the mock's, `SignInFailed` when the mock does not redirect back."""
-    mock_idp = mock_idp.rstrip("/")
-    if urlsplit(authorize_url).hostname != urlsplit(mock_idp).hostname or (
-        target and _same_server(authorize_url, target)
-    ):
+    if not idp.is_mock_url(authorize_url) or (target and _same_server(authorize_url, target)):
         raise RefusedAtStart(
             f"POST signin/{provider} did not go to the mock IdP (went to {authorize_url or 'nowhere'})"
         )
-    with httpx.Client(timeout=timeout, follow_redirects=False, verify=mock_tls_context()) as idp:
-        register_mock_user(idp, mock_idp, provider, email)
-        answer = idp.get(authorize_url)
+    with idp.client() as http:
+        idp.register_user(provider, email, http)
+        answer = http.get(authorize_url)
         if answer.status_code == 200:
-            answer = _answer_picker(idp, answer, email)
+            answer = _answer_picker(http, answer, email)
     back = str(answer.headers.get("location", ""))
     if answer.status_code != 302 or not back:
         raise SignInFailed(f"the mock IdP answered {answer.status_code} instead of redirecting back")
@@ -162,10 +126,9 @@ def authorize_at_mock(
 
 def sign_in_through_mock(
     client: TargetClient,
-    mock_idp: str,
+    idp: MockIdp,
     provider: str,
     email: str,
-    timeout: float = 10.0,
     callback_timeout: float | None = None,
     on_authorize: Callable[[str], None] | None = None,
 ) -> OAuthSignIn:
@@ -176,7 +139,7 @@ def sign_in_through_mock(
     if on_authorize is not None:
         on_authorize(flow.authorize_url)
     try:
-        back = authorize_at_mock(mock_idp, provider, flow.authorize_url, email, timeout, target=client.origin)
+        back = authorize_at_mock(idp, provider, flow.authorize_url, email, target=client.origin)
     except SignInFailed as exc:
         raise type(exc)(str(exc), flow.exchange) from None
     callback = client.request("GET", back, cookies=flow.cookies, timeout=callback_timeout)

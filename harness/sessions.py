@@ -70,7 +70,7 @@ def _by_oauth(ctx: CheckContext, client: TargetClient) -> SessionCookies:
     if provider is None:
         raise SignInFailed("no OAuth provider of the target is played by the mock IdP")
     user = sign_in_email(ctx, provider)
-    flow = sign_in_through_mock(client, str(ctx.inputs.mock_idp), provider, user, timeout=client.timeout)
+    flow = sign_in_through_mock(client, ctx.mock_idp(), provider, user)
     if not flow.session_cookies:
         where = flow.callback.location or f"status {flow.callback.status}"
         raise SignInFailed(f"the OAuth sign-in with {provider} set no session cookie (went to {where})", flow.callback)

@@ -14,7 +14,7 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Host, Mount, Route, Router
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -24,6 +24,7 @@ from .oidc.provider import INTERNAL_ERROR, LOG, Provider
 from .oidc.site import SITE_SCOPE_KEY, Site
 from .smtp_inbox import Inbox
 from .tls import DNS_NAMES as IMPERSONATED_HOSTS
+from .tls import TlsFiles
 
 
 class SiteMiddleware:
@@ -147,6 +148,7 @@ def build_app(
     public_https_port: int | None = None,
     inbox: Inbox | None = None,
     smtp_url: Callable[[], str] = lambda: "",
+    tls_files: Callable[[], TlsFiles | None] = lambda: None,
 ) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -159,9 +161,25 @@ def build_app(
     async def index(request: Request) -> JSONResponse:
         return JSONResponse(summary(providers, request))
 
+    async def tls_pem(request: Request) -> Response:
+        # The HTTPS listener's local CA (ca.pem) and certificate (server.pem), so a client of the control API (the
+        # harness's mock-IdP client, its browser) can verify the mock's https URLs without turning verification off.
+        files, name = tls_files(), request.path_params["name"]
+        if files is None or name not in ("ca", "server"):
+            return JSONResponse({"error": "no HTTPS listener" if files is None else "not found"}, status_code=404)
+        path = files.ca_cert if name == "ca" else files.server_cert
+        return Response(path.read_bytes(), media_type="application/x-pem-file")
+
     impersonated = frozenset(route.host for route in hosts if isinstance(route, Host))
     inbox_api = inbox_routes(inbox, smtp_url) if inbox is not None else []
-    routes: list[BaseRoute] = [control_mount, *inbox_api, *hosts, *mounts, Route("/", index)]
+    routes: list[BaseRoute] = [
+        Route("/_mock/{name:str}.pem", tls_pem),
+        control_mount,
+        *inbox_api,
+        *hosts,
+        *mounts,
+        Route("/", index),
+    ]
     app = Starlette(routes=routes, lifespan=lifespan)
     app.add_middleware(
         SiteMiddleware, impersonated=impersonated, public_url=public_url, public_https_port=public_https_port

@@ -86,6 +86,7 @@ class MockServers:
             self.options.public_https_port,
             self.inbox if self.options.smtp_port is not None else None,
             self.smtp_url,
+            lambda: self.tls,
         )
         config = uvicorn.Config(
             app,

@@ -22,14 +22,12 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs, parse_qsl, unquote, urlencode, urljoin, urlsplit, urlunsplit
 
-import httpx
-
 from harness.browser import NoBrowser, shared
 from harness.checks._common import same_origin, same_url
 from harness.checks._oauth_flow import CHECK_PARAMS, probe_start, real_code, with_params
 from harness.context import CheckContext
 from harness.findings import CheckFailure, NotApplicable
-from harness.mock_signin import MOCK_VENDORS, register_mock_user
+from harness.mock_signin import MOCK_VENDORS
 from harness.signin import SignInFailed
 
 STEP_TIMEOUT_MS = 20_000  # generous: a loaded 2-core CI machine runs Chromium, the target and the mocks at once
@@ -488,8 +486,8 @@ def ensure_mock_user(ctx: CheckContext, provider: str) -> str | None:
     a stale one)."""
     email = ctx.inputs.credentials[0] if ctx.inputs.credentials else None
     if email and provider in MOCK_VENDORS and ctx.inputs.mock_idp:
-        with httpx.Client(timeout=5) as idp, contextlib.suppress(SignInFailed):
-            register_mock_user(idp, ctx.inputs.mock_idp, provider, email)
+        with contextlib.suppress(SignInFailed):
+            ctx.mock_idp().register_user(provider, email)
     return email
 
 

@@ -92,7 +92,7 @@ def real_code(ctx: CheckContext, provider: str, authorize_url: str | None = None
     and state in its query); each call gives a new code, as the mock answers every request anew."""
     url = authorize_url or probe_start(ctx, provider).authorize_url
     try:
-        return authorize_at_mock(str(ctx.inputs.mock_idp), provider, url, flow_email(ctx, provider))
+        return authorize_at_mock(ctx.mock_idp(), provider, url, flow_email(ctx, provider))
     except SignInFailed as exc:
         raise NotApplicable(f"no real code from the mock IdP: {exc}") from None
 
@@ -129,6 +129,6 @@ def oauth_sign_in(ctx: CheckContext, provider: str) -> OAuthSignIn:
     (CB-006, check-cookie clearing, cookie flags). Raises `SignInFailed` (also on later calls) when it broke off."""
 
     def sign_in() -> OAuthSignIn:
-        return sign_in_through_mock(ctx.client, str(ctx.inputs.mock_idp), provider, flow_email(ctx, provider))
+        return sign_in_through_mock(ctx.client, ctx.mock_idp(), provider, flow_email(ctx, provider))
 
     return ctx.once(f"oauth-sign-in:{provider}", sign_in, (SignInFailed,))

@@ -14,8 +14,6 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-import httpx
-
 from harness.checks._common import expect, requires_mock_idp, requires_oauth_provider
 from harness.checks._oauth_flow import (
     CHECK_PARAMS,
@@ -32,7 +30,7 @@ from harness.client import Exchange
 from harness.context import OAUTH_PROVIDERS, CheckContext
 from harness.cookies import SetCookie, cookie_name
 from harness.findings import NotApplicable, Severity
-from harness.mock_signin import CHECK_COOKIE_PARTS, MOCK_VENDORS, mock_tls_context
+from harness.mock_signin import CHECK_COOKIE_PARTS, MOCK_VENDORS
 from harness.registry import check
 from harness.sessions import sign_in, sign_out
 from harness.signin import SignInFailed, fetch_csrf
@@ -95,23 +93,7 @@ def check_cookies_bound_to_provider(ctx: CheckContext, provider: str) -> None:
 def _mock_endpoints(ctx: CheckContext) -> dict[str, Any]:
     """The mock's vendors: client id and authorization endpoint paths (from each discovery document), once."""
 
-    def read() -> dict[str, Any]:
-        mock = str(ctx.inputs.mock_idp).rstrip("/")
-        found: dict[str, Any] = {}
-        with (
-            httpx.Client(timeout=ctx.client.timeout, verify=mock_tls_context()) as http,
-            contextlib.suppress(httpx.HTTPError, ValueError),
-        ):
-            summary = http.get(f"{mock}/_mock").json()
-            for vendor, entry in summary.items():
-                paths = set()
-                for url in entry.get("discovery", []):
-                    with contextlib.suppress(httpx.HTTPError, ValueError, KeyError):
-                        paths.add(urlsplit(http.get(url).json()["authorization_endpoint"]).path)
-                found[vendor] = {"client_id": entry.get("client_id"), "paths": paths}
-        return found
-
-    return dict(ctx.once("mock-endpoints", read))
+    return dict(ctx.once("mock-endpoints", ctx.mock_idp().authorization_paths))
 
 
 def _request_problems(ctx: CheckContext, provider: str, url: str) -> list[str]:

@@ -16,13 +16,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Any
 
-import httpx
-
 from harness.checks._common import expect, requires
 from harness.client import Exchange, TargetClient
 from harness.context import OAUTH_PROVIDERS, CheckContext
 from harness.findings import NotApplicable, Severity
-from harness.mock_signin import MOCK_VENDORS, mock_tls_context, register_mock_user, sign_in_through_mock
+from harness.mock_signin import MOCK_VENDORS, sign_in_through_mock
 from harness.registry import check
 from harness.sessions import mock_provider, session_strategy, session_user, sign_in, sign_in_email, sign_out
 from harness.signin import SignInFailed, fetch_csrf
@@ -66,9 +64,8 @@ def _jar_builders(ctx: CheckContext) -> list[Callable[[TargetClient], Jar]]:
     peer = PEER_EMAIL if own_email.lower() != PEER_EMAIL else "conformance.peer2@example.com"
     # Once, before the parallel sign-ins: two flows registering the same new user at once would each give it a new
     # `sub`, and the account picker the first one rendered would offer a user the mock no longer knows.
-    with httpx.Client(timeout=ctx.client.timeout, verify=mock_tls_context()) as idp:
-        for at, email in ((own_provider, own_email), (provider, peer)):
-            register_mock_user(idp, str(ctx.inputs.mock_idp), at, email)
+    for at, email in ((own_provider, own_email), (provider, peer)):
+        ctx.mock_idp().register_user(at, email)
 
     def own(client: TargetClient) -> Jar:
         try:
@@ -78,7 +75,7 @@ def _jar_builders(ctx: CheckContext) -> list[Callable[[TargetClient], Jar]]:
         return Jar(state.how, state.cookies, state.email)
 
     def second(client: TargetClient) -> Jar:
-        flow = sign_in_through_mock(client, str(ctx.inputs.mock_idp), provider, peer)
+        flow = sign_in_through_mock(client, ctx.mock_idp(), provider, peer)
         if not flow.session_cookies:
             raise SignInFailed(
                 f"the target refused {peer} through {provider} (went to {flow.callback.location}); "

@@ -234,7 +234,7 @@ def _sign_in(
 ) -> OAuthSignIn:
     return sign_in_through_mock(
         ctx.client,
-        str(ctx.inputs.mock_idp),
+        ctx.mock_idp(),
         provider,
         sign_in_email(ctx, provider),
         callback_timeout=callback_timeout,
@@ -279,7 +279,7 @@ def refused(ctx: CheckContext, case: RpCase, provider: str) -> None:
         )
     faults, callback_timeout = _prepared(ctx, case)
     vendor = MOCK_VENDORS[provider]
-    with MockControl(str(ctx.inputs.mock_idp)) as control:
+    with MockControl(ctx.mock_idp()) as control:
         if all(fault.endpoint in FLOW_ENDPOINTS for fault in faults):
             exchange, phase, reached = _scoped_attempt(ctx, control, vendor, faults, provider, callback_timeout)
         else:
@@ -404,7 +404,7 @@ for _case in RP_CASES:
 @requires_oauth_provider
 def key_rotation_keeps_sign_in(ctx: CheckContext, provider: str) -> None:
     baseline(ctx, provider)  # the target has seen (and may cache) the old key set
-    with MockControl(str(ctx.inputs.mock_idp)) as control:
+    with MockControl(ctx.mock_idp()) as control:
         control.rotate_keys(MOCK_VENDORS[provider])
     try:
         flow = _sign_in(ctx, provider)

@@ -1,0 +1,41 @@
+"""The one mock-IdP client: the run's TLS settings plus the mock's own CA, never verification turned off."""
+
+from __future__ import annotations
+
+import ssl
+
+import httpx
+import pytest
+
+from harness.mock_idp import MockIdp
+from harness.signin import SignInFailed
+from mock_providers.testing import running_mocks
+
+
+def test_the_mocks_https_urls_verify_with_the_ca_read_from_the_control_api() -> None:
+    with running_mocks(smtp_port=None) as mocks:
+        assert mocks.https_url is not None and mocks.ca_path is not None
+        idp = MockIdp(mocks.http_url, timeout=10.0)
+        verify = idp.verify
+        assert isinstance(verify, ssl.SSLContext) and verify.verify_mode == ssl.CERT_REQUIRED
+        with idp.client() as http:
+            assert http.get(f"{mocks.https_url}/_mock/health").status_code == 200
+        with pytest.raises(httpx.ConnectError), httpx.Client(timeout=10.0) as plain:
+            plain.get(f"{mocks.https_url}/_mock/health")  # the system roots alone do not know the mock's CA
+        idp.register_user("google", "someone.new@example.com")
+        with idp.client() as http:
+            emails = [u["email"] for u in http.get(idp.users_url("google")).json()]
+        assert "someone.new@example.com" in emails
+
+
+def test_without_an_https_listener_the_runs_setting_stays_and_insecure_verifies_nothing() -> None:
+    with running_mocks(https_port=None, smtp_port=None) as mocks:
+        assert httpx.get(f"{mocks.http_url}/_mock/ca.pem", timeout=10.0).status_code == 404
+        assert MockIdp(mocks.http_url, timeout=10.0).verify is True
+        assert MockIdp(mocks.http_url, timeout=10.0, verify=False).verify is False
+
+
+def test_a_mock_that_does_not_answer_is_a_sign_in_failure() -> None:
+    idp = MockIdp("http://127.0.0.1:9", timeout=2.0)
+    with pytest.raises(SignInFailed, match="did not answer"):
+        idp.register_user("google", "a@example.com")
