@@ -96,10 +96,12 @@ def discover(playwright: Any) -> BrowserInfo:
     raise NoBrowser(NO_BROWSER)
 
 
-def launch(playwright: Any) -> tuple[Any, BrowserInfo]:
-    """Launch the discovered Chromium headless with flags that keep it quiet and offline-friendly."""
+def launch(playwright: Any, pins: frozenset[str] = frozenset()) -> tuple[Any, BrowserInfo]:
+    """Launch the discovered Chromium headless with flags that keep it quiet and offline-friendly; `pins` are
+    public-key hashes whose certificates it accepts (`harness/browser_trust.py`)."""
     info = discover(playwright)
-    options: dict[str, Any] = {"headless": True, "args": list(LAUNCH_ARGS), "timeout": LAUNCH_TIMEOUT_MS}
+    args = [*LAUNCH_ARGS, *([f"--ignore-certificate-errors-spki-list={','.join(sorted(pins))}"] if pins else [])]
+    options: dict[str, Any] = {"headless": True, "args": args, "timeout": LAUNCH_TIMEOUT_MS}
     if info.kind != "playwright":
         options["executable_path"] = info.executable
     try:
@@ -155,12 +157,17 @@ class SharedBrowser:
         self.browser: Any = None
         self.info: BrowserInfo | None = None
         self.error: NoBrowser | None = None
+        self.pins: frozenset[str] = frozenset()
         self.driver = DriverThread()
 
-    def start(self) -> SharedBrowser:
-        """Start once; a failure is remembered so every later check reports it without retrying."""
-        if self.browser is not None:
+    def start(self, pins: frozenset[str] | None = None) -> SharedBrowser:
+        """Start once; a failure is remembered so every later check reports it without retrying. Other `pins`
+        than the running browser's restart it (they are launch flags); None takes the running browser as it is."""
+        if self.browser is not None and (pins is None or pins == self.pins):
             return self
+        if self.browser is not None:
+            self.stop()
+        self.pins = pins or frozenset()
         if self.error is not None:
             raise self.error
         try:
@@ -177,7 +184,7 @@ class SharedBrowser:
         except ImportError:
             raise NoBrowser(f"Playwright is not installed: pip install playwright && {INSTALL_HINT}") from None
         self._playwright = sync_playwright().start()
-        self.browser, self.info = launch(self._playwright)
+        self.browser, self.info = launch(self._playwright, self.pins)
 
     def stop(self) -> None:
         if self.driver.running() and (self.browser is not None or self._playwright is not None):
@@ -195,9 +202,10 @@ class SharedBrowser:
 _SHARED = SharedBrowser()
 
 
-def shared() -> SharedBrowser:
-    """The process-wide browser (started lazily); raises `NoBrowser` with one line when there is none."""
-    return _SHARED.start()
+def shared(pins: frozenset[str] | None = None) -> SharedBrowser:
+    """The process-wide browser (started lazily, with `pins` when given); raises `NoBrowser` with one line when
+    there is none."""
+    return _SHARED.start(pins)
 
 
 def in_driver_thread(func: Callable[[], T]) -> T:

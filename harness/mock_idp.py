@@ -15,6 +15,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature
 
 from harness.signin import SignInFailed
 
@@ -64,6 +66,22 @@ class MockIdp:
     def client(self, *, follow_redirects: bool = False) -> httpx.Client:
         """A fresh client (its own cookie jar: one per sign-in) with the run's timeout and TLS settings."""
         return httpx.Client(timeout=self.timeout, follow_redirects=follow_redirects, verify=self.verify)
+
+    def server_certificates(self) -> list[x509.Certificate]:
+        """The mock's HTTPS certificate when the mock's CA signs it (`/_mock/server.pem`; none without HTTPS or
+        under --insecure): what the browser pins to reach the mock's https URLs."""
+        verify = self.verify
+        if not isinstance(verify, ssl.SSLContext):
+            return []
+        with self.client() as http, contextlib.suppress(httpx.HTTPError, ValueError):
+            ca, server = (http.get(f"{self.url}/_mock/{name}.pem") for name in ("ca", "server"))
+            if ca.status_code == 200 and server.status_code == 200:
+                issuer = x509.load_pem_x509_certificate(ca.content)
+                cert = x509.load_pem_x509_certificate(server.content)
+                with contextlib.suppress(ValueError, TypeError, InvalidSignature):
+                    cert.verify_directly_issued_by(issuer)
+                    return [cert]
+        return []
 
     def is_mock_url(self, url: str) -> bool:
         return urlsplit(url).hostname == urlsplit(self.url).hostname

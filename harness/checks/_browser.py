@@ -23,6 +23,7 @@ from typing import Any
 from urllib.parse import parse_qs, parse_qsl, unquote, urlencode, urljoin, urlsplit, urlunsplit
 
 from harness.browser import NoBrowser, shared
+from harness.browser_trust import browser_trust
 from harness.checks._common import same_origin, same_url
 from harness.checks._oauth_flow import CHECK_PARAMS, probe_start, real_code, with_params
 from harness.context import CheckContext
@@ -129,11 +130,12 @@ class Probe:
 
     def __enter__(self) -> Probe:
         try:
-            browser = shared().browser
+            ignore_errors, pins = self.ctx.once("browser-trust", lambda: browser_trust(self.ctx))
+            browser = shared(pins).browser
         except NoBrowser as exc:
             raise NotApplicable(str(exc)) from None
         self.context = browser.new_context(
-            ignore_https_errors=True, extra_http_headers=dict(self.ctx.client.extra_headers)
+            ignore_https_errors=ignore_errors, extra_http_headers=dict(self.ctx.client.extra_headers)
         )
         self.context.set_default_timeout(STEP_TIMEOUT_MS)
         self.context.set_default_navigation_timeout(STEP_TIMEOUT_MS)
@@ -517,12 +519,15 @@ def through_idp(probe: Probe, page: Any, provider: str, *, choose: str) -> str |
 
 
 def session_of(page: Any, ctx: CheckContext) -> Any:
-    """GET session with the browser context's cookies."""
-    response = page.request.get(ctx.client.url("session"), timeout=STEP_TIMEOUT_MS)
+    """GET session with the browser context's cookies, through the run's client (its TLS settings: Playwright's
+    own request API trusts neither the CA bundle nor the browser's pins)."""
+    url = ctx.client.url("session")
+    cookies = {c["name"]: c["value"] for c in page.context.cookies(url)}
+    response = ctx.client.request("GET", url, cookies=cookies)
     try:
         return response.json()
     except Exception:  # noqa: BLE001 - a non-JSON session answer is reported by the session checks
-        return {"non-json": response.text()[:200]}
+        return {"non-json": response.text[:200]}
 
 
 # --------------------------------------------------------------------------------------- page forms
