@@ -116,7 +116,9 @@ paths = st.sampled_from(
     auth=st.one_of(st.none(), st.text(max_size=40)),
 )
 def test_fuzz_never_5xx(mocks: RunningMocks, path: str, method: str, data: dict[str, str], auth: str | None) -> None:
-    headers = {"Authorization": auth} if auth and auth.isascii() and auth.isprintable() else {}
+    # httpx refuses to send a header value with leading or trailing white space (h11), so such values stay out.
+    sendable = auth and auth.isascii() and auth.isprintable() and auth == auth.strip()
+    headers = {"Authorization": auth} if sendable else {}
     with httpx.Client(timeout=10) as client:
         if method == "GET":
             response = client.get(mocks.http_url + path, params=data, headers=headers)

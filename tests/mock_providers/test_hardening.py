@@ -202,6 +202,12 @@ def test_control_routes_and_openapi_document_agree(http, mocks: RunningMocks) ->
         for m in r.methods or ()
         if m != "HEAD"
     }
+    # The HTTPS listener's PEM files are served beside the control mount (mock_providers/app.py), not by it.
+    for name in ("ca", "server"):
+        path = f"{control_schema.MOUNT}/{name}.pem"
+        answer = http.get(mocks.http_url + path)
+        assert answer.status_code == 200 or answer.json().get("error") == "no HTTPS listener", (path, answer.text)
+        routes.add((path, "get"))
     documented = {(p, m) for p, ops in doc["paths"].items() for m in ops if m != "parameters"}
     assert routes == documented
     assert doc["components"]["schemas"]["Vendor"]["enum"] == [*VENDORS, *VENDOR_ALIASES]
