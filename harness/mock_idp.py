@@ -108,11 +108,11 @@ class MockIdp:
             raise SignInFailed(f"the mock IdP refused the user {email}: {response.status_code} {response.text[:120]}")
 
     def authorization_paths(self) -> dict[str, Any]:
-        """Per vendor: its client id and the authorization endpoint paths of its discovery documents (`/_mock`);
+        """Per vendor: its client id and the authorization endpoint paths of its discovery documents (`/_mock/`);
         empty when the mock does not answer."""
         found: dict[str, Any] = {}
         with self.client() as http, contextlib.suppress(httpx.HTTPError, ValueError):
-            summary = http.get(f"{self.url}/_mock").json()
+            summary = http.get(f"{self.url}/_mock/").json()
             for vendor, entry in summary.items():
                 paths = set()
                 for url in entry.get("discovery", []):

@@ -114,3 +114,15 @@ def test_without_a_mock_idp_the_made_up_code_variant_says_what_it_shows(wired) -
 
 def test_checks_without_a_pass_on_the_plain_reference_server_pass_here() -> None:
     assert {i for i, reason in NO_PASS_TEST.items() if reason == WIRED_PASS} <= set(REAL_FLOW_CHECKS)
+
+
+def test_flow_002_fails_an_authorization_request_with_another_client_id_than_the_mocks(wired) -> None:
+    """The comparison with the mock's discovery summary: a client id the IdP never issued is named."""
+    url, wiring = wired
+    providers = tuple(
+        replace(p, client_id="someone-elses-client") if p.id == "google" else p for p in wiring.base.oauth_providers
+    )
+    with serve_in_thread(create_app(wiring.base.with_changes(oauth_providers=providers))) as other:
+        finding = run_check(REGISTRY.get("FLOW-002"), wiring.context(other), "google")
+    assert finding.verdict == Verdict.FAIL, (finding.verdict, finding.reason)
+    assert "not the mock's" in finding.message or "not the mock's" in str(finding.received)

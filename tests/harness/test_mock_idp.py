@@ -39,3 +39,13 @@ def test_a_mock_that_does_not_answer_is_a_sign_in_failure() -> None:
     idp = MockIdp("http://127.0.0.1:9", timeout=2.0)
     with pytest.raises(SignInFailed, match="did not answer"):
         idp.register_user("google", "a@example.com")
+
+
+def test_the_discovery_summary_names_each_vendors_client_id_and_authorization_path() -> None:
+    """FLOW-002 compares the authorization request with these; an empty answer would silently skip the comparison."""
+    with running_mocks(https_port=None, smtp_port=None) as mocks:
+        found = MockIdp(mocks.http_url, timeout=10.0).authorization_paths()
+    assert {"google", "entra", "keycloak"} <= set(found)
+    for vendor, entry in found.items():
+        assert entry["client_id"], vendor
+        assert entry["paths"] and all(path.startswith("/") for path in entry["paths"]), vendor
