@@ -2,8 +2,9 @@
 
 `check` hands its arguments to pytest, whose own help is 200 lines of pytest options and whose errors say
 `pytest.main()`. This module builds an argparse description of what `check` itself takes: the plugin's options
-(declared once, in `harness.options` and `harness.team`, read here through a small adapter) and the options the
-CLI handles before pytest (`--targets`, `--compare`, `--shard`, `--jobs`, `--target-timeout`, `harness.fleet`).
+(declared once, in `harness.options`, read here through a small adapter) and the options the CLI handles before
+pytest (`--targets`, `--compare`, `--shard`, `--jobs`, `--target-timeout`: `harness.fleet`; also declared in
+`harness.options`).
 Only pytest's options sit behind a pointer (`pytest --help`).
 """
 
@@ -13,8 +14,7 @@ import argparse
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
-from harness import team
-from harness.options import add_options
+from harness.options import add_fleet_options, add_options
 
 PROG = "nextauth-conformance check"
 USAGE = f"{PROG} [--target URL] [--profile P] [inputs] [reports] [pytest options: -m, -k, -n, -x, ...]"
@@ -64,21 +64,6 @@ class _PytestParserShim:
         """Ini keys are pytest's business, not `check`'s."""
 
 
-def add_fleet_options(parser: argparse.ArgumentParser) -> None:
-    """The options `check` handles itself before pytest (`harness.fleet`): many targets, differential mode."""
-    group = parser.add_argument_group("many targets and differential mode (handled before pytest)")
-    add = group.add_argument
-    add("--targets", metavar="FILE", help="a targets file (YAML): each deployment into one matrix report")
-    add("--shard", metavar="I/N", help="check every N-th target of --targets from the I-th (CI job I of N)")
-    add("--jobs", type=int, metavar="N", help="targets checked at once (default: the CPU count)")
-    add("--target-timeout", type=float, metavar="SECONDS", help="bound on each target's run (default 1800)")
-    add(
-        "--compare",
-        metavar="URL|A,B",
-        help="differential mode: --target against URL, or targets A and B of --targets; what differs",
-    )
-
-
 def parser() -> argparse.ArgumentParser:
     """`check`'s own options, as argparse knows them (help and validation)."""
     import harness.checks  # noqa: F401 - registers every check (the families in the help)
@@ -96,8 +81,9 @@ def parser() -> argparse.ArgumentParser:
     built.add_argument("--version", action="store_true", help="print the version and exit")
     shim = _PytestParserShim(built)
     add_options(shim)  # type: ignore[arg-type]
-    team.add_options(shim)  # type: ignore[arg-type]
-    add_fleet_options(built)
+    add_fleet_options(
+        built.add_argument_group("many targets and differential mode (handled before pytest)").add_argument
+    )
     return built
 
 

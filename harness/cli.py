@@ -115,14 +115,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(version())
         return 0
     if command == "check":
-        from harness import fleet
+        from harness.fleet import run as fleet
 
         if check_usage.wants_help(rest):
             print(check_usage.help_text())
             return 0
         return fleet.main(rest) if fleet.wanted(rest) else run_check(rest)
     if command == "merge":
-        from harness import fleet
+        from harness.fleet import run as fleet
 
         return fleet.merge_main(rest)
     if command == "checks":
@@ -130,7 +130,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if command in SERVER_COMMANDS:
         return run_server(command, rest)
     if command == "replay":
-        from harness.replay import main as replay
+        from harness.reports.replay import main as replay
 
         return replay(rest)
     if command in ("-h", "--help"):

@@ -19,7 +19,7 @@ from urllib.parse import urlencode, urlsplit
 
 import httpx
 
-from harness import har, tls
+from harness import recorder, tls
 from harness.cookies import SetCookie, parse_set_cookie
 from harness.errors import ResponseTooLarge, TargetNotAuthjs, TargetUnreachable
 from harness.transport import DeadlineBackend, deadline_transport
@@ -209,7 +209,7 @@ class TargetClient:
             time.perf_counter() - started,
             dict(form or {}),
         )
-        har.note(exchange)  # kept for the HAR file if the running check fails
+        recorder.note(exchange)  # kept for the HAR file if the running check fails
         return exchange
 
     def _read_capped(self, response: httpx.Response, url: str) -> bytes:

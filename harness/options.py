@@ -1,10 +1,13 @@
-"""Command-line options of the plugin, resolved once (CLI, then ini, then environment) into `RunOptions`."""
+"""Every option of `check` / `pytest --target`, declared here once and resolved (CLI, ini, environment) into
+`RunOptions`: the plugin's, the reports' (generated from `harness.reports.formats`), the team layer's (baseline,
+HAR redaction) and the ones the CLI handles before pytest (`add_fleet_options`, `harness.fleet`)."""
 
 from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -14,6 +17,7 @@ import pytest
 from harness import tls
 from harness.errors import UsageError
 from harness.profiles import PROFILE_CHOICES
+from harness.reports import formats
 
 TARGET_ENV = "NEXTAUTH_CONFORMANCE_TARGET"
 POPUP_URL_ENV = "NEXTAUTH_CONFORMANCE_POPUP_URL"
@@ -36,9 +40,6 @@ class RunOptions:
     secret: str | None
     mock_idp: str | None
     waivers: str | None
-    report_json: Path | None
-    report_junit: Path | None
-    report_markdown: Path | None
     timeout: float
     verify_tls: bool
     ca_bundle: str | None = None
@@ -49,11 +50,22 @@ class RunOptions:
     headers: tuple[tuple[str, str], ...] = ()
     """Extra request headers (`-H`) sent on every request to the target: client, schemathesis, browser."""
     profile_reason: str = "chosen with --profile"
+    reports: Mapping[str, Path] = field(default_factory=dict)
+    """`{format name: destination}` of the chosen reports (`harness.reports.formats.chosen`)."""
 
 
 def add_options(parser: pytest.Parser) -> None:
+    """The plugin's options, in `check --help`'s order: target and inputs, reports, the run, the team layer."""
     group = parser.getgroup("nextauth-conformance", "nextauth-conformance (Auth.js /api/auth/* conformance)")
-    add = group.addoption
+    _add_target_options(group.addoption)
+    add_report_options(group.addoption)
+    _add_run_options(group.addoption)
+    _add_team_options(group.addoption)
+    parser.addini("nextauth_target", "default --target for the conformance suite", default="")
+
+
+def _add_target_options(add: Callable[..., object]) -> None:
+    """What to check and with which inputs."""
     add(
         "--conformance",
         action="store_true",
@@ -96,9 +108,10 @@ def add_options(parser: pytest.Parser) -> None:
     )
     add("--mock-idp", default=None, metavar="URL", help="mock IdP the target's OAuth providers point at")
     add("--waivers", default=None, metavar="FILE", help="YAML/JSON of check ids expected to fail, with reasons")
-    add("--report-json", default=None, metavar="PATH", help="write the JSON report here")
-    add("--report-junit", default=None, metavar="PATH", help="write the JUnit XML report (one case per check)")
-    add("--report-markdown", default=None, metavar="PATH", help="write a Markdown summary (CI step summary)")
+
+
+def _add_run_options(add: Callable[..., object]) -> None:
+    """How the run talks to the target, and where its artifacts go."""
     add("--request-timeout", default=10.0, type=float, metavar="SECONDS", help="per-request timeout (default 10)")
     add("--insecure", action="store_true", default=False, help="do not verify the target's TLS certificate")
     add(
@@ -136,11 +149,41 @@ def add_options(parser: pytest.Parser) -> None:
         metavar="SECONDS",
         help="the target's email link lifetime (provider maxAge): EMAIL-003 waits it out when it is 60 s or less",
     )
-    parser.addini("nextauth_target", "default --target for the conformance suite", default="")
 
 
-def _path(value: str | None) -> Path | None:
-    return Path(value) if value else None
+def _add_team_options(add: Callable[..., object]) -> None:
+    """The "reports for teams" layer (`harness.reports.team`): baseline, HAR redaction."""
+    add("--baseline", default=None, metavar="FILE", help="JSON report of an earlier run: fail only on new or worse")
+    add("--write-baseline", default=None, metavar="FILE", help="record this run's findings as a baseline (JSON)")
+    add("--no-redact", action="store_true", default=False, help="keep cookies, tokens and secrets in HAR files")
+
+
+def add_report_options(add: Callable[..., object], only_files: bool = False) -> None:
+    """`--report-<format>` for every format of the table (a PATH, or a flag for a stdout format)."""
+    for fmt in formats.FILE_FORMATS if only_files else formats.FORMATS:
+        if fmt.stdout:
+            add(fmt.option, action="store_true", default=False, dest=fmt.dest, help=fmt.help)
+        else:
+            add(fmt.option, default=None, metavar="PATH", dest=fmt.dest, help=fmt.help)
+
+
+def add_fleet_options(add: Callable[..., object]) -> None:
+    """The options `check` handles itself before pytest (`harness.fleet`): many targets, differential mode."""
+    add("--targets", metavar="FILE", help="a targets file (YAML): each deployment into one matrix report")
+    add("--shard", metavar="I/N", help="check every N-th target of --targets from the I-th (CI job I of N)")
+    add("--jobs", type=int, default=0, metavar="N", help="targets checked at once (default: the CPU count)")
+    add(
+        "--target-timeout",
+        type=float,
+        default=1800.0,
+        metavar="SECONDS",
+        help="bound on each target's run (default 1800)",
+    )
+    add(
+        "--compare",
+        metavar="URL|A,B",
+        help="differential mode: --target against URL, or targets A and B of --targets; what differs",
+    )
 
 
 def check_origin(target: str) -> None:
@@ -180,6 +223,7 @@ def resolve(config: pytest.Config) -> RunOptions:
     if opt("--email-max-age") is not None and opt("--email-max-age") <= 0:
         raise UsageError("--email-max-age must be positive")
     profile = opt("--profile")
+    report_dir = Path(opt("--report-dir") or os.environ.get(REPORT_DIR_ENV) or "reports")
     if opt("--request-timeout") <= 0:
         raise UsageError("--request-timeout must be positive")
     return RunOptions(
@@ -191,20 +235,18 @@ def resolve(config: pytest.Config) -> RunOptions:
         secret=opt("--secret") or os.environ.get(SECRET_ENV) or None,
         mock_idp=opt("--mock-idp"),
         waivers=opt("--waivers"),
-        report_json=_path(opt("--report-json")),
-        report_junit=_path(opt("--report-junit")),
-        report_markdown=_path(opt("--report-markdown")),
         timeout=opt("--request-timeout"),
         verify_tls=not opt("--insecure"),
         ca_bundle=tls.ca_bundle(opt("--ca-bundle")),
         popup_url=opt("--popup-url") or os.environ.get(POPUP_URL_ENV) or None,
-        report_dir=Path(opt("--report-dir") or os.environ.get(REPORT_DIR_ENV) or "reports"),
+        report_dir=report_dir,
         smtp=smtp.rstrip("/") if smtp else None,
         email_max_age=opt("--email-max-age"),
         headers=parse_headers(opt("conformance_headers") or os.environ.get(HEADERS_ENV, "").splitlines()),
         profile_reason="chosen with --profile"
         if profile
         else "the default: no --profile given (--profile auto detects one)",
+        reports=formats.chosen(vars(config.option), report_dir),
     )
 
 

@@ -3,7 +3,7 @@
 Inert unless `--conformance` or `--target` is given, so a project's own tests never run the suite by
 accident. When active it adds the packaged suite (`harness/suite`) to the collection, starts the embedded
 reference server when there is no target, stops with one line when the target cannot be tested, and turns
-the findings into the terminal summary and the JSON / JUnit / Markdown reports. No check logic lives here.
+the findings into the terminal summary and the reports (`harness.reports.formats`). No check logic lives here.
 """
 
 from __future__ import annotations
@@ -14,13 +14,14 @@ from pathlib import Path
 
 import pytest
 
-from harness import browser, fixtures, report, team
+from harness import browser, fixtures
 from harness.checks import schema_cases
 from harness.errors import HarnessError, TargetError, UsageError
 from harness.findings import Finding, Verdict
 from harness.fixtures import FINDING_KEY, RUN_KEY
 from harness.options import add_options, resolve
 from harness.registry import REGISTRY
+from harness.reports import formats, report, team
 from harness.run import Run
 
 SUITE_DIR = Path(__file__).resolve().parent / "suite"
@@ -32,7 +33,6 @@ EXECUTED = frozenset({Verdict.PASS, Verdict.FAIL, Verdict.WARN, Verdict.WAIVED, 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     add_options(parser)
-    team.add_options(parser)
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -190,16 +190,9 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
 
 def _write_reports(run: Run) -> None:
-    built = report.Report(run.final_header or run.header(), report.sort_findings(run.findings))
-    writers = (
-        (run.options.report_json, report.write_json),
-        (run.options.report_junit, report.write_junit),
-        (run.options.report_markdown, report.write_markdown),
-    )
-    for path, write in writers:
-        if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            write(built, path)
+    """Every chosen format of `harness.reports.formats`; a stdout format's file is recorded in the header."""
+    header = run.final_header or run.header()
+    formats.write_run(report.Report(header, report.sort_findings(run.findings)), run.options.reports)
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, exitstatus: int) -> None:
@@ -214,13 +207,8 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, exitstatu
         terminalreporter.write_line(str(header["browser"]))
     for line in report.terminal_lines(report.Report(header, report.sort_findings(run.findings))):
         terminalreporter.write_line(line)
-    for kind, path in (
-        ("JSON", run.options.report_json),
-        ("JUnit", run.options.report_junit),
-        ("Markdown", run.options.report_markdown),
-    ):
-        if path is not None:
-            terminalreporter.write_line(f"{kind} report: {path}")
+    for line in formats.file_lines(run.options.reports):
+        terminalreporter.write_line(line)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

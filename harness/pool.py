@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 
 import pytest
 
-from harness import har
+from harness import recorder
 from harness.checks import rp
 from harness.client import Exchange, TargetClient
 from harness.context import CheckContext
@@ -61,7 +61,7 @@ def _selected(session: pytest.Session, family: str) -> list[str]:
 
 def _run_one(ctx: CheckContext, instance: str) -> tuple[Finding, list[Exchange]]:
     check_id, param = _split(instance)
-    with har.recording_in_this_thread() as exchanges:
+    with recorder.recording_in_this_thread() as exchanges:
         finding = run_check(REGISTRY.get(check_id), ctx, param)
     return finding, exchanges
 
@@ -110,5 +110,5 @@ def prefetched(node: pytest.Item, check: Check, instance: str, ctx: CheckContext
         return None
     finding, exchanges = found
     for exchange in exchanges:
-        har.note(exchange)
+        recorder.note(exchange)
     return finding

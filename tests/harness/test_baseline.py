@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from harness.baseline import classify, compare
 from harness.findings import Finding
+from harness.reports.baseline import classify, compare
 from reference_server.testing import RunningReferenceServer
 from tests.harness.breakages import BREAKAGES
 from tests.harness.cli_runs import PROVIDERS, run_cli

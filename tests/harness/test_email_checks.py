@@ -14,11 +14,11 @@ from harness.context import CheckContext, Inputs
 from harness.embedded import EMBEDDED_EMAIL_MAX_AGE
 from harness.findings import Verdict
 from harness.fixtures import split_instance
-from harness.fleet import start_embedded_targets
+from harness.fleet.run import start_embedded_targets
+from harness.fleet.targets import EMBEDDED, Target
 from harness.profiles import PROFILES
 from harness.registry import REGISTRY
 from harness.runner import run_check
-from harness.targets import EMBEDDED, Target
 from mock_providers.testing import RunningMocks, running_mocks
 from reference_server.app import create_app
 from reference_server.seed import DEMO_USER

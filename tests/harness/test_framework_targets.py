@@ -215,7 +215,7 @@ def test_preflight_says_when_only_the_csrf_action_is_missing(target) -> None:
 
 def test_the_session_source_is_in_the_markdown_report_and_the_pytest_failure(target, tmp_path) -> None:
     from harness.fixtures import describe
-    from harness.report import Report, write_markdown
+    from harness.reports.report import Report, write_markdown
 
     url, swap, _, settings = target
     swap.current = create_app(settings.with_changes(flaws=frozenset({"signout-on-get"})))

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from harness.findings import Finding
-from harness.github import annotation
+from harness.reports.github import annotation
 from tests.harness.breakages import BREAKAGES
 from tests.harness.cli_runs import PROVIDERS, run_cli
 from tests.harness.conftest import Switchable

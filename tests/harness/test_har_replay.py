@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from harness.client import TargetClient
-from harness.har import REDACTED, Redactor, har_document, recording
+from harness.recorder import recording
+from harness.reports.har import REDACTED, Redactor, har_document
 from tests.harness.breakages import BREAKAGES
 from tests.harness.cli_runs import CSRF, run_cli
 from tests.harness.conftest import Switchable

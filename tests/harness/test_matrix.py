@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from harness import matrix
 from harness.errors import UsageError
+from harness.reports import matrix
 
 
 def _finding(check_id: str, verdict: str, action: str = "", param: str = "") -> dict[str, Any]:
@@ -41,7 +41,7 @@ def test_cells_name_failing_ids_and_new_actions_get_their_own_row() -> None:
 
 
 def test_merge_reads_matrix_and_single_reports_and_rejects_duplicates(tmp_path: Path) -> None:
-    matrix.write_json([_entry("a", [])], tmp_path / "m.json")
+    matrix.write_json(matrix.Matrix([_entry("a", [])]), tmp_path / "m.json")
     single = {"header": {"target": "http://y", "profile": "algapsa"}, "findings": [_finding("X-001", "fail")]}
     (tmp_path / "staging.json").write_text(json.dumps(single))
     entries = matrix.load_entries([tmp_path / "m.json", tmp_path / "staging.json"])

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from harness import report
 from harness.findings import Finding, Verdict
+from harness.reports import report
 
 
 def finding(verdict: Verdict, message: str) -> Finding:

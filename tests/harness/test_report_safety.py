@@ -13,8 +13,9 @@ from pathlib import Path
 
 from markdown_it import MarkdownIt
 
-from harness import matrix, report, textsafe
+from harness import textsafe
 from harness.findings import Finding, Verdict
+from harness.reports import formats, matrix, report
 
 CONTROL = "".join(chr(c) for c in range(32) if chr(c) not in "\t\n\r") + "\x7f\x9b\x1b[31m"
 INVALID_UTF8 = b"caf\xe9 \xff\xfe \xc3".decode("utf-8", "surrogateescape")
@@ -132,7 +133,9 @@ def test_matrix_writers_stay_valid(tmp_path: Path) -> None:
     entries = matrix.load_entries([single])
     entries.append({"name": f"down {CONTROL}", "url": "http://x", "returncode": 10, "error": EVIL, "report": None})
     paths = {kind: tmp_path / f"m.{kind}" for kind in ("json", "xml", "md")}
-    matrix.write_all(entries, json_path=paths["json"], junit=paths["xml"], markdown_path=paths["md"])
+    formats.write_matrix(
+        matrix.Matrix(entries), {"json": paths["json"], "junit": paths["xml"], "markdown": paths["md"]}
+    )
     assert json.loads(strict_text(paths["json"]))["kind"] == matrix.KIND
     assert_no_forbidden(strict_text(paths["xml"]))
     assert len(ET.parse(paths["xml"]).getroot().findall("testsuite")) == 2

@@ -4,7 +4,7 @@
     .venv/bin/python tests/interop/compat_matrix.py --save DIR      # also keep the reports in DIR
     .venv/bin/python tests/interop/compat_matrix.py --reports DIR   # only render DIR/matrix.json saved earlier
 
-A user of the harness's many-targets mode (``harness.fleet`` / ``harness.matrix``, what ``nextauth-conformance
+A user of the harness's many-targets mode (``harness.fleet`` / ``harness.reports.matrix``, what ``nextauth-conformance
 check --targets FILE`` runs): it starts the mock IdPs and the interop apps (tests/interop/apps) and checks
 seven targets (browser checks included), the reference server (embedded, ``documented``), the next-auth v4 app
 (``documented``, ``nextauth-v4``), the Auth.js v5 app (``documented``, ``authjs-v5``), the SvelteKit app
@@ -33,8 +33,9 @@ from nextapps import DEFAULT_SECRET, running_app  # noqa: E402
 from provider_env import app_env  # noqa: E402
 from test_email_signin import EMAIL_MAX_AGE, email_env  # noqa: E402
 
-from harness import fleet, matrix  # noqa: E402
-from harness.targets import EMBEDDED, Target  # noqa: E402
+from harness.fleet import run as fleet  # noqa: E402
+from harness.fleet.targets import EMBEDDED, Target  # noqa: E402
+from harness.reports import matrix  # noqa: E402
 
 
 def _version(app: str, package: str) -> str:
@@ -108,7 +109,7 @@ apps in `tests/interop/apps`, signed in through the mock Google, Entra ID and Ke
 
 
 def render(entries: list[dict[str, Any]]) -> str:
-    """The matrix report of `harness.matrix` with this file's column titles, without the exit row."""
+    """The matrix report of `harness.reports.matrix` with this file's column titles, without the exit row."""
     titled = [{**e, "title": TITLES.get(e["name"], e["name"])} for e in entries]
     table = [line for line in matrix.markdown(titled, title=HEAD).splitlines() if not line.startswith("| *exit*")]
     return "\n".join([*table, "", LEGEND, ""])
@@ -138,7 +139,7 @@ def collect(save: Path) -> list[dict[str, Any]]:
         ]
         chosen = fleet.start_embedded_targets(targets, stack)
         entries = fleet.run_targets(chosen, save, ["-q", "-p", "no:randomly"])
-    matrix.write_json(entries, save / "matrix.json")
+    matrix.write_json(matrix.Matrix(entries), save / "matrix.json")
     _progress(f"reports in {save}")
     return entries
 

@@ -12,11 +12,12 @@ import json
 import xml.etree.ElementTree as ET
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from harness import report, textsafe
+from harness import textsafe
+from harness.reports import report
 from harness.errors import UsageError
 from harness.findings import FAILING, Finding
 from harness.jsonfile import read_json
@@ -52,6 +53,16 @@ BY_ACTION = {
 #: Checks whose `callback` action is not an OAuth callback.
 BY_CHECK = {"CB-001": "callback/credentials", "CB-002": "unknown action"}
 TOTALS = ("pass", "fail", "not-applicable", "warn")
+
+
+@dataclass
+class Matrix:
+    """What the matrix writers write: the target entries, extra top-level JSON fields (`compare`), and Markdown
+    that follows the table (the comparison, in differential mode)."""
+
+    entries: Sequence[dict[str, Any]]
+    extra: dict[str, Any] = field(default_factory=dict)
+    markdown_suffix: str = ""
 
 
 def row_of(finding: dict[str, Any]) -> str:
@@ -136,13 +147,13 @@ def finding(data: dict[str, Any]) -> Finding:
     return Finding(**{k: v for k, v in data.items() if k in known})
 
 
-def write_junit(entries: Sequence[dict[str, Any]], path: Path) -> None:
+def write_junit(built: Matrix, path: Path) -> None:
     """<testsuites> with one <testsuite> per target (a target that could not be tested: one error case)."""
     suites = ET.Element("testsuites", name="nextauth-conformance matrix")
-    for entry in entries:
+    for entry in built.entries:
         if entry.get("report"):
-            built = report.Report(entry["report"].get("header", {}), [finding(f) for f in entry["report"]["findings"]])
-            suites.append(report.junit_suite(built, entry["name"]))
+            one = report.Report(entry["report"].get("header", {}), [finding(f) for f in entry["report"]["findings"]])
+            suites.append(report.junit_suite(one, entry["name"]))
             continue
         name = one_line(str(entry["name"]))
         suite = ET.SubElement(suites, "testsuite", name=name, tests="1", failures="0", errors="1")
@@ -155,8 +166,12 @@ def document(entries: Sequence[dict[str, Any]], **extra: Any) -> dict[str, Any]:
     return {"kind": KIND, "targets": list(entries), **extra}
 
 
-def write_json(entries: Sequence[dict[str, Any]], path: Path, **extra: Any) -> None:
-    path.write_text(json.dumps(textsafe.data(document(entries, **extra)), indent=1), encoding="utf-8")
+def write_json(built: Matrix, path: Path) -> None:
+    path.write_text(json.dumps(textsafe.data(document(built.entries, **built.extra)), indent=1), encoding="utf-8")
+
+
+def write_markdown(built: Matrix, path: Path) -> None:
+    path.write_text(markdown(built.entries) + built.markdown_suffix, encoding="utf-8")
 
 
 def exit_code(entries: Sequence[dict[str, Any]]) -> int:
@@ -196,24 +211,3 @@ def load_entries(paths: Sequence[str | Path]) -> list[dict[str, Any]]:
     if duplicate:
         raise UsageError(f"merge: the target name {duplicate!r} appears in more than one report")
     return entries
-
-
-def write_all(
-    entries: Sequence[dict[str, Any]],
-    *,
-    json_path: Path | None,
-    junit: Path | None,
-    markdown_path: Path | None,
-    markdown_suffix: str = "",
-    **extra: Any,
-) -> None:
-    """Write the requested reports; `markdown_suffix` follows the matrix (the comparison, when there is one)."""
-    for path in (json_path, junit, markdown_path):
-        if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
-    if json_path is not None:
-        write_json(entries, json_path, **extra)
-    if junit is not None:
-        write_junit(entries, junit)
-    if markdown_path is not None:
-        markdown_path.write_text(markdown(entries) + markdown_suffix, encoding="utf-8")

@@ -12,13 +12,12 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from harness.findings import FAILING, Finding
+from harness.reports import matrix
+from harness.reports.matrix import Matrix
+from harness.reports.report import Report, markdown
 from harness.textsafe import printable
 
 SUMMARY_ENV = "GITHUB_STEP_SUMMARY"
-
-
-def enabled(flag: bool) -> bool:
-    return flag or bool(os.environ.get(SUMMARY_ENV))
 
 
 def _escape_data(text: str) -> str:
@@ -53,3 +52,31 @@ def write_summary(markdown: str, report_dir: Path) -> Path:
     with path.open("a" if target else "w", encoding="utf-8") as out:
         out.write(markdown)
     return path
+
+
+def write_run_summary(report: Report, report_dir: Path) -> Path:
+    """A run's Markdown report as the step summary (artifact links as recorded, not relative)."""
+    return write_summary(markdown(report), report_dir)
+
+
+def run_annotations(report: Report) -> list[str]:
+    """A run's annotations; with a baseline, only for the failures that fail the run (new, worse, stale)."""
+    summary = report.header.get("baseline")
+    blocking = None
+    if isinstance(summary, dict):
+        blocking = [*summary.get("new", []), *summary.get("worse", []), *summary.get("stale_waivers", [])]
+    return annotation_lines(report.findings, blocking_only=blocking)
+
+
+def write_matrix_summary(built: Matrix, report_dir: Path) -> Path:
+    """The matrix (and the comparison, in differential mode) as the step summary."""
+    return write_summary(matrix.markdown(built.entries) + built.markdown_suffix, report_dir)
+
+
+def matrix_annotations(built: Matrix) -> list[str]:
+    """Every target's failures, each annotation naming its target."""
+    lines = []
+    for entry in built.entries:
+        findings = [matrix.finding(f) for f in (entry.get("report") or {}).get("findings", [])]
+        lines += annotation_lines(findings, prefix=f"{entry['name']}: ")
+    return lines

@@ -1,7 +1,8 @@
-"""The "reports for teams" layer of the plugin: baseline, HAR files of failures, GitHub output, progress.
+"""The "reports for teams" layer of the plugin: baseline, HAR files of failures, progress, stdout formats' lines.
 
-Registered by `harness.plugin` when the suite is active. It only reads findings (and the item's stashed
-finding, to attach its HAR), so it works the same for every check family, including ones added later.
+Registered by `harness.plugin` when the suite is active (its options are declared in `harness.options`). It only
+reads findings (and the item's stashed finding, to attach its HAR), so it works the same for every check family,
+including ones added later. The report files themselves are written by the plugin from `harness.reports.formats`.
 """
 
 from __future__ import annotations
@@ -12,25 +13,13 @@ from typing import Any
 
 import pytest
 
-from harness import baseline, github, har, report
+from harness import recorder
 from harness.findings import FAILING, Finding
-from harness.progress import Progress
+from harness.reports import baseline, formats, har, report
+from harness.reports.progress import Progress
 from harness.run import Run
 
 FINDING_PROPERTY = "nextauth_conformance_finding"
-
-
-def add_options(parser: pytest.Parser) -> None:
-    add = parser.getgroup("nextauth-conformance").addoption
-    add("--baseline", default=None, metavar="FILE", help="JSON report of an earlier run: fail only on new or worse")
-    add("--write-baseline", default=None, metavar="FILE", help="record this run's findings as a baseline (JSON)")
-    add("--no-redact", action="store_true", default=False, help="keep cookies, tokens and secrets in HAR files")
-    add(
-        "--report-github",
-        action="store_true",
-        default=False,
-        help="::error annotations and a step summary (automatic when GITHUB_STEP_SUMMARY is set)",
-    )
 
 
 class TeamReports:
@@ -41,7 +30,6 @@ class TeamReports:
         self.config, self.run = config, run
         self.report_dir = Path(getattr(run.options, "report_dir", None) or opt("--report-dir") or "reports")
         self.redact = not opt("--no-redact")
-        self.github = github.enabled(opt("--report-github"))
         self.write_baseline = Path(opt("--write-baseline")) if opt("--write-baseline") else None
         self.baseline = baseline.load_baseline(opt("--baseline")) if opt("--baseline") else None
         self.comparison: baseline.Comparison | None = None
@@ -58,7 +46,7 @@ class TeamReports:
         """Record the exchanges of the check instance; keep them as a HAR file when it fails."""
         from harness.fixtures import FINDING_KEY
 
-        with har.recording() as exchanges:
+        with recorder.recording() as exchanges:
             try:
                 return (yield)
             finally:
@@ -107,8 +95,6 @@ class TeamReports:
         if self.write_baseline is not None:
             self.write_baseline.parent.mkdir(parents=True, exist_ok=True)
             report.write_json(built, self.write_baseline)
-        if self.github:
-            self.run.notes["github_summary"] = str(github.write_summary(report.markdown(built), self.report_dir))
 
     @pytest.hookimpl(trylast=True)
     def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
@@ -122,7 +108,6 @@ class TeamReports:
                     write(f"  {kind:<6} {key}")
         if self.write_baseline is not None:
             write(f"baseline written: {self.write_baseline}")
-        if self.github:
-            blocking = self.comparison.blocking if self.comparison is not None else None
-            for line in github.annotation_lines(report.sort_findings(self.run.findings), blocking_only=blocking):
-                write(line)
+        built = report.Report(self.run.final_header or self.run.header(), report.sort_findings(self.run.findings))
+        for line in formats.stdout_lines(built, self.run.options.reports):
+            write(line)

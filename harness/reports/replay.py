@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 from harness import tls
 from harness.client import TargetClient
 from harness.errors import OneLineParser, TargetError, UsageError
-from harness.har import REDACTED, load_har
+from harness.reports.har import REDACTED, load_har
 
 SKIPPED_HEADERS = frozenset({"host", "content-length", "connection", "user-agent", "accept-encoding"})
 

@@ -1,17 +1,15 @@
 """HAR 1.2 files of the exchanges a check made, so a failure can be read in any HAR viewer and replayed.
 
-`TargetClient` hands every exchange to `note()`; while a check instance runs inside `recording()` they are
-kept, and a failing instance's exchanges are written with `write_har()`. Cookies, Authorization, CSRF tokens,
+The exchanges of a check instance are collected by `harness.recorder`; a failing instance's exchanges are
+written with `write_har()` (by `harness.reports.team`). Cookies, Authorization, CSRF tokens,
 passwords and the `--secret` are redacted by default: a HAR attached to a CI run must not leak a session.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 import re
-import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -27,41 +25,6 @@ REDACTED = "[redacted]"
 SECRET_HEADERS = frozenset({"cookie", "set-cookie", "authorization", "proxy-authorization"})
 SECRET_FIELDS = frozenset({"csrftoken", "password", "client_secret", "code", "code_verifier", "token"})
 _CSRF_IN_TEXT = re.compile(r'("csrfToken"\s*:\s*"|name="csrfToken"\s+value=")[^"]*')
-_recording: list[list[Exchange]] = []
-_pooled = threading.local()  # a check run in a pool thread (harness/pool.py) records its own exchanges
-
-
-def note(exchange: Exchange) -> None:
-    """Called by `TargetClient` for every exchange; kept only while a `recording()` is open."""
-    own: list[Exchange] | None = getattr(_pooled, "exchanges", None)
-    if own is not None:
-        own.append(exchange)
-    elif _recording:
-        _recording[-1].append(exchange)
-
-
-@contextlib.contextmanager
-def recording_in_this_thread() -> Iterator[list[Exchange]]:
-    """Collect the exchanges this thread makes (a pooled check instance), apart from other threads'."""
-    exchanges: list[Exchange] = []
-    _pooled.exchanges = exchanges
-    try:
-        yield exchanges
-    finally:
-        _pooled.exchanges = None
-
-
-@contextlib.contextmanager
-def recording() -> Iterator[list[Exchange]]:
-    """Collect the exchanges made inside the block (one check instance)."""
-    exchanges: list[Exchange] = []
-    _recording.append(exchanges)
-    try:
-        yield exchanges
-    finally:
-        _recording.remove(exchanges)
-
-
 class Redactor:
     """Replaces credentials in headers, forms, query strings and bodies; `enabled=False` keeps everything."""
 

@@ -24,9 +24,12 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from harness import matrix, tls
+from harness import tls
 from harness.errors import HarnessError, OneLineParser, UsageError
-from harness.targets import EMBEDDED, Target, load_targets, shard
+from harness.fleet import compare
+from harness.fleet.targets import EMBEDDED, Target, load_targets, shard
+from harness.options import add_fleet_options, add_report_options
+from harness.reports import formats, matrix
 
 EXIT_USAGE = 4
 EXIT_TARGET_UNAVAILABLE = 10
@@ -39,20 +42,15 @@ def wanted(args: Sequence[str]) -> bool:
 
 
 def parser() -> argparse.ArgumentParser:
+    """What the fleet commands read of `check`'s arguments; the rest goes to every target's child run."""
     p = OneLineParser(prog="nextauth-conformance check", allow_abbrev=False, add_help=False)
     add = p.add_argument
-    add("--targets", metavar="FILE")
-    add("--shard", metavar="I/N")
-    add("--jobs", type=int, default=0, metavar="N")
-    add("--compare", metavar="URL|A,B")
-    add("--target-timeout", type=float, default=1800.0, metavar="SECONDS")
+    add_fleet_options(add)
     add("--target", metavar="URL")
     for name in ("--profile", "--credentials", "--secret", "--mock-idp", "--base-path"):
         add(name)
-    for name in ("--report-json", "--report-junit", "--report-markdown"):
-        add(name, type=Path)
+    add_report_options(add)
     add("--report-dir", type=Path, default=Path("reports"))
-    add("--report-github", action="store_true")
     return p
 
 
@@ -220,8 +218,6 @@ def select_targets(args: argparse.Namespace) -> list[Target]:
 
 def main(argv: Sequence[str]) -> int:
     """`check --targets/--compare ...`: run, print the matrix (or the comparison), write the reports."""
-    from harness import compare, github
-
     try:
         args, common = parser().parse_known_args(list(argv))
         targets = select_targets(args)
@@ -245,40 +241,20 @@ def main(argv: Sequence[str]) -> int:
         if pair:
             print("\n".join(compare.terminal_lines(extra["compare"])))
         comparison = compare.markdown(extra["compare"]) if pair else ""
-        matrix.write_all(
-            entries,
-            json_path=args.report_json,
-            junit=args.report_junit,
-            markdown_path=args.report_markdown,
-            markdown_suffix=comparison,
-            **extra,
-        )
-        if github.enabled(args.report_github):
-            github.write_summary(matrix.markdown(entries) + comparison, args.report_dir)
-            for line in matrix_annotations(entries):
-                print(line)
+        built = matrix.Matrix(entries, extra, comparison)
+        for line in formats.write_matrix(built, formats.chosen(vars(args), args.report_dir)):
+            print(line)
         return code
     except HarnessError as exc:
         print(f"nextauth-conformance: {exc}", file=sys.stderr)
         return EXIT_USAGE
 
 
-def matrix_annotations(entries: Sequence[dict[str, Any]]) -> list[str]:
-    from harness import github
-
-    lines = []
-    for entry in entries:
-        findings = [matrix.finding(f) for f in (entry.get("report") or {}).get("findings", [])]
-        lines += github.annotation_lines(findings, prefix=f"{entry['name']}: ")
-    return lines
-
-
 def merge_main(argv: Sequence[str]) -> int:
     """`nextauth-conformance merge A.json B.json ... [--report-json/-junit/-markdown PATH]`."""
     p = OneLineParser(prog="nextauth-conformance merge", allow_abbrev=False)
     p.add_argument("reports", nargs="+", type=Path)
-    for name in ("--report-json", "--report-junit", "--report-markdown"):
-        p.add_argument(name, type=Path)
+    add_report_options(p.add_argument, only_files=True)
     try:
         args = p.parse_args(list(argv))
         entries = matrix.load_entries(args.reports)
@@ -286,5 +262,5 @@ def merge_main(argv: Sequence[str]) -> int:
         print(f"nextauth-conformance merge: {exc}", file=sys.stderr)
         return EXIT_USAGE
     print("\n".join(matrix.terminal_lines(entries)))
-    matrix.write_all(entries, json_path=args.report_json, junit=args.report_junit, markdown_path=args.report_markdown)
+    formats.write_matrix(matrix.Matrix(entries), formats.chosen(vars(args), Path("reports"), formats.FILE_FORMATS))
     return matrix.exit_code(entries)

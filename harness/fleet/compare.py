@@ -17,8 +17,8 @@ from typing import Any
 from harness.client import TargetClient
 from harness.errors import TargetError, UsageError
 from harness.findings import FAILING
+from harness.fleet.targets import Target
 from harness.signin import SignInFailed, sign_in_with_credentials
-from harness.targets import Target
 
 #: (label, action, query) of the exchanges compared on the wire.
 PROBES: tuple[tuple[str, str, dict[str, str]], ...] = (
