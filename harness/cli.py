@@ -115,14 +115,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(version())
         return 0
     if command == "check":
-        from harness.fleet import run as fleet
+        from harness.fleet import commands as fleet
 
         if check_usage.wants_help(rest):
             print(check_usage.help_text())
             return 0
         return fleet.main(rest) if fleet.wanted(rest) else run_check(rest)
     if command == "merge":
-        from harness.fleet import run as fleet
+        from harness.fleet import commands as fleet
 
         return fleet.merge_main(rest)
     if command == "checks":
