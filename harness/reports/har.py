@@ -25,6 +25,8 @@ REDACTED = "[redacted]"
 SECRET_HEADERS = frozenset({"cookie", "set-cookie", "authorization", "proxy-authorization"})
 SECRET_FIELDS = frozenset({"csrftoken", "password", "client_secret", "code", "code_verifier", "token"})
 _CSRF_IN_TEXT = re.compile(r'("csrfToken"\s*:\s*"|name="csrfToken"\s+value=")[^"]*')
+
+
 class Redactor:
     """Replaces credentials in headers, forms, query strings and bodies; `enabled=False` keeps everything."""
 

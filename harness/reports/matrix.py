@@ -17,10 +17,10 @@ from pathlib import Path
 from typing import Any
 
 from harness import textsafe
-from harness.reports import report
 from harness.errors import UsageError
 from harness.findings import FAILING, Finding
 from harness.jsonfile import read_json
+from harness.reports import report
 from harness.textsafe import md_text, one_line
 
 KIND = "nextauth-conformance-matrix"
