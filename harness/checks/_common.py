@@ -83,6 +83,11 @@ def same_origin(value: str, origin: str) -> bool:
     return _origin_of(browser_resolve(value, origin)) == _origin_of(origin)
 
 
+def same_host(left: str, right: str) -> bool:
+    """True when two absolute URLs name the same host (loopback names unified), whatever their scheme or port."""
+    return _origin_of(left)[1] == _origin_of(right)[1]
+
+
 def query_value(url: str, name: str) -> str | None:
     values = parse_qs(urlsplit(url).query).get(name)
     return values[0] if values else None

@@ -12,7 +12,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from harness.checks._common import expect, query_value
 from harness.client import Exchange
-from harness.context import CheckContext
+from harness.context import OAUTH_PROVIDERS, CheckContext
 from harness.findings import NotApplicable
 from harness.mock_signin import FlowStart, OAuthSignIn, authorize_at_mock, sign_in_through_mock, start_flow
 from harness.sessions import sign_in_email
@@ -24,6 +24,14 @@ MADE_UP_NOTE = (
     "no --mock-idp: a made-up code was sent, which the provider rejects anyway; this only shows the endpoint "
     "rejects garbage, not that it checks state/PKCE (pass --mock-idp for the real-code variant)"
 )
+
+
+def configured_providers(ctx: CheckContext) -> list[str]:
+    """The documented OAuth providers this target configures."""
+    entries = ctx.providers()
+    return [
+        p for p in OAUTH_PROVIDERS if isinstance(entries.get(p), dict) and entries[p].get("type") in ("oauth", "oidc")
+    ]
 
 
 def destination(exchange: Exchange) -> tuple[str, str | None]:

@@ -18,6 +18,7 @@ from harness.checks._common import expect, requires_mock_idp, requires_oauth_pro
 from harness.checks._oauth_flow import (
     CHECK_PARAMS,
     check_params,
+    configured_providers,
     deliver,
     expect_no_session,
     oauth_sign_in,
@@ -39,14 +40,6 @@ CHECK_COOKIE_TTL = 15 * 60
 _PKCE_CHALLENGE = re.compile(r"^[A-Za-z0-9_-]{43}$")
 
 
-def _configured(ctx: CheckContext) -> list[str]:
-    """The documented OAuth providers this target configures."""
-    entries = ctx.providers()
-    return [
-        p for p in OAUTH_PROVIDERS if isinstance(entries.get(p), dict) and entries[p].get("type") in ("oauth", "oidc")
-    ]
-
-
 @check(
     "FLOW-001",
     title="Check cookies minted in another provider's flow are rejected by this provider's callback",
@@ -64,7 +57,7 @@ def check_cookies_bound_to_provider(ctx: CheckContext, provider: str) -> None:
     flow's challenge/state, so only the provider binding of the cookies can stop the callback."""
     own = probe_start(ctx, provider)
     own_checks = check_params(own.authorize_url)
-    for donor in (p for p in _configured(ctx) if p != provider):
+    for donor in (p for p in configured_providers(ctx) if p != provider):
         other = probe_start(ctx, donor)
         shared = {k: v for k, v in check_params(other.authorize_url).items() if k in own_checks}
         if not {k for k in shared if k in CHECK_PARAMS}:
@@ -288,7 +281,7 @@ def _credentials_flow(ctx: CheckContext) -> list[Exchange]:
 
 
 def _oauth_flows(ctx: CheckContext) -> list[Exchange]:
-    providers = _configured(ctx)
+    providers = configured_providers(ctx)
     if not providers:
         raise NotApplicable("no OAuth provider configured")
     exchanges = []

@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import contextlib
+import itertools
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from types import MappingProxyType
 from urllib.parse import unquote, urljoin, urlsplit
 
-from harness.checks._common import expect, query_value, same_origin
+from harness.checks._common import expect, query_value, same_host, same_origin
+from harness.checks._oauth_flow import configured_providers, oauth_sign_in, probe_start
 from harness.checks._rules import STACK_TRACE, cookie_problems
 from harness.client import Exchange
 from harness.context import CheckContext
 from harness.findings import NotApplicable, Severity
 from harness.registry import check
-from harness.signin import fetch_csrf
+from harness.sessions import sign_in, sign_out
+from harness.signin import SignInFailed, fetch_csrf
 
 EVIL = "evil.example"
 REDIRECT_BYPASSES: Mapping[str, str] = MappingProxyType(
@@ -166,6 +169,30 @@ def domain_problems(exchanges: list[Exchange], host: str, *, host_only: bool) ->
     return problems
 
 
+def oauth_flow_exchanges(ctx: CheckContext) -> Iterator[Exchange]:
+    """Per configured OAuth provider: POST signin/{provider} (the state / PKCE / nonce check cookies, the redirect to
+    the IdP), with `--mock-idp` the callback of a completed sign-in (the session cookie and every chunk, the redirect
+    back to the app), and the callback answering an IdP error (`error=access_denied`, the redirect to the error page).
+    The start and the sign-in are the run's shared ones (`probe_start`, `oauth_sign_in`). A generator, so a check
+    judges each step before the next one is taken (a downgraded redirect_uri breaks the sign-in that follows)."""
+    for provider in configured_providers(ctx):
+        try:
+            start = probe_start(ctx, provider)
+        except NotApplicable:
+            continue
+        yield start.exchange
+        if ctx.inputs.mock_idp:
+            with contextlib.suppress(SignInFailed, NotApplicable):
+                yield oauth_sign_in(ctx, provider).callback
+        state = query_value(start.authorize_url, "state")
+        denied = {"error": "access_denied", **({"state": state} if state else {})}
+        yield ctx.client.action(f"callback/{provider}", params=denied, cookies=start.cookies)
+
+
+def _where(exchange: Exchange) -> str:
+    return f"{exchange.method} {urlsplit(exchange.url).path}"
+
+
 @check(
     "SEC-007",
     title="No auth cookie carries a Domain wider than the target host",
@@ -178,13 +205,14 @@ def auth_cookie_domain_scope(ctx: CheckContext) -> None:
     exchanges = [ctx.client.action("csrf"), ctx.client.action("signin"), ctx.client.action("signout")]
     with contextlib.suppress(NotApplicable):
         exchanges.append(ctx.client.action("session", cookies=ctx.session().cookies))
+    exchanges += list(oauth_flow_exchanges(ctx))
     host = urlsplit(ctx.client.origin).hostname or ""
     host_only = ctx.profile.host_only_cookies
     problems = domain_problems(exchanges, host, host_only=host_only)
     culprit = next((e for e in exchanges if domain_problems([e], host, host_only=host_only)), exchanges[0])
     expect(
         not problems,
-        "auth cookies are scoped beyond the target host",
+        f"auth cookies are scoped beyond the target host: {', '.join(sorted(problems))} (set by {_where(culprit)})",
         expected="no Domain attribute (host-only)" if host_only else f"no Domain, or Domain={host}",
         exchange=culprit,
         received=problems,
@@ -210,6 +238,37 @@ def _auth_redirects(ctx: CheckContext) -> list[Exchange]:
     return exchanges
 
 
+def _signout_of_a_session(ctx: CheckContext) -> Iterator[Exchange]:
+    """POST signout of a session of its own (signing out the run's shared one would end it for other checks)."""
+    try:
+        session = sign_in(ctx)
+    except NotApplicable:
+        return
+    yield sign_out(ctx, session.cookies)[1]
+
+
+def downgrades(exchange: Exchange, origin: str) -> dict[str, str]:
+    """The URLs a redirect sends the browser to (its Location and the `redirect_uri` the IdP will send it back to)
+    that point at http:// on the target's host, on the target's port or the default one; an IdP on another port
+    of a loopback host is not the target."""
+    if not exchange.location:
+        return {}
+    location = urljoin(exchange.url, exchange.location)
+    urls = {"Location": location}
+    redirect_uri = query_value(location, "redirect_uri")
+    if redirect_uri:
+        urls["Location redirect_uri"] = redirect_uri
+    port = urlsplit(origin).port or 443
+
+    def downgraded(url: str) -> bool:
+        parts = urlsplit(url)
+        with contextlib.suppress(ValueError):
+            return parts.scheme == "http" and same_host(url, origin) and (parts.port or 80) in (port, 80)
+        return False
+
+    return {where: url for where, url in urls.items() if downgraded(url)}
+
+
 @check(
     "SEC-008",
     title="On an https target no auth redirect points at http:// on the target's host",
@@ -221,16 +280,17 @@ def _auth_redirects(ctx: CheckContext) -> list[Exchange]:
 def no_https_downgrade(ctx: CheckContext) -> None:
     if not ctx.client.secure:
         raise NotApplicable("the target is served over http: there is no https to downgrade from")
-    host = urlsplit(ctx.client.origin).hostname
-    for exchange in _auth_redirects(ctx):
-        location = urljoin(exchange.url, exchange.location) if exchange.location else ""
-        parts = urlsplit(location)
+    exchanges = itertools.chain(_auth_redirects(ctx), oauth_flow_exchanges(ctx), _signout_of_a_session(ctx))
+    for exchange in exchanges:
+        found = downgrades(exchange, ctx.client.origin)
         expect(
-            not (parts.scheme == "http" and parts.hostname == host),
-            f"{exchange.method} {urlsplit(exchange.url).path} redirects to http:// (Location: {exchange.location})",
+            not found,
+            f"{_where(exchange)} redirects to http:// ("
+            + "; ".join(f"{where}: {url}" for where, url in found.items())
+            + ")",
             expected="an https:// or relative Location (AUTH_URL / NEXTAUTH_URL on https, X-Forwarded-Proto trusted)",
             exchange=exchange,
-            received={"Location": exchange.location},
+            received=found,
         )
 
 

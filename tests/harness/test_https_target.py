@@ -16,15 +16,16 @@ from harness.findings import Verdict
 from harness.profiles import PROFILES
 from harness.registry import REGISTRY
 from harness.runner import run_check
-from mock_providers.testing import running_mocks
+from mock_providers.testing import RunningMocks, running_mocks
 from mock_providers.tls import ensure_certificates
 from reference_server.app import create_app
 from reference_server.seed import DEMO_USER
 from reference_server.serving import serve_in_thread
 from reference_server.settings import Settings
 from reference_server.wiring import oauth_providers_for
-from tests.harness.breakages import cookies
+from tests.harness.breakages import add_cookie, cookies
 from tests.harness.conftest import Switchable
+from tests.harness.mutator import Reply
 
 SECURE_CHECKS = (
     "CSRF-002",
@@ -49,8 +50,8 @@ def https_target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str
         yield url, switch, settings
 
 
-def _context(url: str, settings: Settings) -> CheckContext:
-    inputs = Inputs(settings.secret, (DEMO_USER.email, DEMO_USER.password), None)
+def _context(url: str, settings: Settings, mock_idp: str | None = None) -> CheckContext:
+    inputs = Inputs(settings.secret, (DEMO_USER.email, DEMO_USER.password), mock_idp)
     return CheckContext(TargetClient(url, verify=False), PROFILES["documented"], inputs)
 
 
@@ -89,15 +90,22 @@ def test_cookie_checks_fail_when_https_cookies_lose_secure_or_prefix(https_targe
 
 
 @pytest.fixture(scope="module")
-def https_oauth_target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Switchable, Settings]]:
+def _https_oauth(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Switchable, Settings, RunningMocks]]:
     """The reference server over TLS with its OAuth providers on the mocks: POST signin/{provider} sets the
-    check cookies FLOW-003 judges."""
+    check cookies FLOW-003 judges, and a sign-in through the mocks completes (SEC-007, SEC-008 flows)."""
     tls = ensure_certificates(tmp_path_factory.mktemp("tls-oauth"))
     with running_mocks() as mocks:
         settings = Settings(oauth_providers=oauth_providers_for(mocks))
         switch = Switchable(create_app(settings))
         with serve_in_thread(switch, ssl_certfile=str(tls.server_cert), ssl_keyfile=str(tls.server_key)) as url:
-            yield url, switch, settings
+            yield url, switch, settings, mocks
+
+
+@pytest.fixture
+def https_oauth_target(_https_oauth) -> Iterator[tuple[str, Switchable, Settings]]:
+    url, switch, settings, _ = _https_oauth
+    yield url, switch, settings
+    switch.reset()
 
 
 @pytest.mark.parametrize("provider", ["google", "keycloak"])
@@ -143,3 +151,70 @@ def test_sec_008_fails_fast_with_the_location_of_an_https_to_http_redirect(https
         switch.reset()
     assert finding.check_id == "SEC-008" and finding.verdict == Verdict.FAIL, (finding.verdict, finding.reason)
     assert "Location: http://" in finding.message and finding.curl.startswith("curl ")
+
+
+def _run_wired(https_oauth, check_id: str, suffix: str = "", mutation=None, method: str | None = None):  # noqa: ANN001, ANN202
+    """`check_id` on the TLS reference server wired to the mocks (a real sign-in per run), one response mutated."""
+    url, switch, settings, mocks = https_oauth
+    if mutation is not None:
+        switch.use(suffix, mutation, method)
+    try:
+        return run_check(REGISTRY.get(check_id), _context(url, settings, mocks.http_url), None)
+    finally:
+        switch.reset()
+
+
+@pytest.mark.parametrize("check_id", ["SEC-007", "SEC-008"])
+def test_scope_and_downgrade_checks_pass_over_the_oauth_flows(_https_oauth, check_id: str) -> None:
+    finding = _run_wired(_https_oauth, check_id)
+    assert finding.verdict == Verdict.PASS, (finding.message, finding.reason, finding.received)
+
+
+def _domain_on(part: str):  # noqa: ANN202 - a mutator mutation
+    return cookies(lambda c: c + "; Domain=example.com" if part in c.split("=", 1)[0] else c)
+
+
+@pytest.mark.parametrize(
+    ("suffix", "method", "mutation", "cookie"),
+    [
+        ("/signin/google", "POST", _domain_on(".pkce."), "__Secure-authjs.pkce.code_verifier"),
+        ("/callback/google", "GET", _domain_on(".session-token"), "__Secure-authjs.session-token"),
+        (
+            "/callback/google",
+            "GET",
+            add_cookie("__Secure-authjs.session-token.1=x; Domain=example.com; Path=/; Secure; HttpOnly; SameSite=Lax"),
+            "__Secure-authjs.session-token.1",
+        ),
+    ],
+    ids=["check-cookie", "session-cookie", "session-chunk"],
+)
+def test_sec_007_fails_on_a_flow_cookie_of_another_domain(_https_oauth, suffix, method, mutation, cookie) -> None:
+    finding = _run_wired(_https_oauth, "SEC-007", suffix, mutation, method)
+    assert finding.check_id == "SEC-007" and finding.verdict == Verdict.FAIL, (finding.verdict, finding.reason)
+    assert cookie in finding.message and cookie in str(finding.received), (finding.message, finding.received)
+    assert suffix in finding.message, finding.message
+
+
+def _redirect_uri_to_http(reply: Reply) -> None:
+    location = reply.header("location") or ""
+    reply.set_header("location", location.replace("redirect_uri=https%3A%2F%2F", "redirect_uri=http%3A%2F%2F"))
+
+
+def _error_to_http(reply: Reply) -> None:
+    if reply.query("error"):
+        _to_http(reply)
+
+
+@pytest.mark.parametrize(
+    ("suffix", "method", "mutation", "where"),
+    [
+        ("/signin/google", "POST", _redirect_uri_to_http, "Location redirect_uri: http://"),
+        ("/callback/google", "GET", _to_http, "Location: http://"),
+        ("/callback/keycloak", "GET", _error_to_http, "Location: http://"),
+    ],
+    ids=["signin-redirect-uri", "callback-back-to-app", "callback-error"],
+)
+def test_sec_008_fails_on_a_downgraded_oauth_redirect(_https_oauth, suffix, method, mutation, where) -> None:
+    finding = _run_wired(_https_oauth, "SEC-008", suffix, mutation, method)
+    assert finding.check_id == "SEC-008" and finding.verdict == Verdict.FAIL, (finding.verdict, finding.reason)
+    assert where in finding.message and suffix in finding.message, finding.message
