@@ -183,6 +183,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         return
     run.final_header = run.header()
     run.findings[:] = schema_cases.group_advisories(run.findings)
+    if schema_cases.apply_waivers(run.findings, run.waivers) and session.exitstatus == pytest.ExitCode.OK:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
     executed = sum(1 for f in run.findings if f.verdict in EXECUTED)
     if exitstatus == pytest.ExitCode.OK and executed == 0 and stop is None:
         session.exitstatus = pytest.ExitCode.NO_TESTS_COLLECTED

@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import re
 import time
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -21,7 +22,8 @@ from harness import tls
 from harness.checks.schema import NEGATIVE_ID, POSITIVE_ID, excluded_checks
 from harness.findings import Finding, Verdict
 from harness.registry import REGISTRY
-from harness.runner import new_finding
+from harness.runner import apply_waiver, new_finding
+from harness.waivers import waiver_for
 
 if TYPE_CHECKING:
     from harness.fixtures import CheckRunner
@@ -42,7 +44,8 @@ def run_case(case: Any, runner: CheckRunner, *, advisory: bool = False) -> None:
     except (AssertionError, BaseExceptionGroup) as failure:  # noqa: B030 - FailureGroup is an ExceptionGroup
         if not advisory or finding.verdict == Verdict.PASS:
             record_failure(finding, str(failure), Verdict.WARN if advisory else Verdict.FAIL)
-        error = None if advisory else failure
+        waived = waiver_for(runner.run.waivers, finding.check_id, finding.key) is not None
+        error = None if advisory or waived else failure
     except Exception as failure:  # noqa: BLE001 - a transport error fails the instance, advisory or not
         record_failure(finding, f"{type(failure).__name__}: {failure}", Verdict.FAIL)
         error = failure
@@ -154,6 +157,21 @@ def group_advisories(findings: list[Finding]) -> list[Finding]:
         first.action = first.action if len(operations) == 1 else ""
         kept.append(first)
     return kept
+
+
+def apply_waivers(findings: list[Finding], waivers: Mapping[str, str]) -> bool:
+    """Waivers of schema instances, applied once their keys are final (a SCHEMA-002 key names its grouped cause);
+    a waived SCHEMA-001 failure was not raised (`run_case`). True when a waived instance passed (a stale waiver,
+    which fails the run)."""
+    stale = False
+    for finding in findings:
+        if finding.check_id in (POSITIVE_ID, NEGATIVE_ID) and finding.verdict in (
+            Verdict.PASS,
+            Verdict.FAIL,
+            Verdict.WARN,
+        ):
+            stale |= apply_waiver(finding, waivers).verdict == Verdict.STALE_WAIVER
+    return stale
 
 
 def cause(finding: Finding) -> str:
