@@ -119,6 +119,20 @@ def session_validator(ctx: CheckContext) -> Draft202012Validator:
     return Draft202012Validator(dict(schema), format_checker=FormatChecker())
 
 
+def session_schema_errors(ctx: CheckContext, body: Any) -> list[str]:
+    """Where `body` departs from the profile's session schema (`path: message`); a user field the profile knows to
+    be null (`Profile.tolerated_nulls`, AlgaPSA's contactId of internal users) is left out of the judgement."""
+    user: dict[str, Any] = {}
+    if isinstance(body, dict) and isinstance(body.get("user"), dict):
+        user = body["user"]
+    nulls = {k for k in ctx.profile.tolerated_nulls if k in user and user[k] is None}
+    judged = {**body, "user": {k: v for k, v in user.items() if k not in nulls}} if nulls else body
+    return [
+        f"{'/'.join(map(str, e.absolute_path)) or '(root)'}: {e.message}"
+        for e in session_validator(ctx).iter_errors(judged)
+    ]
+
+
 requires_secret = requires(lambda ctx: ctx.inputs.secret, "needs the target's secret (--secret)")
 requires_credentials = requires(lambda ctx: ctx.inputs.credentials, "needs a test user (--credentials EMAIL:PASSWORD)")
 requires_mock_idp = requires(lambda ctx: ctx.inputs.mock_idp, "no mock IdP known for this target (--mock-idp URL)")

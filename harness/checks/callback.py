@@ -8,7 +8,7 @@ that this only shows the endpoint rejects garbage. A full sign-in needs a mock I
 
 from __future__ import annotations
 
-from harness.checks._common import expect, requires_mock_idp, requires_oauth_provider, session_validator
+from harness.checks._common import expect, requires_mock_idp, requires_oauth_provider, session_schema_errors
 from harness.checks._oauth_flow import (
     MADE_UP_NOTE,
     assert_lands_on,
@@ -186,7 +186,7 @@ def full_sign_in(ctx: CheckContext, provider: str) -> None:
         exchange=exchange,
         received=body,
     )
-    errors = [e.message for e in session_validator(ctx).iter_errors(body)]
+    errors = session_schema_errors(ctx, body)
     expect(
         not errors,
         "the OAuth session violates the schema",

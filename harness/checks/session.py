@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import spec
-from harness.checks._common import expect, session_validator
+from harness.checks._common import expect, session_schema_errors
 from harness.client import Exchange
 from harness.context import CheckContext
 from harness.cookies import cookie_name
@@ -74,13 +74,7 @@ def empty_without_cookie(ctx: CheckContext) -> None:
 )
 def signed_in_matches_schema(ctx: CheckContext) -> None:
     exchange, body = signed_in_session(ctx)
-    user = body.get("user") if isinstance(body.get("user"), dict) else {}
-    tolerated = {k: user.pop(k) for k in ctx.profile.tolerated_nulls if k in user and user[k] is None}
-    errors = [
-        f"{'/'.join(map(str, e.absolute_path)) or '(root)'}: {e.message}"
-        for e in session_validator(ctx).iter_errors(body)
-    ]
-    user.update(tolerated)
+    errors = session_schema_errors(ctx, body)
     expect(
         not errors,
         "signed-in session violates the schema",

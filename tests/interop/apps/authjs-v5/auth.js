@@ -1,7 +1,7 @@
 // Vanilla Auth.js v5 setup. Everything site-specific comes from env vars (see ../README.md);
 // the config is a function, so it is rebuilt per request and reads the env at run time
 // (the same lazy form AlgaPSA uses).
-import { pbkdf2, timingSafeEqual } from "node:crypto";
+import { pbkdf2, randomUUID, timingSafeEqual } from "node:crypto";
 import { promisify } from "node:util";
 import NextAuth from "next-auth";
 import Credentials from "next-auth/providers/credentials";
@@ -50,9 +50,88 @@ function stripSlash(url) {
 // AUTH_CONFORMANCE_CHECKS=none (or a comma list such as "pkce,state") sets Auth.js `checks` on every OAuth
 // provider: `checks: ["none"]` is the common "fix" for "state cookie missing" errors, which the harness must fail.
 // Unset, the providers keep the library default.
-function oauthChecks() {
+function oauthChecks(provider) {
   const raw = env("AUTH_CONFORMANCE_CHECKS");
-  return raw ? { checks: raw.split(",").map((c) => c.trim()) } : {};
+  if (raw) return { checks: raw.split(",").map((c) => c.trim()) };
+  // AlgaPSA sets azure-ad `checks: ['pkce','state']` (nextAuthOptions.ts), the others keep the default.
+  if (algapsa() && provider === "azure-ad") return { checks: ["pkce", "state"] };
+  return {};
+}
+
+// INTEROP_DEPLOYMENT=algapsa configures the app the way AlgaPSA configures Auth.js v5 (shared research
+// algapsa.md): jwt sessions with maxAge 86400, the jwt/session callbacks' claims (id, username, tenant, user_type,
+// session_id, login_method, ...), a sessions "table" whose revoked rows end a session on the next jwt callback
+// (revoked at sign-out), azure-ad checks pkce+state, GET session from a static route answering `session ?? {}`
+// (app/api/auth/session/route.js) and a Gmail-style popup callback page (app/api/auth/google/callback/route.js).
+// Not modelled: pages.signIn/signOut (/auth/signin; no profile fact describes that redirect), tenants, 2FA.
+export function algapsa() {
+  return env("INTEROP_DEPLOYMENT") === "algapsa";
+}
+
+const ALGAPSA_TENANT = "0b5e3c1a-7d2f-4e8b-9a6c-1f2e3d4c5b6a";
+// One "sessions table" per process: the catch-all and the static session route are separate bundles.
+globalThis.interopRevokedSessions ??= new Set();
+
+function tenantSlug(tenant) {
+  const hex = tenant.replaceAll("-", "").toLowerCase();
+  return hex.slice(0, 6) + hex.slice(-6);
+}
+
+const algapsaCallbacks = {
+  async jwt({ token, user, account }) {
+    if (user) {
+      token.id = user.id ?? token.sub;
+      token.username = (user.email ?? "").split("@")[0];
+      token.tenant = ALGAPSA_TENANT;
+      token.tenantSlug = tenantSlug(ALGAPSA_TENANT);
+      token.user_type = "internal";
+      token.contactId = null;
+      token.proToken = "";
+      token.session_id = randomUUID();
+      token.login_method = account?.provider ?? "credentials";
+    }
+    // rejectRevokedOrUnverifiableSession: fail closed on missing claims or a revoked row.
+    const known = token.tenant && token.session_id && (token.id || token.sub);
+    if (!known || !["internal", "client"].includes(token.user_type)) return null;
+    if (globalThis.interopRevokedSessions.has(token.session_id)) return null;
+    return token;
+  },
+  async session({ session, token }) {
+    session.user = {
+      ...session.user,
+      id: token.id || token.sub || "",
+      email: token.email || "",
+      name: token.name || "",
+      username: token.username ?? "",
+      proToken: token.proToken ?? "",
+      tenant: token.tenant,
+      tenantSlug: token.tenantSlug ?? tenantSlug(token.tenant),
+      user_type: token.user_type,
+      contactId: token.contactId ?? null,
+      image: token.picture || "/image/avatar-purple-big.png",
+      plan: "pro",
+      product_code: "psa",
+      addons: [],
+      trial_end: null,
+      subscription_status: null,
+      solo_pro_trial_end: null,
+    };
+    if (token.session_id) session.session_id = token.session_id;
+    if (token.login_method) session.login_method = token.login_method;
+    return session;
+  },
+};
+
+function algapsaConfig() {
+  if (!algapsa()) return {};
+  return {
+    callbacks: algapsaCallbacks,
+    events: {
+      async signOut(message) {
+        if (message?.token?.session_id) globalThis.interopRevokedSessions.add(message.token.session_id);
+      },
+    },
+  };
 }
 
 // INTEROP_CREDENTIALS=off leaves the credentials provider out: an OAuth-only app (Auth.js refuses Credentials
@@ -100,7 +179,7 @@ function buildProviders() {
         clientId: env("GOOGLE_CLIENT_ID"),
         clientSecret: env("GOOGLE_CLIENT_SECRET"),
         ...(issuer && { issuer: stripSlash(issuer) }),
-        ...oauthChecks(),
+        ...oauthChecks("google"),
       }),
     );
   }
@@ -113,7 +192,7 @@ function buildProviders() {
         clientId: env("AZURE_AD_CLIENT_ID"),
         clientSecret: env("AZURE_AD_CLIENT_SECRET"),
         ...(issuer && { issuer: stripSlash(issuer) }),
-        ...oauthChecks(),
+        ...oauthChecks("azure-ad"),
       }),
     );
   }
@@ -124,7 +203,7 @@ function buildProviders() {
         clientId: env("KEYCLOAK_CLIENT_ID"),
         clientSecret: env("KEYCLOAK_CLIENT_SECRET"),
         issuer: stripSlash(env("KEYCLOAK_ISSUER")),
-        ...oauthChecks(),
+        ...oauthChecks("keycloak"),
       }),
     );
   }
@@ -152,7 +231,8 @@ export const { handlers, auth, signIn, signOut } = NextAuth(() => ({
   ...adapter(),
   ...(env("INTEROP_PASSKEY") === "on" && { experimental: { enableWebAuthn: true } }),
   // INTEROP_SESSION_STRATEGY=database keeps sessions in the adapter (opaque session token); default "jwt".
-  session: { strategy: env("INTEROP_SESSION_STRATEGY") ?? "jwt" },
+  session: { strategy: env("INTEROP_SESSION_STRATEGY") ?? "jwt", ...(algapsa() && { maxAge: 86400 }) },
+  ...algapsaConfig(),
   secret: env("AUTH_SECRET") ?? env("NEXTAUTH_SECRET"),
   trustHost: true,
 }));
