@@ -4,8 +4,9 @@
 browser context through CDP (`WebAuthn.enable`, `WebAuthn.addVirtualAuthenticator`) and runs the Auth.js v5 client
 flow on a harness page on the target's origin, as the built-in sign-in page's `webauthnScript` does: GET
 `webauthn-options/{provider}`, `navigator.credentials.create/get` with those options, POST `callback/{provider}`
-with `action` and `data` (the credential as SimpleWebAuthn's JSON). Requests go through the context's cookie jar,
-so the sealed challenge cookie travels as a browser sends it; a check can save and re-send it to replay it.
+with `action` and `data` (the credential as SimpleWebAuthn's JSON). Requests go through the run's client (its TLS
+settings) with the context's cookie jar, so the sealed challenge cookie travels as a browser sends it; a check
+can save and re-send it to replay it.
 
 Faulted assertions (another origin, another RP ID, a counter gone backwards, no user verification) cannot
 come from an honest authenticator: `forge_assertion` signs them with the credential's own private key, read from
@@ -27,7 +28,8 @@ from urllib.parse import urlencode, urlsplit
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 
-from harness.checks._browser import STEP_TIMEOUT_MS, Probe
+from harness.checks._browser import Probe
+from harness.client import Exchange
 from harness.context import CheckContext
 from harness.findings import NotApplicable
 
@@ -175,34 +177,61 @@ class Passkeys:
 
     # ---------------------------------------------------------------------------------------- requests
 
+    def request(self, method: str, url: str, form: dict[str, str] | None = None) -> Exchange:
+        """One request as the page's browser would send it: the context's cookies go with it, the cookies it sets
+        come back into the context. It goes through the run's client (its timeout and TLS settings: Playwright's
+        request API trusts neither `--ca-bundle` nor the browser's pins), and no redirect is followed."""
+        jar = {c["name"]: c["value"] for c in self.probe.context.cookies(url)}
+        exchange = self.ctx.client.request(method, url, cookies=jar, form=form)
+        self._keep(exchange)
+        return exchange
+
+    def _keep(self, exchange: Exchange) -> None:
+        for cookie in exchange.set_cookies:
+            if not cookie.name:
+                continue
+            if cookie.clears:
+                self.probe.context.clear_cookies(name=cookie.name)
+                continue
+            same_site = (cookie.get("samesite") or "lax").capitalize()
+            self.probe.context.add_cookies(
+                [
+                    {
+                        "name": cookie.name,
+                        "value": cookie.value,
+                        "url": self.ctx.origin + "/",
+                        "httpOnly": cookie.has("httponly"),
+                        "secure": cookie.has("secure"),
+                        "sameSite": same_site if same_site in ("Lax", "Strict", "None") else "Lax",
+                    }
+                ]
+            )
+
     def options(self, action: str | None, email: str | None = None) -> Ceremony:
         query = {k: v for k, v in (("action", action), ("email", email)) if v}
         url = self.ctx.client.url(f"webauthn-options/{self.provider}") + (f"?{urlencode(query)}" if query else "")
-        response = self.page.request.get(url, timeout=STEP_TIMEOUT_MS, max_redirects=0)
+        response = self.request("GET", url)
         try:
             body: Any = response.json()
         except Exception:  # noqa: BLE001 - a non-JSON answer is judged by the caller
-            body = {"non-json": response.text()[:200]}
-        headers = [h["value"] for h in response.headers_array if h["name"].lower() == "set-cookie"]
+            body = {"non-json": response.text[:200]}
         name, value, header = "", "", ""
-        for line in headers:
-            cookie_name, _, rest = line.partition("=")
-            if "challenge" in cookie_name and rest.split(";", 1)[0]:
-                name, value, header = cookie_name.strip(), rest.split(";", 1)[0], line
+        for cookie in response.set_cookies:
+            if "challenge" in cookie.name and cookie.value:
+                name, value, header = cookie.name, cookie.value, cookie.raw
         return Ceremony(response.status, body, name, value, header)
 
     def post(self, action: str, data: dict[str, Any]) -> Posted:
         """POST the ceremony's result as the built-in page's form does; the session it leaves behind."""
-        csrf = self.page.request.get(self.ctx.client.url("csrf"), timeout=STEP_TIMEOUT_MS).json().get("csrfToken", "")
+        csrf_body = self.request("GET", self.ctx.client.url("csrf")).json()
+        csrf = csrf_body.get("csrfToken", "") if isinstance(csrf_body, dict) else ""
         form = {"csrfToken": csrf, "action": action, "data": json.dumps(data), "callbackUrl": self.ctx.origin + "/"}
-        response = self.page.request.post(
-            self.ctx.client.url(f"callback/{self.provider}"), form=form, timeout=STEP_TIMEOUT_MS, max_redirects=0
-        )
-        cookies = [h["value"] for h in response.headers_array if h["name"].lower() == "set-cookie"]
-        return Posted(response.status, response.headers.get("location", ""), cookies, self.session())
+        response = self.request("POST", self.ctx.client.url(f"callback/{self.provider}"), form=form)
+        cookies = response.headers.get_list("set-cookie")
+        return Posted(response.status, response.location or "", cookies, self.session())
 
     def session(self) -> Any:
-        response = self.page.request.get(self.ctx.client.url("session"), timeout=STEP_TIMEOUT_MS)
+        response = self.request("GET", self.ctx.client.url("session"))
         try:
             return response.json()
         except Exception:  # noqa: BLE001 - a non-JSON session is no session here

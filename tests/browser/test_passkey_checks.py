@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from harness import tls
 from harness.browser import in_driver_thread
 from harness.checks._browser import Probe
 from harness.checks._passkey import Passkeys
@@ -22,6 +23,7 @@ from harness.findings import Finding, Verdict
 from harness.profiles import PROFILES
 from harness.registry import REGISTRY
 from harness.runner import run_check
+from mock_providers.tls import ensure_certificates
 from reference_server.app import create_app
 from reference_server.serving import serve_in_thread
 from reference_server.settings import Settings
@@ -167,9 +169,9 @@ def test_a_signed_in_user_adds_a_passkey_and_signs_in_with_it(passkeys: PasskeyS
     def ceremonies() -> None:
         with Probe(ctx) as probe:
             keys = Passkeys(probe)
-            csrf = keys.page.request.get(client.url("csrf")).json()["csrfToken"]
+            csrf = keys.request("GET", client.url("csrf")).json()["csrfToken"]
             form = {"csrfToken": csrf, "email": good.demo_email, "password": good.demo_password}
-            keys.page.request.post(client.url("callback/credentials"), form=form, max_redirects=0)
+            keys.request("POST", client.url("callback/credentials"), form=form)
             ceremony = keys.options("register")
             assert ceremony.body["action"] == "register", ceremony.body
             assert ceremony.options["user"]["name"] == good.demo_email
@@ -180,3 +182,29 @@ def test_a_signed_in_user_adds_a_passkey_and_signs_in_with_it(passkeys: PasskeyS
 
     # Playwright runs in its own driver thread (harness.browser): the probe must be used there, as the runner does.
     in_driver_thread(ceremonies)
+
+
+@pytest.fixture(scope="module")
+def private_ca_passkeys(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Any]]:
+    """The reference server with passkeys on, over https with a CA of this module's own (localhost certificate)."""
+    files = ensure_certificates(tmp_path_factory.mktemp("passkey-ca"))
+    app = create_app(Settings(webauthn=True))
+    with serve_in_thread(app, ssl_certfile=str(files.server_cert), ssl_keyfile=str(files.server_key)) as url:
+        yield _localhost(url), files
+
+
+@pytest.mark.parametrize("check_id", ["PASSKEY-001", "PASSKEY-003"])
+def test_passkey_ceremonies_reach_a_private_ca_target_through_the_runs_tls(
+    private_ca_passkeys, check_id: str, tmp_path: Path
+) -> None:
+    """The ceremonies' requests go through the run's client: with --ca-bundle they reach an https target whose
+    CA only the bundle knows (Playwright's request API would refuse it), and the pinned browser runs WebAuthn."""
+    url, files = private_ca_passkeys
+    assert url.startswith("https://localhost:"), url
+    client = TargetClient(url, verify=tls.verify(False, str(files.ca_cert)))
+    try:
+        ctx = CheckContext(client, PROFILES["documented"], Inputs(), report_dir=tmp_path)
+        finding = in_driver_thread(lambda: run_check(REGISTRY.get(check_id), ctx.for_instance(check_id), None))
+    finally:
+        client.close()
+    assert finding.verdict == Verdict.PASS, explain(finding)
