@@ -19,9 +19,10 @@ from starlette.routing import BaseRoute, Host, Mount, Route, Router
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .inbox_api import inbox_routes
+from .oidc import routing
 from .oidc.control import ControlPlane, control_routes
-from .oidc.provider import INTERNAL_ERROR, LOG, Provider
-from .oidc.site import SITE_SCOPE_KEY, Site
+from .oidc.provider import Provider
+from .oidc.site import SITE_SCOPE_KEY, Site, site_of
 from .smtp_inbox import Inbox
 from .tls import DNS_NAMES as IMPERSONATED_HOSTS
 from .tls import TlsFiles
@@ -98,9 +99,11 @@ class CatchAllMiddleware:
         try:
             await self.app(scope, receive, tracking_send)
         except Exception:
-            LOG.exception("%s %s: unhandled error in the mock providers", scope.get("method"), scope.get("path"))
+            routing.LOG.exception(
+                "%s %s: unhandled error in the mock providers", scope.get("method"), scope.get("path")
+            )
             if not started:
-                await JSONResponse(INTERNAL_ERROR.body(), status_code=500)(scope, receive, send)
+                await JSONResponse(routing.INTERNAL_ERROR.body(), status_code=500)(scope, receive, send)
 
 
 def vendor_routes(providers: dict[str, Provider]) -> tuple[list[BaseRoute], list[BaseRoute]]:
@@ -110,19 +113,17 @@ def vendor_routes(providers: dict[str, Provider]) -> tuple[list[BaseRoute], list
     by_prefix: dict[str, list[BaseRoute]] = {}
     for provider in providers.values():
         for key, real_host in provider.HOSTS.items():
-            routes = provider.routes(key)
-            if not routes:
+            served = routing.routes(provider, key)
+            if not served:
                 continue
             if real_host in IMPERSONATED_HOSTS:
-                hosts.append(Host(real_host, app=Router(routes=routes)))
-            by_prefix.setdefault(provider.PREFIXES[key], []).extend(routes)
+                hosts.append(Host(real_host, app=Router(routes=served)))
+            by_prefix.setdefault(provider.PREFIXES[key], []).extend(served)
     mounts: list[BaseRoute] = [Mount(prefix, routes=routes) for prefix, routes in by_prefix.items()]
     return hosts, mounts
 
 
 def summary(providers: dict[str, Provider], request: Request) -> dict[str, Any]:
-    from .oidc.site import site_of
-
     site = site_of(request)
     return {
         name: {

@@ -11,14 +11,15 @@ import datetime as dt
 import hashlib
 import re
 import uuid
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from . import graph
 from .graph import graph_error
-from .oidc import logout
-from .oidc.errors import OAuthError
+from .oidc.claims import now
+from .oidc.errors import OAuthError, Reason
 from .oidc.keys import KidStyle, b64url, thumbprint_kid
-from .oidc.provider import Handler, Provider, now
+from .oidc.provider import Handler, Provider
 from .oidc.site import Site
 from .oidc.users import User, guid_sub
 
@@ -186,6 +187,11 @@ class EntraProvider(Provider):
         "token_invalid": ("InvalidAuthenticationToken", "Access token validation failure.", 401),
         "token_missing": ("InvalidAuthenticationToken", "Access token is empty.", 401),
     }
+    EXTRA_HANDLERS: ClassVar[Mapping[str, Handler]] = {
+        "graph_me": graph.me_endpoint,
+        "graph_photo": graph.photo_endpoint,
+        "graph_photo_default": graph.photo_endpoint,
+    }
     ACCESS_DENIED_DESCRIPTION = "AADSTS65004: User declined to consent to access the app."
     USER_SEED = 2002
     KID_STYLE: ClassVar[KidStyle] = staticmethod(thumbprint_kid)
@@ -207,8 +213,6 @@ class EntraProvider(Provider):
         return self.tenants[0]
 
     def resolve_tenant(self, name: str) -> str:
-        from .oidc.errors import Reason
-
         tenant = name.lower()
         domains = {u.domain for u in self.users.users}
         if tenant in ("", *MULTI_TENANTS, "consumers", MSA_TENANT, *self.tenants) or tenant in domains:
@@ -308,13 +312,4 @@ class EntraProvider(Provider):
             "trace_id": trace,
             "correlation_id": correlation,
             "error_uri": f"https://login.microsoftonline.com/error?code={match.group(1) if match else ''}",
-        }
-
-    def handlers(self) -> dict[str, Handler]:
-
-        return super().handlers() | {
-            "logout": logout.logout_endpoint,
-            "graph_me": graph.me_endpoint,
-            "graph_photo": graph.photo_endpoint,
-            "graph_photo_default": graph.photo_endpoint,
         }

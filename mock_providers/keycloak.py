@@ -8,9 +8,10 @@ from typing import Any, ClassVar
 
 import jwt
 
+from .oidc.claims import now
 from .oidc.errors import OAuthError, Reason
 from .oidc.keys import KidStyle, random_b64_kid
-from .oidc.provider import Handler, Provider, now
+from .oidc.provider import Provider
 from .oidc.site import Site
 from .oidc.users import User, guid_sub
 
@@ -222,11 +223,3 @@ class KeycloakProvider(Provider):
 
     def error_body(self, error: OAuthError, tenant: str) -> dict[str, Any]:
         return error.body()
-
-    def handlers(self) -> dict[str, Handler]:
-        from .oidc import logout, token
-
-        return super().handlers() | {
-            "logout": logout.logout_endpoint,
-            "introspect": token.introspect_endpoint,
-        }

@@ -144,6 +144,7 @@ def _bind(host: str, port: int) -> socket.socket:
 def _with_mocks(stack: contextlib.ExitStack, settings: Settings, email: bool = False) -> tuple[Settings, str]:
     """Start the mocks on free ports and point every OAuth provider not configured by hand (and with `email`, the
     email provider without --email-server) at them; the settings and the mocks' URL."""
+    # Lazy on purpose: only --with-mocks needs the mocks (Faker, key generation); a plain `serve` does not load them.
     from mock_providers.testing import running_mocks
     from reference_server.wiring import oauth_providers_for, register_accounts
 

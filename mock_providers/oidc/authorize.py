@@ -9,12 +9,13 @@ from __future__ import annotations
 import json
 import secrets
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from . import login_page
+from .clients import is_web_url
 from .codes import AuthorizationRequest
 from .errors import Reason
 from .faults import Fault
@@ -94,16 +95,6 @@ def parse_request(provider: Provider, params: dict[str, str], tenant: str) -> Au
         prompt=params.get("prompt"),
         extra={k: v for k, v in params.items() if k not in KNOWN},
     )
-
-
-def is_web_url(url: str) -> bool:
-    """An absolute http(s) URL with a host; unparsable ones (``http://[::1/cb``) are simply not."""
-    try:
-        parts = urlsplit(url)
-        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
-    except ValueError:
-        return False
-    return parts.scheme in ("http", "https") and bool(parts.netloc)
 
 
 def show_picker(provider: Provider, request: Request, auth: AuthorizationRequest, hinted: User | None) -> Response:

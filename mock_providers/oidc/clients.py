@@ -6,7 +6,7 @@ import base64
 import binascii
 import hmac
 from dataclasses import dataclass
-from urllib.parse import unquote_plus
+from urllib.parse import unquote_plus, urlsplit
 
 from .errors import Reason
 
@@ -21,6 +21,16 @@ class Client:
 
     def accepts_redirect(self, uri: str) -> bool:
         return self.redirect_uris is None or uri in self.redirect_uris
+
+
+def is_web_url(url: str) -> bool:
+    """An absolute http(s) URL with a host; unparsable ones (``http://[::1/cb``) are simply not."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
 
 
 def basic_credentials(header: str | None) -> tuple[str, str] | None:

@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from . import login_page
-from .authorize import is_web_url
+from .clients import is_web_url
 from .faults import Fault
 from .provider import Provider
 

@@ -1,40 +1,31 @@
 """The shared OpenID provider: state (keys, users, codes, tokens, faults) and the hooks vendors override.
 
 A vendor overlay is a subclass that sets class attributes (``PATHS``, ``HOSTS``, ``ERRORS``, claim and
-discovery data) and overrides a few small methods; the protocol lives in the endpoint modules.
+discovery data) and overrides a few small methods; the protocol lives in the endpoint modules, which import this
+one, and routing.py maps paths to them. This module imports neither, so the package's import graph is one-way.
 """
 
 from __future__ import annotations
 
-import asyncio
-import logging
-import time
-import uuid
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any, ClassVar
-from urllib.parse import parse_qsl
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import BaseRoute, Route
 
+from .claims import released
 from .clients import Client
-from .codes import AuthorizationRequest, CodeStore, request_flow
+from .codes import AuthorizationRequest, CodeStore
 from .errors import OAuthError, Reason, word
-from .faults import SCOPE_KEYS, Fault, FaultPlan
+from .faults import Fault, FaultPlan
 from .keys import KeyRing, KidStyle, hex40_kid
-from .requestlog import LoggedRequest, RequestLog
+from .requestlog import RequestLog
 from .site import Site
 from .tokens import TokenStore
 from .users import User, UserDirectory, numeric_sub
 
-LOG = logging.getLogger("mock_providers")
-INTERNAL_ERROR = OAuthError("server_error", "The mock provider hit an internal error (see its log).", 500)
+#: An endpoint: (provider, request, query+form parameters, the fault taken for this call) -> response.
 Handler = Callable[["Provider", Request, dict[str, str], Fault | None], Awaitable[Response]]
-MAX_BODY_BYTES = 64 * 1024
-MAX_FIELDS = 100
-EMAIL_CLAIMS = frozenset({"email", "email_verified"})
-PROFILE_CLAIMS = frozenset({"name", "given_name", "family_name", "picture", "locale", "preferred_username"})
 
 
 class Provider:
@@ -54,6 +45,8 @@ class Provider:
         "logout": ("GET", "POST"),
         "introspect": ("POST",),
     }
+    #: endpoint -> handler, for a vendor's own endpoints beside the core's (routing.ENDPOINTS); see entra.py
+    EXTRA_HANDLERS: ClassVar[Mapping[str, Handler]] = {}
     ERRORS: ClassVar[dict[str, tuple[str, str, int]]] = {}
     DISCOVERY: ClassVar[dict[str, Any]] = {}
     USER_SEED: ClassVar[int] = 1
@@ -130,15 +123,7 @@ class Provider:
 
     def scoped_claims(self, user: User, tenant: str, client_id: str, scope: str) -> dict[str, Any]:
         """Identity claims minus the email/profile ones whose scope was not granted; ``None`` dropped."""
-        scopes = set(scope.split())
-        claims = self.identity_claims(user, tenant, client_id) | user.claims
-        return {
-            k: v
-            for k, v in claims.items()
-            if v is not None
-            and not (k in EMAIL_CLAIMS and "email" not in scopes)
-            and not (k in PROFILE_CLAIMS and "profile" not in scopes)
-        }
+        return released(self.identity_claims(user, tenant, client_id) | user.claims, scope)
 
     def id_token_extra(self, user: User, tenant: str, client_id: str, session_id: str) -> dict[str, Any]:
         return {}
@@ -211,140 +196,3 @@ class Provider:
         self.faults.clear()
         self.keys.reset()
         self.auto_login = self._initial_auto_login
-
-    # ---- routing ----------------------------------------------------------------------------------------
-
-    def handlers(self) -> dict[str, Handler]:
-        from . import authorize, discovery, token, userinfo
-
-        return {
-            "discovery": discovery.discovery_endpoint,
-            "jwks": discovery.jwks_endpoint,
-            "authorize": authorize.authorize_endpoint,
-            "token": token.token_endpoint,
-            "userinfo": userinfo.userinfo_endpoint,
-            "revoke": token.revoke_endpoint,
-        }
-
-    def routes(self, host_key: str) -> list[BaseRoute]:
-        handlers = self.handlers()
-        return [
-            Route(path, self._endpoint(name, handlers[name]), methods=list(self.METHODS.get(name, ("GET",))))
-            for name, (key, path) in self.PATHS.items()
-            if key == host_key and name in handlers
-        ]
-
-    def _endpoint(self, name: str, handler: Handler) -> Callable[[Request], Awaitable[Response]]:
-        async def endpoint(request: Request) -> Response:
-            return await self.dispatch(name, handler, request)
-
-        return endpoint
-
-    async def dispatch(self, name: str, handler: Handler, request: Request) -> Response:
-        """Log, apply generic faults, run the handler, and word any refusal the vendor's way."""
-        tenant_name = request.path_params.get("tenant", "")
-        early: Reason | None = None
-        try:
-            params = await read_params(request)
-        except Reason as reason:
-            params, early = {}, reason
-        entry = self.log.record(
-            LoggedRequest(
-                self.name,
-                name,
-                request.method,
-                str(request.url),
-                params,
-                request.headers.get("authorization"),
-            )
-        )
-        fault = self.faults.take(name, self.flow_of(name, params, request))
-        entry.fault = fault.kind if fault else None
-        try:
-            if early:
-                raise early
-            response = await apply_generic_fault(self, fault, name, tenant_name)
-            if response is None:
-                request.state.tenant = self.resolve_tenant(tenant_name)
-                response = await handler(self, request, params, fault)
-        except Reason as reason:
-            response = self.error_response(self.oauth_error(reason), tenant_name, name)
-        except OAuthError as error:
-            response = self.error_response(error, tenant_name, name)
-        except Exception:  # a bug here must not look like a network failure: vendor-shaped 500, logged once
-            LOG.exception("%s %s: unhandled error in the %s mock", request.method, request.url.path, self.name)
-            response = self.error_response(INTERNAL_ERROR, tenant_name, name)
-        entry.status = response.status_code
-        return response
-
-    def flow_of(self, endpoint: str, params: Mapping[str, str], request: Request) -> dict[str, str]:
-        """What the authorization request behind this call is known by (for faults scoped to one sign-in):
-        /authorize's own parameters; at /token the code's (or refresh token's) request; with an access token the
-        request that issued it; elsewhere only a `client_id` the call names."""
-        if endpoint == "authorize":
-            return {key: params[key] for key in SCOPE_KEYS if params.get(key)}
-        if endpoint == "token":
-            code = self.codes.peek(params.get("code", ""))
-            if code is not None:
-                return request_flow(code.request)
-            grant = self.tokens.refresh(params.get("refresh_token", ""))
-            if grant is not None:
-                return grant.flow
-        bearer = request.headers.get("authorization", "")
-        token = bearer[7:].strip() if bearer[:7].lower() == "bearer " else params.get("access_token", "")
-        grant = self.tokens.access(token) if token else None
-        if grant is not None:
-            return grant.flow
-        return {"client_id": params["client_id"]} if params.get("client_id") else {}
-
-
-async def read_params(request: Request) -> dict[str, str]:
-    """Query plus urlencoded body, bounded; undecodable or oversized input is a ``malformed_request``."""
-    params = dict(request.query_params)
-    if request.method != "POST":
-        return params
-    body = b""
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > MAX_BODY_BYTES:
-            raise Reason("malformed_request")
-    content_type = request.headers.get("content-type", "application/x-www-form-urlencoded")
-    if body and "x-www-form-urlencoded" in content_type:
-        try:
-            pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True, max_num_fields=MAX_FIELDS)
-        except (UnicodeDecodeError, ValueError) as exc:
-            raise Reason("malformed_request") from exc
-        for key, value in pairs:
-            params.setdefault(key, value)
-    return params
-
-
-async def apply_generic_fault(provider: Provider, fault: Fault | None, endpoint: str, tenant: str) -> Response | None:
-    """Delay, 5xx, malformed JSON and error bodies; authorize and ID-token faults are left to handlers."""
-    if fault is None:
-        return None
-    if fault.kind == "delay":
-        await asyncio.sleep(float(fault.params.get("seconds", 1)))
-        return None
-    if fault.kind == "status":
-        status = int(fault.params.get("status", 503))
-        error = OAuthError("temporarily_unavailable", "Injected failure", status)
-        return provider.error_response(error, tenant, endpoint)
-    if fault.kind == "malformed_json":
-        return Response('{"access_token": "ya29.', status_code=200, media_type="application/json")
-    if fault.kind == "error" and endpoint != "authorize":
-        error = OAuthError(
-            str(fault.params.get("error", "invalid_grant")),
-            str(fault.params.get("error_description", "Injected error")),
-            int(fault.params.get("status", 400)),
-        )
-        return provider.error_response(error, tenant, endpoint)
-    return None
-
-
-def new_session_id() -> str:
-    return str(uuid.uuid4())
-
-
-def now() -> int:
-    return int(time.time())

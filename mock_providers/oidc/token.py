@@ -12,12 +12,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from . import pkce
+from .claims import now
 from .clients import authenticate
 from .codes import request_flow
 from .errors import Reason
 from .faults import Fault
 from .keys import KeyRing, b64url, hash_half, random_b64_kid
-from .provider import Provider, now
+from .provider import Provider
 from .site import site_of
 from .tokens import Grant
 from .users import User

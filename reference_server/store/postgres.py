@@ -17,9 +17,9 @@ import psycopg
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
-from reference_server.store import describe_database
 from reference_server.store.model import StoreUnavailable
 from reference_server.store.sql import Row, SqlStore
+from reference_server.store.urls import describe_database
 
 __all__ = ["PostgresStore"]
 
