@@ -13,11 +13,12 @@ from harness.findings import NotApplicable
 from harness.mock_idp import MockIdp
 from harness.profiles import Profile
 from harness.signin import SessionCookies
+from spec.providers import OAUTH_IDS
 
 T = TypeVar("T")
 
-OAUTH_PROVIDERS = ("google", "azure-ad", "keycloak")
-"""The documented OAuth provider ids (the page's `callback/{provider}` values)."""
+OAUTH_PROVIDERS = OAUTH_IDS
+"""The documented OAuth provider ids (the page's `callback/{provider}` values), from the vendor catalog."""
 
 
 @dataclass

@@ -19,11 +19,11 @@ from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 
 from harness.signin import SignInFailed
+from spec.providers import MOCK_VENDORS
 
 __all__ = ["MOCK_VENDORS", "MockIdp"]
 
-MOCK_VENDORS = {"google": "google", "azure-ad": "entra", "microsoft-entra-id": "entra", "keycloak": "keycloak"}
-"""Auth.js provider id -> the mock's vendor (its `/_mock/{vendor}/...` control paths)."""
+# MOCK_VENDORS: Auth.js provider id -> the mock's vendor (its `/_mock/{vendor}/...` control paths), from the catalog.
 
 
 class MockIdp:

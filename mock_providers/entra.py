@@ -14,6 +14,8 @@ import uuid
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
+from spec.providers import MOCKS
+
 from . import graph
 from .graph import graph_error
 from .oidc.claims import now
@@ -34,7 +36,7 @@ AADSTS = re.compile(r"^AADSTS(\d+)")
 
 class EntraProvider(Provider):
     name = "entra"
-    HOSTS: ClassVar[dict[str, str]] = {"login": "login.microsoftonline.com", "graph": "graph.microsoft.com"}
+    HOSTS: ClassVar[dict[str, str]] = dict(MOCKS["entra"].hosts)
     PREFIXES: ClassVar[dict[str, str]] = {"login": "/entra", "graph": "/graph"}
     PATHS: ClassVar[dict[str, tuple[str, str]]] = {
         "discovery": ("login", "/{tenant}/v2.0/.well-known/openid-configuration"),

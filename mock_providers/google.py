@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from spec.providers import MOCKS
+
 from .oidc.keys import KidStyle, hex40_kid
 from .oidc.provider import Provider
 from .oidc.site import Site
@@ -20,12 +22,7 @@ CONSUMER_DOMAINS = ("gmail.com", "googlemail.com")
 
 class GoogleProvider(Provider):
     name = "google"
-    HOSTS: ClassVar[dict[str, str]] = {
-        "accounts": "accounts.google.com",
-        "oauth2": "oauth2.googleapis.com",
-        "openidconnect": "openidconnect.googleapis.com",
-        "www": "www.googleapis.com",
-    }
+    HOSTS: ClassVar[dict[str, str]] = dict(MOCKS["google"].hosts)
     PREFIXES: ClassVar[dict[str, str]] = dict.fromkeys(HOSTS, "/google")
     PATHS: ClassVar[dict[str, tuple[str, str]]] = {
         "discovery": ("accounts", "/.well-known/openid-configuration"),

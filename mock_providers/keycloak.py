@@ -8,6 +8,8 @@ from typing import Any, ClassVar
 
 import jwt
 
+from spec.providers import MOCKS
+
 from .oidc.claims import now
 from .oidc.errors import OAuthError, Reason
 from .oidc.keys import KidStyle, random_b64_kid
@@ -24,7 +26,7 @@ KC = "/protocol/openid-connect"
 
 class KeycloakProvider(Provider):
     name = "keycloak"
-    HOSTS: ClassVar[dict[str, str]] = {"kc": "keycloak.localhost"}
+    HOSTS: ClassVar[dict[str, str]] = dict(MOCKS["keycloak"].hosts)
     PREFIXES: ClassVar[dict[str, str]] = {"kc": "/keycloak"}
     PATHS: ClassVar[dict[str, tuple[str, str]]] = {
         "discovery": ("kc", "/realms/{tenant}/.well-known/openid-configuration"),

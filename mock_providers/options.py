@@ -1,13 +1,15 @@
-"""Settings for a run of the mocks, and building the three vendor providers from them."""
+"""Settings for a run of the mocks, and building the vendor providers (the catalog's mocks) from them."""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 from typing import Any
+
+from spec.providers import MOCK_VENDORS, MOCKS
 
 from . import entra, google, keycloak
 from .oidc.provider import Provider
@@ -15,8 +17,14 @@ from .oidc.requestlog import RequestLog
 
 _VENDOR_MODULES: dict[str, ModuleType] = {"google": google, "entra": entra, "keycloak": keycloak}
 """Vendor name -> its module (CLIENT_ID, CLIENT_SECRET and the Provider class live there)."""
-VENDORS = tuple(_VENDOR_MODULES)
-VENDOR_ALIASES = {"azure-ad": "entra", "microsoft-entra-id": "entra", "azure": "entra"}
+VENDORS = tuple(MOCKS)
+"""The vendors, in the catalog's order (spec/providers.yaml `mocks`)."""
+VENDOR_ALIASES = {
+    alias: vendor
+    for alias, vendor in [*MOCK_VENDORS.items(), *((a, m.name) for m in MOCKS.values() for a in m.aliases)]
+    if alias != vendor
+}
+"""Other names of a vendor: the Auth.js ids whose mock it is (``azure-ad``, ``microsoft-entra-id``) and its own."""
 
 
 def default_state_dir() -> Path:
@@ -77,10 +85,14 @@ def build_providers(options: MockOptions, log: RequestLog) -> dict[str, Provider
             "log": log,
         }
 
-    return {
-        "google": google.GoogleProvider(**common("google")),
-        "entra": entra.EntraProvider(
-            tenants=tuple(options.entra_tenants), issuer_mode=options.entra_issuer_mode, **common("entra")
-        ),
-        "keycloak": keycloak.KeycloakProvider(realms=tuple(options.keycloak_realms), **common("keycloak")),
-    }
+    return {vendor: _FACTORIES[vendor](options, common(vendor)) for vendor in VENDORS}
+
+
+_FACTORIES: dict[str, Callable[[MockOptions, dict[str, Any]], Provider]] = {
+    "google": lambda options, common: google.GoogleProvider(**common),
+    "entra": lambda options, common: entra.EntraProvider(
+        tenants=tuple(options.entra_tenants), issuer_mode=options.entra_issuer_mode, **common
+    ),
+    "keycloak": lambda options, common: keycloak.KeycloakProvider(realms=tuple(options.keycloak_realms), **common),
+}
+"""Vendor name -> its provider built from the run's options and the settings every vendor takes."""

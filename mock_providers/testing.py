@@ -15,6 +15,9 @@ from typing import Any
 
 import httpx
 
+from spec.providers import MOCKS
+
+from .app import tenants_of
 from .entra import EntraProvider
 from .options import MockOptions, vendor_name
 from .server import MockServers
@@ -65,13 +68,9 @@ class RunningMocks:
     def issuer(self, vendor: str, tenant: str | None = None, https: bool = False) -> str:
         """The issuer to configure in the app: google; entra per tenant (default ``common``, as Auth.js
         substitutes ``{tenantid}``); keycloak per realm (default the first realm)."""
-        vendor = vendor_name(vendor)
-        base = self.base_url(https)
-        if vendor == "google":
-            return f"{base}/google"
-        if vendor == "entra":
-            return f"{base}/entra/{tenant or 'common'}/v2.0"
-        return f"{base}/keycloak/realms/{tenant or self.servers.options.keycloak_realms[0]}"
+        mock = MOCKS[vendor_name(vendor)]
+        default = mock.default_tenant or next(iter(tenants_of(self.control.provider(mock.name))), "")
+        return self.base_url(https) + mock.issuer.format(tenant=tenant or default)
 
     def discovery_url(self, vendor: str, tenant: str | None = None, https: bool = False) -> str:
         return self.issuer(vendor, tenant, https) + "/.well-known/openid-configuration"

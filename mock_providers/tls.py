@@ -27,15 +27,11 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-#: The vendors' real hosts the mocks answer for (by Host or X-Forwarded-Host; vendor_hosts.cjs lists them too).
-VENDOR_HOSTS = (
-    "accounts.google.com",
-    "oauth2.googleapis.com",
-    "openidconnect.googleapis.com",
-    "www.googleapis.com",
-    "login.microsoftonline.com",
-    "graph.microsoft.com",
-)
+from spec.providers import impersonated_hosts
+
+#: The vendors' real hosts the mocks answer for (by Host or X-Forwarded-Host): the catalog's impersonated hosts,
+#: which vendor_hosts.cjs carries as a generated block.
+VENDOR_HOSTS = impersonated_hosts()
 DNS_NAMES = ("localhost", "*.localhost", *VENDOR_HOSTS)
 IP_NAMES = ("127.0.0.1", "::1")
 RENEW_BEFORE = dt.timedelta(days=30)

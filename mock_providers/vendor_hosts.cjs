@@ -13,7 +13,8 @@
 const http = require("node:http");
 const https = require("node:https");
 
-// The hosts the mock answers for by Host header (mock_providers/tls.py DNS_NAMES, a test keeps them equal).
+// The hosts the mock answers for by Host header: spec/providers.yaml's impersonated hosts.
+// BEGIN generated from spec/providers.yaml by `python -m mock_providers.node_preload`; a test keeps it current.
 const VENDOR_HOSTS = new Set([
   "accounts.google.com",
   "oauth2.googleapis.com",
@@ -22,6 +23,7 @@ const VENDOR_HOSTS = new Set([
   "login.microsoftonline.com",
   "graph.microsoft.com",
 ]);
+// END generated
 const ENV = "NEXTAUTH_CONFORMANCE_MOCK_URL";
 
 function mockBase() {

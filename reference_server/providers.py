@@ -2,7 +2,8 @@
 
 Credentials is always there (as in AlgaPSA); google, azure-ad and keycloak only when configured; a WebAuthn
 `passkey` provider when WebAuthn is enabled; an `email` (magic link) provider with a
-mail server. The order is AlgaPSA's (research/algapsa.md section 2).
+mail server. The order and the names are the vendor catalog's (spec/providers.yaml: AlgaPSA's order,
+research/algapsa.md section 2).
 """
 
 from __future__ import annotations
@@ -10,10 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from reference_server.settings import OAuthProviderConfig, Settings
+from spec.providers import PROVIDERS
 
 __all__ = ["CREDENTIAL_FIELDS", "Provider", "configured_providers", "public_info"]
 
-_ORDER = ("google", "azure-ad", "credentials", "keycloak", "passkey", "email")
+_ORDER = tuple(p.id for p in PROVIDERS)
+_NAMES = {p.id: p.name for p in PROVIDERS}
 CREDENTIAL_FIELDS = {
     "email": {"label": "Email", "type": "email"},
     "password": {"label": "Password", "type": "password"},
@@ -29,12 +32,12 @@ class Provider:
 
 
 def configured_providers(settings: Settings) -> tuple[Provider, ...]:
-    found = [Provider("credentials", "Credentials", "credentials")]
+    found = [Provider("credentials", _NAMES["credentials"], "credentials")]
     found += [Provider(config.id, config.name, "oidc", config) for config in settings.oauth_providers]
     if settings.webauthn:
-        found.append(Provider("passkey", "Passkey", "webauthn"))
+        found.append(Provider("passkey", _NAMES["passkey"], "webauthn"))
     if settings.email_server:
-        found.append(Provider("email", "Email", "email"))
+        found.append(Provider("email", _NAMES["email"], "email"))
     return tuple(sorted(found, key=lambda p: _ORDER.index(p.id) if p.id in _ORDER else len(_ORDER)))
 
 

@@ -26,9 +26,9 @@ def oauth_providers_for(mocks: RunningMocks, https: bool = False) -> tuple[OAuth
         OAuthProviderConfig(
             kind.id,
             kind.name,
-            mocks.issuer(kind.mock_vendor, https=https),
-            mocks.client_id(kind.mock_vendor),
-            mocks.client_secret(kind.mock_vendor) or "",
+            mocks.issuer(kind.mock, https=https),
+            mocks.client_id(kind.mock),
+            mocks.client_secret(kind.mock) or "",
             checks=kind.checks,
         )
         for kind in OAUTH_PROVIDERS.values()
@@ -40,7 +40,7 @@ def register_accounts(mocks: RunningMocks, accounts: tuple[DemoAccount, ...] = (
     for kind in OAUTH_PROVIDERS.values():
         for account in accounts:
             mocks.add_user(
-                kind.mock_vendor,
+                kind.mock,
                 email=account.email,
                 name=f"{account.first_name} {account.last_name}",
                 given_name=account.first_name,

@@ -13,6 +13,8 @@ REQUIRED = [
     "spec/openapi.yaml",
     "spec/published.yaml",
     "spec/clauses.yaml",
+    "spec/providers.yaml",
+    "spec/providers.py",
     "spec/schemas/SessionResponse.json",
     "reference_server/store/migrations/0001_initial.sql",
     "harness/suite/test_checks.py",

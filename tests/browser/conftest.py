@@ -20,14 +20,11 @@ from reference_server.app import create_app
 from reference_server.serving import serve_in_thread
 from reference_server.settings import Settings
 from reference_server.testing import RunningReferenceServer, running_reference_server
+from spec.providers import PROVIDERS as CATALOG
 from tests.browser.broken import BREAKAGES, broken_app
 from tests.browser.custom_pages import WithCustomPages
 
-PROVIDERS = {
-    "google": ("google", "Google", ("pkce",)),
-    "azure-ad": ("entra", "Azure Active Directory", ("pkce", "state")),
-    "keycloak": ("keycloak", "Keycloak", ("pkce",)),
-}
+PROVIDERS = {p.id: (p.mock, p.name, p.checks) for p in CATALOG if p.oauth}  # id -> (mock vendor, name, checks)
 
 
 @dataclass

@@ -15,16 +15,14 @@ from reference_server.app import create_app
 from reference_server.serving import serve_in_thread
 from reference_server.settings import OAuthProviderConfig, Settings
 from reference_server.testing import RunningReferenceServer, running_reference_server
+from spec.providers import PROVIDERS
 from tests.harness.mutator import Mutation, Mutator
 
 DEAD_ISSUER = "http://127.0.0.1:9"
 OAUTH = tuple(
-    OAuthProviderConfig(pid, name, f"{DEAD_ISSUER}/{pid}", "client", "secret", checks)
-    for pid, name, checks in [
-        ("google", "Google", ("pkce",)),
-        ("azure-ad", "Azure Active Directory", ("pkce", "state")),
-        ("keycloak", "Keycloak", ("pkce",)),
-    ]
+    OAuthProviderConfig(p.id, p.name, f"{DEAD_ISSUER}/{p.id}", "client", "secret", p.checks)
+    for p in PROVIDERS
+    if p.oauth
 )
 
 

@@ -33,6 +33,7 @@ import pytest
 
 from mock_providers.testing import RunningMocks, running_mocks
 from mock_providers.tls import VENDOR_HOSTS
+from spec.providers import PROVIDERS as CATALOG
 from tests.interop.provider_env import app_env, vendor_default_env
 
 try:
@@ -54,7 +55,7 @@ USERS = {
     "entra": {"email": "ada.lovelace@contoso.example", "name": "Ada Lovelace"},
     "keycloak": {"email": "alan.turing@example.net", "name": "Alan Turing"},
 }
-PROVIDERS = {"google": "google", "azure-ad": "entra", "keycloak": "keycloak"}  # app provider id -> vendor
+PROVIDERS = {p.id: p.mock for p in CATALOG if p.oauth}  # app provider id -> mock vendor
 APPS = ("nextauth-v4", "authjs-v5")
 COOKIE_PREFIX = {"nextauth-v4": "next-auth", "authjs-v5": "authjs"}
 EMPTY_SESSION = {"nextauth-v4": {}, "authjs-v5": None}
