@@ -32,6 +32,10 @@ from harness import check_usage
 
 EXIT_USAGE = 4
 SERVER_COMMANDS = {"serve": "reference_server.cli", "mocks": "mock_providers.cli"}
+UNUSED_PLUGINS = tuple(
+    arg for name in ("nextauth_conformance_mocks", "respx", "faker", "anyio") for arg in ("-p", f"no:{name}")
+)
+"""Installed pytest plugins `check` never needs: loading them is most of pytest's own start-up."""
 
 
 USAGE = (
@@ -94,8 +98,9 @@ def run_check(pytest_args: Sequence[str]) -> int:
         return EXIT_USAGE
     # The suite asserts through CheckFailure, so pytest's assert rewriting only costs time: it recompiles every module
     # of every plugin's distribution (hypothesis, schemathesis: ~330 modules, 4-5 s of CPU per run where bytecode
-    # caches are not written). A user's own `--assert=rewrite` comes later and wins.
-    args = ["--conformance", "-p", "no:cacheprovider", "--assert=plain", *pytest_args]
+    # caches are not written). A user's own `--assert=rewrite` comes later and wins. The plugins the suite never
+    # uses (our test tooling's fixtures, respx, faker, anyio) are not loaded.
+    args = ["--conformance", "-p", "no:cacheprovider", "--assert=plain", *UNUSED_PLUGINS, *pytest_args]
     if os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD"):
         args = ["-p", "harness.plugin", *args]
     return int(pytest.main(args, plugins=[_CheckProg()]))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -57,6 +58,8 @@ class CheckContext:
     sessions_used: list[str] = field(default_factory=list)
     """Where the sessions this instance used came from (`harness.sessions`), for its finding."""
     _cache: dict[str, Any] = field(default_factory=dict)
+    _locks: dict[str, threading.Lock] = field(default_factory=dict)
+    """One lock per cache key (shared with every view and pool thread), so a factory runs once per run."""
 
     @property
     def origin(self) -> str:
@@ -67,12 +70,15 @@ class CheckContext:
         return replace(self, instance=instance, sessions_used=[])
 
     def once(self, key: str, factory: Callable[[], T], remember: tuple[type[Exception], ...] = (NotApplicable,)) -> T:
-        """`factory()` once per run under `key`; one of `remember` is kept and raised again on every later call."""
+        """`factory()` once per run under `key`; one of `remember` is kept and raised again on every later call.
+        Threads (the background pools, harness/pool.py) asking for the same key wait for the first one's result."""
         if key not in self._cache:
-            try:
-                self._cache[key] = factory()
-            except remember as exc:
-                self._cache[key] = exc
+            with self._locks.setdefault(key, threading.Lock()):  # setdefault is atomic under the GIL
+                if key not in self._cache:
+                    try:
+                        self._cache[key] = factory()
+                    except remember as exc:
+                        self._cache[key] = exc
         result = self._cache[key]
         if isinstance(result, Exception):
             raise result

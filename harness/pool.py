@@ -1,17 +1,20 @@
-"""Checks that share nothing run together inside one run: when the first item of a pooled family runs, every
-selected instance of that family is run in a thread pool; each item then reports its own finding (and replays
-its own exchanges into its HAR recording) in the usual order, so report order, ids and verdicts stay as serial.
+"""Checks that share nothing run beside the rest of the run: when the first check item runs, every selected
+instance of the pooled families starts in background threads (one pool per family); each item then reports its
+own finding (and replays its own exchanges into its HAR recording) in the usual order, so report order, ids and
+verdicts stay as serial, while the run's other items (the schema cases, the plain checks) go on meanwhile.
 
 The `rp` family is pooled: each check's mock faults are scoped to its own sign-in (harness/checks/rp.py); the
-checks that change the mock for everyone (`rp.SHARES_THE_MOCK`) run alone, when their turn comes. The first
-instance per provider runs before the pool, building what the others share (the provider's fault-free sign-in).
+checks that change the mock for everyone (`rp.SHARES_THE_MOCK`) run alone, when their turn comes, after every
+background pool has finished. The first instance per provider runs before the rest of its pool, building what
+the others share (the provider's fault-free sign-in). The `email` family is pooled too: each check signs in an
+address of its own, and EMAIL-003's wait for a link to expire overlaps the rest of the run.
 Not under xdist (workers already split the items).
 """
 
 from __future__ import annotations
 
 import threading
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 
 import pytest
@@ -25,8 +28,8 @@ from harness.registry import REGISTRY, Check
 from harness.runner import run_check
 
 POOL_WORKERS = 4
-POOLED_FAMILIES: dict[str, frozenset[str]] = {"rp": rp.SHARES_THE_MOCK}
-"""Family -> the check ids of it that must run alone."""
+POOLED_FAMILIES: dict[str, frozenset[str]] = {"rp": rp.SHARES_THE_MOCK, "email": frozenset()}
+"""Family -> the check ids of it that must run alone (with no background pool running)."""
 
 
 @dataclass
@@ -36,7 +39,19 @@ class Pooled:
     done: dict[str, tuple[Finding, list[Exchange]]] = field(default_factory=dict)
 
 
-POOL_KEY = pytest.StashKey[dict[str, Pooled]]()
+@dataclass
+class Background:
+    """The pooled families' runs, started together when the run's first check item runs."""
+
+    runs: dict[str, Future[Pooled]] = field(default_factory=dict)
+
+    def wait(self) -> None:
+        """Until every background pool has finished (before a check that changes the mock for everyone)."""
+        for future in self.runs.values():
+            future.exception()
+
+
+POOL_KEY = pytest.StashKey[Background]()
 
 
 def _split(instance: str) -> tuple[str, str]:
@@ -67,27 +82,28 @@ def _run_one(ctx: CheckContext, instance: str) -> tuple[Finding, list[Exchange]]
 
 
 def run_pool(ctx: CheckContext, instances: list[str]) -> Pooled:
-    """The first instance per parameter alone (in order), then the rest `POOL_WORKERS` at a time."""
-    pooled, seen, rest = Pooled(), set[str](), list[str]()
+    """The first instance per parameter alone (in order), then the rest `POOL_WORKERS` at a time; each thread on
+    a client of its own (cookie jar and deadline are per request), all sharing the context's cache."""
+    pooled, seen, first, rest = Pooled(), set[str](), list[str](), list[str]()
     for instance in instances:
         param = _split(instance)[1]
-        if param in seen:
-            rest.append(instance)
-            continue
+        (rest if param in seen else first).append(instance)
         seen.add(param)
-        pooled.done[instance] = _run_one(ctx, instance)
-    local, forks = threading.local(), list[TargetClient]()
+    local, forks, lock = threading.local(), list[TargetClient](), threading.Lock()
 
-    def in_pool(instance: str) -> tuple[Finding, list[Exchange]]:
+    def on_own_client(instance: str) -> tuple[Finding, list[Exchange]]:
         own: CheckContext | None = getattr(local, "ctx", None)
-        if own is None:  # the client's cookie jar and deadline are per request: one client per pool thread
-            forks.append(ctx.client.fork())
-            own = local.ctx = replace(ctx, client=forks[-1])  # the same cache (the shared sign-ins)
+        if own is None:
+            with lock:
+                forks.append(ctx.client.fork())
+                own = local.ctx = replace(ctx, client=forks[-1])  # the same cache (the shared sign-ins)
         return _run_one(own, instance)
 
     try:
+        for instance in first:
+            pooled.done[instance] = on_own_client(instance)
         with ThreadPoolExecutor(max_workers=POOL_WORKERS, thread_name_prefix="check-pool") as pool:
-            for instance, result in zip(rest, pool.map(in_pool, rest), strict=True):
+            for instance, result in zip(rest, pool.map(on_own_client, rest), strict=True):
                 pooled.done[instance] = result
     finally:
         for client in forks:
@@ -95,17 +111,33 @@ def run_pool(ctx: CheckContext, instances: list[str]) -> Pooled:
     return pooled
 
 
+def _start(session: pytest.Session, ctx: CheckContext) -> Background:
+    """Every pooled family with selected instances, each in a background thread of its own."""
+    background = Background()
+    families = {family: _selected(session, family) for family in POOLED_FAMILIES}
+    families = {family: instances for family, instances in families.items() if instances}
+    if families:
+        starter = ThreadPoolExecutor(max_workers=len(families), thread_name_prefix="check-background")
+        background.runs = {family: starter.submit(run_pool, ctx, found) for family, found in families.items()}
+        starter.shutdown(wait=False)  # its threads end with their pools
+    return background
+
+
 def prefetched(node: pytest.Item, check: Check, instance: str, ctx: CheckContext) -> Finding | None:
-    """The pooled finding of `instance` (running its family's pool first if this is its first item), its
-    exchanges noted for this item's HAR; None when the check is not pooled (run it as usual)."""
-    if check.family not in POOLED_FAMILIES or check.id in POOLED_FAMILIES[check.family]:
-        return None
+    """The pooled finding of `instance`, its exchanges noted for this item's HAR; None when the check is not
+    pooled (run it as usual). The run's first check item starts the background pools."""
     if hasattr(node.config, "workerinput"):
         return None
-    pools = node.session.stash.setdefault(POOL_KEY, {})
-    if check.family not in pools:
-        pools[check.family] = run_pool(ctx, _selected(node.session, check.family))
-    found = pools[check.family].done.pop(instance, None)
+    background = node.session.stash.get(POOL_KEY, None)
+    if background is None:
+        background = node.session.stash[POOL_KEY] = _start(node.session, ctx)
+    if check.family not in POOLED_FAMILIES:
+        return None
+    if check.id in POOLED_FAMILIES[check.family]:
+        background.wait()
+        return None
+    run = background.runs.get(check.family)
+    found = run.result().done.pop(instance, None) if run is not None else None
     if found is None:
         return None
     finding, exchanges = found

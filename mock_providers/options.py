@@ -43,6 +43,9 @@ class MockOptions:
     public_url: str | None = None
     public_https_port: int | None = None
     state_dir: Path | None = None
+    key_dir: Path | None = None
+    """Where the RSA signing keys are kept between starts (oidc/key_store.py); None: the per-user state dir
+    (`running_mocks` gives each start a throwaway `state_dir` for its TLS files, but keys need no fresh copy)."""
     code_ttl: float = 60.0
     auto_login: bool = False
     user_count: int = 3

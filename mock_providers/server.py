@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import uvicorn
 
 from .app import build_app
+from .oidc import key_store
 from .oidc.control import ControlPlane
 from .oidc.provider import Provider
 from .oidc.requestlog import RequestLog
@@ -66,6 +67,7 @@ class MockServers:
     def __init__(self, options: MockOptions) -> None:
         self.options = options
         self.log = RequestLog()
+        key_store.STORE.use(options.key_dir or default_state_dir())  # signing keys made once, then reused
         try:
             self.providers: dict[str, Provider] = build_providers(options, self.log)
         except (ValueError, TypeError) as exc:

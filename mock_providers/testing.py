@@ -8,12 +8,11 @@
 from __future__ import annotations
 
 import tempfile
+import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
-
-import httpx
 
 from spec.providers import MOCKS
 
@@ -134,7 +133,8 @@ def running_mocks(**options: Any) -> Iterator[RunningMocks]:
         servers = MockServers(MockOptions(**options)).start()
         try:
             mocks = RunningMocks(servers)
-            httpx.get(mocks.http_url + "/_mock/health", timeout=READY_TIMEOUT_SECONDS).raise_for_status()
+            # plain http on loopback: urllib, not an httpx client that loads the system's CA store first
+            urllib.request.urlopen(mocks.http_url + "/_mock/health", timeout=READY_TIMEOUT_SECONDS).close()  # noqa: S310
             yield mocks
         finally:
             servers.stop()

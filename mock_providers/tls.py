@@ -4,6 +4,9 @@ Several processes may start on one empty state directory at once (CI jobs, test 
 once, under an exclusive lock on ``tls.lock``, written to temporary names and renamed into place, so every
 process serves a certificate that the ``ca.pem`` on disk signs.
 
+The RSA keys come from the key store (oidc/key_store.py: made once per user, reused), so a fresh state directory
+(each `running_mocks` start has one) costs two certificate signatures, not two key generations.
+
 The server certificate names localhost, 127.0.0.1, ::1 and every impersonated vendor host, so a client
 that trusts the CA (``NODE_EXTRA_CA_CERTS=<ca.pem>``, ``curl --cacert``) accepts all of them.
 """
@@ -28,6 +31,8 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from spec.providers import impersonated_hosts
+
+from .oidc import key_store
 
 #: The vendors' real hosts the mocks answer for (by Host or X-Forwarded-Host): the catalog's impersonated hosts,
 #: which vendor_hosts.cjs carries as a generated block.
@@ -106,7 +111,7 @@ def ensure_certificates(state_dir: Path) -> TlsFiles:
 
 def _create(state_dir: Path, files: TlsFiles) -> None:
     now = dt.datetime.now(dt.UTC)
-    ca_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    ca_key = key_store.STORE.take()
     ca_name = _name("nextauth-conformance mock IdP local CA")
     ca_ski = x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key())
     ca = (
@@ -135,7 +140,7 @@ def _create(state_dir: Path, files: TlsFiles) -> None:
         .add_extension(ca_ski, critical=False)
         .sign(ca_key, hashes.SHA256())
     )
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    key = key_store.STORE.take()
     sans = [x509.DNSName(n) for n in DNS_NAMES] + [x509.IPAddress(ipaddress.ip_address(i)) for i in IP_NAMES]
     cert = (
         x509.CertificateBuilder()

@@ -16,6 +16,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
+from . import key_store
+
 ALGORITHM = "RS256"
 KidStyle = Callable[["SigningKey"], str]
 
@@ -38,7 +40,7 @@ class SigningKey:
 
     @classmethod
     def generate(cls, common_name: str = "mock-idp-signing") -> SigningKey:
-        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        key = key_store.STORE.take()
         name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
         now = dt.datetime.now(dt.UTC)
         cert = (
