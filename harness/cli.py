@@ -25,10 +25,12 @@ import sys
 import types
 from collections.abc import Sequence
 from importlib import metadata
+from typing import TYPE_CHECKING
 
-import pytest
+from harness import embedded
 
-from harness import check_usage
+if TYPE_CHECKING:
+    import pytest
 
 EXIT_USAGE = 4
 SERVER_COMMANDS = {"serve": "reference_server.cli", "mocks": "mock_providers.cli"}
@@ -87,11 +89,17 @@ class _CheckProg:
 
     @staticmethod
     def pytest_addoption(parser: pytest.Parser) -> None:
+        from harness import check_usage
+
         parser.prog = check_usage.PROG
 
 
 def run_check(pytest_args: Sequence[str]) -> int:
     """Run the packaged suite through pytest with the plugin active; `check`'s own usage errors in one line."""
+    import pytest
+
+    from harness import check_usage
+
     problem = check_usage.usage_error(pytest_args)
     if problem is not None:
         print(f"{check_usage.PROG}: {problem} (see {check_usage.PROG} --help)", file=sys.stderr)
@@ -120,6 +128,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(version())
         return 0
     if command == "check":
+        embedded.spawn_early(rest)  # before the imports below: the servers come up on the other core meanwhile
+        from harness import check_usage
         from harness.fleet import commands as fleet
 
         if check_usage.wants_help(rest):

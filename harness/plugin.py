@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from harness import browser, fixtures
+from harness import browser, fixtures, pool
 from harness.checks import schema_cases
 from harness.errors import HarnessError, TargetError, UsageError
 from harness.findings import Finding, Verdict
@@ -51,6 +51,8 @@ def pytest_configure(config: pytest.Config) -> None:
     except UsageError as exc:
         raise pytest.UsageError(f"nextauth-conformance: {exc}") from None
     config.stash[RUN_KEY] = run
+    if not hasattr(config, "workerinput") and not config.option.collectonly:
+        run.spawn_embedded()
     _add_suite(config)
     config.pluginmanager.register(fixtures, "nextauth_conformance_fixtures")
     config.pluginmanager.register(FindingCollector(run), "nextauth_conformance_collector")
@@ -118,7 +120,10 @@ def pytest_runtestloop(session: pytest.Session) -> bool | None:
 @pytest.hookimpl(trylast=True)  # after -m/-k deselection
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
     """Browser checks asked for but no browser to run them: one line and a usage-error exit, not N/A."""
-    if _run(config) is None or config.option.collectonly:
+    if _run(config) is None:
+        return
+    pool.pooled_last(items)
+    if config.option.collectonly:
         return
     if any(item.get_closest_marker("browser") for item in items):
         try:

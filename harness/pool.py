@@ -144,3 +144,17 @@ def prefetched(node: pytest.Item, check: Check, instance: str, ctx: CheckContext
     for exchange in exchanges:
         recorder.note(exchange)
     return finding
+
+
+def pooled_last(items: list[pytest.Item]) -> None:
+    """Move the pooled families' items after the rest (those that run alone last of all), keeping their order:
+    while the main thread works through the other items, the background pools finish, so it rarely waits."""
+
+    def rank(item: pytest.Item) -> int:
+        instance = getattr(getattr(item, "callspec", None), "params", {}).get("instance")
+        check_id = _split(instance)[0] if isinstance(instance, str) else ""
+        if check_id not in REGISTRY or REGISTRY.get(check_id).family not in POOLED_FAMILIES:
+            return 0
+        return 2 if check_id in POOLED_FAMILIES[REGISTRY.get(check_id).family] else 1
+
+    items.sort(key=rank)  # stable

@@ -13,7 +13,7 @@ import harness.checks  # noqa: F401 - registers every check: waivers are validat
 from harness import browser, tls
 from harness.client import TargetClient
 from harness.context import CheckContext, Inputs
-from harness.embedded import start_embedded
+from harness.embedded import EmbeddedProcess, adopt_early, start_embedded
 from harness.findings import Finding
 from harness.options import RunOptions
 from harness.preflight import CSRF_DISABLED, detect_profile, preflight
@@ -50,6 +50,13 @@ class Run:
     notes: dict[str, object] = field(default_factory=dict)  #: extra report header entries (baseline, ...)
     csrf_protection: str = "token"  #: "origin" when the preflight found the csrf action disabled
     _context: CheckContext | None = None
+    _embedded: EmbeddedProcess | None = None
+
+    def spawn_embedded(self) -> None:
+        """Controller only, at configure time: with no target, start the embedded servers' process now, so
+        they come up while pytest imports and collects (`start` waits for them)."""
+        if not self.options.target and self._embedded is None:
+            self._embedded = adopt_early(self.stack) or EmbeddedProcess.spawn(self.stack)
 
     def load_waivers(self) -> None:
         if self.options.waivers:
@@ -63,7 +70,7 @@ class Run:
         )
         self.target = opts.target or ""
         if not self.target:
-            server = start_embedded(self.stack)
+            server = start_embedded(self.stack, self._embedded)
             self.target, self.embedded = server.url, True
             self.inputs = Inputs(
                 opts.secret or server.secret,
