@@ -6,13 +6,11 @@ import secrets
 import time
 from typing import Any, ClassVar
 
-import jwt
-
 from spec.providers import MOCKS
 
 from .oidc.claims import now
 from .oidc.errors import OAuthError, Reason
-from .oidc.keys import KidStyle, random_b64_kid
+from .oidc.keys import KidStyle, compact_hs512, random_b64_kid
 from .oidc.provider import Provider
 from .oidc.site import Site
 from .oidc.users import User, guid_sub
@@ -209,7 +207,7 @@ class KeycloakProvider(Provider):
             "scope": scope,
             "nonce_salt": time.time_ns(),
         }
-        return jwt.encode(claims, self._refresh_secret, algorithm="HS512", headers={"typ": "JWT"})
+        return compact_hs512(claims, {"typ": "JWT"}, self._refresh_secret)
 
     def token_response_extra(self, session_id: str, has_refresh: bool) -> dict[str, Any]:
         return {

@@ -8,6 +8,7 @@ import socket
 import ssl
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import uvicorn
@@ -17,6 +18,7 @@ from .oidc import key_store
 from .oidc.control import ControlPlane
 from .oidc.provider import Provider
 from .oidc.requestlog import RequestLog
+from .one_write import one_write_protocol
 from .options import MockOptions, build_providers, default_state_dir, vendor_name
 from .smtp_inbox import Inbox, smtp_protocol
 from .tls import TlsFiles, ensure_certificates
@@ -48,6 +50,15 @@ def bind(host: str, port: int) -> socket.socket:
     sock.listen(128)
     sock.setblocking(False)
     return sock
+
+
+def _fast_loop() -> Callable[[], asyncio.AbstractEventLoop] | None:
+    """uvloop's event loop when installed (uvicorn[standard] brings it), else asyncio's default."""
+    try:
+        import uvloop
+    except ImportError:
+        return None
+    return uvloop.new_event_loop
 
 
 @dataclass
@@ -93,6 +104,7 @@ class MockServers:
         config = uvicorn.Config(
             app,
             lifespan="on",
+            http=one_write_protocol(),  # head and body of a response in one send
             log_level="warning",
             access_log=False,
             timeout_graceful_shutdown=2,
@@ -143,7 +155,8 @@ class MockServers:
                 if smtp is not None:
                     smtp.close()
 
-        asyncio.run(main())
+        with asyncio.Runner(loop_factory=_fast_loop()) as runner:
+            runner.run(main())
 
     def stop(self) -> None:
         for lst in self.listeners:

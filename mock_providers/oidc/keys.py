@@ -5,15 +5,16 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import hashlib
+import hmac
+import json
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import jwt
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.x509.oid import NameOID
 
 from . import key_store
@@ -119,7 +120,28 @@ class KeyRing:
     def sign(self, claims: dict[str, Any], headers: dict[str, Any] | None = None) -> str:
         """RS256 with the active key; a header value of None drops that parameter (``{"kid": None}``)."""
         header = {k: v for k, v in {"kid": self.active.kid, "typ": "JWT", **(headers or {})}.items() if v is not None}
-        return jwt.encode(claims, self.active.private_key, algorithm=ALGORITHM, headers=header)
+        return compact_rs256(claims, header, self.active.private_key)
+
+
+def compact_rs256(claims: dict[str, Any], header: dict[str, Any], key: rsa.RSAPrivateKey) -> str:
+    """The JWS compact serialization (RFC 7515 7.1) with RS256: the bytes PyJWT's `encode` gives (header keys
+    sorted, compact JSON), without its per-call key and header checks, which cost as much as a third of the
+    signature itself on the token endpoint's path."""
+    return _compact(
+        claims, {**header, "alg": ALGORITHM}, lambda data: key.sign(data, padding.PKCS1v15(), hashes.SHA256())
+    )
+
+
+def compact_hs512(claims: dict[str, Any], header: dict[str, Any], secret: bytes) -> str:
+    """The same with HS512 (Keycloak's refresh tokens); PyJWT's HMAC key checks cost more than the MAC."""
+    return _compact(claims, {**header, "alg": "HS512"}, lambda data: hmac.new(secret, data, hashlib.sha512).digest())
+
+
+def _compact(claims: dict[str, Any], header: dict[str, Any], sign: Callable[[bytes], bytes]) -> str:
+    head = json.dumps(header, separators=(",", ":"), sort_keys=True).encode()
+    body = json.dumps(claims, separators=(",", ":")).encode()
+    signing_input = f"{b64url(head)}.{b64url(body)}"
+    return f"{signing_input}.{b64url(sign(signing_input.encode('ascii')))}"
 
 
 def hash_half(value: str) -> str:
