@@ -20,6 +20,7 @@ from dataclasses import dataclass, field, replace
 import pytest
 
 from harness import recorder
+from harness.browser import BROWSER_FAMILIES
 from harness.checks import rp
 from harness.client import Exchange, TargetClient
 from harness.context import CheckContext
@@ -28,8 +29,15 @@ from harness.registry import REGISTRY, Check
 from harness.runner import run_check
 
 POOL_WORKERS = 4
-POOLED_FAMILIES: dict[str, frozenset[str]] = {"rp": rp.SHARES_THE_MOCK, "email": frozenset()}
+POOLED_FAMILIES: dict[str, frozenset[str]] = {
+    "rp": rp.SHARES_THE_MOCK,
+    "email": frozenset(),
+    **{family: frozenset() for family in BROWSER_FAMILIES},
+}
 """Family -> the check ids of it that must run alone (with no background pool running)."""
+SERIAL_FAMILIES = BROWSER_FAMILIES
+"""Pooled one instance after another (Playwright's driver thread runs one browser step at a time anyway): in the
+background, beside the HTTP checks, while Chromium works in its own processes."""
 
 
 @dataclass
@@ -81,13 +89,14 @@ def _run_one(ctx: CheckContext, instance: str) -> tuple[Finding, list[Exchange]]
     return finding, exchanges
 
 
-def run_pool(ctx: CheckContext, instances: list[str]) -> Pooled:
-    """The first instance per parameter alone (in order), then the rest `POOL_WORKERS` at a time; each thread on
-    a client of its own (cookie jar and deadline are per request), all sharing the context's cache."""
+def run_pool(ctx: CheckContext, instances: list[str], serial: bool = False) -> Pooled:
+    """The first instance per parameter alone (in order), then the rest `POOL_WORKERS` at a time (`serial`: every
+    instance in order); each thread on a client of its own (cookie jar and deadline are per request), all sharing
+    the context's cache."""
     pooled, seen, first, rest = Pooled(), set[str](), list[str](), list[str]()
     for instance in instances:
         param = _split(instance)[1]
-        (rest if param in seen else first).append(instance)
+        (rest if param in seen and not serial else first).append(instance)
         seen.add(param)
     local, forks, lock = threading.local(), list[TargetClient](), threading.Lock()
 
@@ -118,7 +127,10 @@ def _start(session: pytest.Session, ctx: CheckContext) -> Background:
     families = {family: instances for family, instances in families.items() if instances}
     if families:
         starter = ThreadPoolExecutor(max_workers=len(families), thread_name_prefix="check-background")
-        background.runs = {family: starter.submit(run_pool, ctx, found) for family, found in families.items()}
+        background.runs = {
+            family: starter.submit(run_pool, ctx, found, family in SERIAL_FAMILIES)
+            for family, found in families.items()
+        }
         starter.shutdown(wait=False)  # its threads end with their pools
     return background
 
