@@ -72,16 +72,29 @@ def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
     return None
 
 
+def _optional(tree: ast.AST) -> set[ast.AST]:
+    """Imports under `try: ... except ImportError`: an optional dependency (uvloop, httptools), not a hidden cycle."""
+    guarded: set[ast.AST] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Try) and any(
+            isinstance(h.type, ast.Name) and h.type.id in ("ImportError", "ModuleNotFoundError") for h in node.handlers
+        ):
+            guarded.update(n for stmt in node.body for n in ast.walk(stmt))
+    return guarded
+
+
 def function_local_imports(package: str) -> list[str]:
-    """``path:line`` of every import inside a function body of `package`."""
+    """``path:line`` of every import inside a function body of `package`, optional dependencies aside."""
     found = []
     for path in modules(package).values():
-        for function in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        optional = _optional(tree)
+        for function in ast.walk(tree):
             if isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef):
                 found += [
                     f"{path.relative_to(ROOT)}:{node.lineno}"
                     for node in ast.walk(function)
-                    if isinstance(node, ast.Import | ast.ImportFrom)
+                    if isinstance(node, ast.Import | ast.ImportFrom) and node not in optional
                 ]
     return sorted(set(found))
 
