@@ -9,9 +9,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 CLI = Path(sys.executable).with_name("nextauth-conformance")
+#: Only the suite module of the registered checks: `-k` alone still collects the schema module, whose collection loads
+#: the OpenAPI schema and generates schemathesis' examples (about 3 s of CPU per run) for items it then deselects.
+CHECKS_MODULE = ("--pyargs", "harness.suite.test_checks")
 #: Fast subsets (no browser, no schema generation): the providers family or the csrf family.
-PROVIDERS = ("-m", "not browser", "-p", "no:randomly", "-k", "test_providers")
-CSRF = ("-m", "not browser", "-p", "no:randomly", "-k", "test_csrf")
+PROVIDERS = ("-m", "not browser", "-p", "no:randomly", "-k", "test_providers", *CHECKS_MODULE)
+CSRF = ("-m", "not browser", "-p", "no:randomly", "-k", "test_csrf", *CHECKS_MODULE)
+#: The session family without its browser checks.
+SESSION = ("-m", "session and not browser", "-p", "no:randomly", *CHECKS_MODULE)
 
 
 @dataclass

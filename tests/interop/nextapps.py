@@ -385,3 +385,20 @@ def running_app(
             app._final_log = app.log  # keep .log readable after the temp file is gone
             log_path.unlink(missing_ok=True)
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def main(argv: list[str]) -> int:
+    """`python -m tests.interop.nextapps [APP...]`: install and build the apps (all of them by default) ahead of
+    the tests, e.g. in the background while lint runs (scripts/test); tests arriving meanwhile wait on the app's
+    build lock, and a finished build is not repeated (its stamp)."""
+    try:
+        for name in argv or ["authjs-v5", *(app for app in APPS if app != "authjs-v5")]:  # the most used first
+            ensure_built(name)
+    except (RuntimeError, ValueError) as exc:
+        print(f"[nextapps] {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -2,7 +2,9 @@
 
 `check --targets FILE --compare reference,v5` as a user runs it: both deployments are checked under
 `documented`, and the real v5 differences show check by check (SESS-001: the empty session is null) and on
-the wire (the session body shape), with exit 1 because they break the profile.
+the wire (the session body shape), with exit 1 because they break the profile. Only the session family runs: the
+assertions are on it and on the wire comparison (its own requests); the full runs against the apps are
+test_conformance.py's.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ except ImportError:  # tests/interop is on sys.path
     from harness_runs import CREDENTIALS, interop_app, interop_mocks
     from nextapps import DEFAULT_SECRET
 
-from tests.harness.cli_runs import run_cli
+from tests.harness.cli_runs import SESSION, run_cli
 
 pytestmark = [pytest.mark.interop, pytest.mark.timeout(1500)]
 
@@ -33,8 +35,8 @@ def test_reference_server_vs_v5_app_shows_the_real_differences(tmp_path: Path) -
             f" mock-idp: '{mocks.http_url}'}}\n"
         )
         done = run_cli(
-            tmp_path, "check", "--targets", "targets.yaml", "--compare", "reference,v5", "-m", "not browser",
-            "-p", "no:randomly", "--report-json", "c.json", "--report-markdown", "c.md", timeout=1200,
+            tmp_path, "check", "--targets", "targets.yaml", "--compare", "reference,v5", *SESSION,
+            "--report-json", "c.json", "--report-markdown", "c.md", timeout=1200,
         )  # fmt: skip
     assert done.returncode == 1, done.text
     data = json.loads((tmp_path / "c.json").read_text())["compare"]
