@@ -33,6 +33,7 @@ except ImportError:  # tests/interop is on sys.path
     from provider_env import app_env
 
 from mock_providers.testing import RunningMocks
+from tests.harness.cli_runs import CHECKS_MODULE
 
 # No skip for a missing Node.js or Chromium: CI must run these (running_app / the harness fail loudly).
 pytestmark = [pytest.mark.interop, pytest.mark.timeout(900)]
@@ -203,7 +204,7 @@ def test_v5_with_checks_none_fails_the_injection_checks(mocks: RunningMocks, tmp
             "authjs-v5",
             mock_idp=mocks.http_url,
             report_dir=tmp_path,
-            extra=("-m", "not browser", "-k", "test_callback or test_flow"),
+            extra=("-m", "not browser", "-k", "test_callback or test_flow", *CHECKS_MODULE),
         )
     missing = CHECKS_NONE_FAILS - run.failing
     assert not missing, f"checks: none must fail these, but: {run.describe(missing)}\n{app.log[-2000:]}"

@@ -24,6 +24,7 @@ except ImportError:  # tests/interop is on sys.path
 import harness.checks  # noqa: F401 - registers the checks
 from harness.registry import REGISTRY
 from mock_providers.testing import RunningMocks
+from tests.harness.cli_runs import CHECKS_MODULE
 
 pytestmark = [pytest.mark.interop, pytest.mark.timeout(900)]
 
@@ -52,7 +53,7 @@ def test_email_sign_in_passes_every_email_check(app_name: str, tmp_path: Path) -
             profile,
             mock_idp=mocks.http_url,
             report_dir=tmp_path,
-            extra=("-m", "not browser", "-k", "test_email", "--email-max-age", EMAIL_MAX_AGE),
+            extra=("-m", "not browser", "-k", "test_email", "--email-max-age", EMAIL_MAX_AGE, *CHECKS_MODULE),
         )
         mails = mocks.messages()
     email = {f["key"]: f["verdict"] for f in run.findings if f["key"].startswith("EMAIL-")}
@@ -73,7 +74,7 @@ def test_v5_taking_the_address_as_typed_fails_the_normalisation_checks(tmp_path:
                 "authjs-v5",
                 mock_idp=mocks.http_url,
                 report_dir=tmp_path,
-                extra=("-m", "not browser", "-k", "test_email"),
+                extra=("-m", "not browser", "-k", "test_email", *CHECKS_MODULE),
             )
     failing = {key for key in run.failing if key.startswith("EMAIL-")}
     assert failing == {"EMAIL-009", "EMAIL-010"}, f"{run.describe()}\n{app.log[-2000:]}"

@@ -26,6 +26,7 @@ except ImportError:  # tests/interop is on sys.path
     from provider_env import app_env
 
 from mock_providers.testing import RunningMocks
+from tests.harness.cli_runs import CHECKS_MODULE
 
 pytestmark = [pytest.mark.interop, pytest.mark.timeout(900)]
 
@@ -120,7 +121,7 @@ def test_v5_on_database_sessions_whose_signout_keeps_the_row_fails_flow_031(
             mock_idp=mocks.http_url,
             report_dir=tmp_path,
             credentials=None,
-            extra=("-m", "not browser", "-k", "test_flow"),
+            extra=("-m", "not browser", "-k", "test_flow", *CHECKS_MODULE),
         )
     assert "FLOW-031" in run.failing, run.describe({"FLOW-031"})
     finding = _finding(run, "FLOW-031")

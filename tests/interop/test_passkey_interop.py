@@ -20,6 +20,8 @@ except ImportError:  # tests/interop is on sys.path
     from harness_runs import run_harness
     from nextapps import RunningApp, running_app
 
+from tests.harness.cli_runs import CHECKS_MODULE
+
 pytestmark = [pytest.mark.interop, pytest.mark.browser, pytest.mark.timeout(900)]
 
 PASSKEY_ENV = {"INTEROP_ADAPTER": "memory", "INTEROP_PASSKEY": "on"}
@@ -40,7 +42,9 @@ def test_v5_passkeys_through_the_virtual_authenticator(
     passkey_app: RunningApp, tmp_path: Path, profile: str, failing: set[str], warned: set[str]
 ) -> None:
     # public_url: the app writes http://localhost:PORT into its URLs, and WebAuthn needs that domain origin
-    run = run_harness(passkey_app.public_url, profile, mock_idp=None, report_dir=tmp_path, extra=("-k", "PASSKEY"))
+    run = run_harness(
+        passkey_app.public_url, profile, mock_idp=None, report_dir=tmp_path, extra=("-k", "PASSKEY", *CHECKS_MODULE)
+    )
     assert run.keys("pass") == PASSES, run.describe(set(run.keys("pass", "fail", "warn", "not-applicable")))
     assert run.failing == failing, run.describe()
     assert run.keys("warn") == warned, run.describe(run.keys("warn"))
