@@ -23,6 +23,7 @@ from reference_server.serving import serve_in_thread
 from reference_server.settings import Settings
 from tests.browser.conftest import PROVIDERS, Stack
 from tests.browser.custom_pages import popup_url
+from tests.harness.cli_runs import CHECKS_MODULE
 from tests.harness.mutator import Mutator, Reply
 
 pytestmark = pytest.mark.browser
@@ -237,7 +238,7 @@ def test_sign_in_picks_a_test_user_the_mock_already_knew(stack: Stack) -> None:
 
 def test_browser_checks_without_a_browser_stop_the_run_with_one_line(pytester: pytest.Pytester, monkeypatch) -> None:
     monkeypatch.setenv("NEXTAUTH_CONFORMANCE_CHROMIUM", str(pytester.path / "no-such-chromium"))
-    result = pytester.runpytest_subprocess("--conformance", "-k", "POPUP-004")
+    result = pytester.runpytest_subprocess("--conformance", "-k", "POPUP-004", *CHECKS_MODULE)
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     wanted = "nextauth-conformance: NEXTAUTH_CONFORMANCE_CHROMIUM=*no-such-chromium is not an executable Chromium"
     result.stderr.fnmatch_lines([wanted + '*-m "not browser"'])
@@ -249,12 +250,16 @@ def test_without_a_browser_the_http_checks_still_run_when_browser_checks_are_lef
     pytester: pytest.Pytester, monkeypatch
 ) -> None:
     monkeypatch.setenv("NEXTAUTH_CONFORMANCE_CHROMIUM", str(pytester.path / "no-such-chromium"))
-    result = pytester.runpytest_subprocess("--conformance", "-k", "POPUP-004 or CSRF-001", "-m", "not browser")
+    result = pytester.runpytest_subprocess(
+        "--conformance", "-k", "POPUP-004 or CSRF-001", "-m", "not browser", *CHECKS_MODULE
+    )
     assert result.ret == pytest.ExitCode.OK
 
 
 def test_report_header_names_the_browser_that_ran(pytester: pytest.Pytester) -> None:
-    result = pytester.runpytest_subprocess("--conformance", "-k", "POPUP-004", "--report-json", "r.json")
+    result = pytester.runpytest_subprocess(
+        "--conformance", "-k", "POPUP-004", "--report-json", "r.json", *CHECKS_MODULE
+    )
     assert result.ret == pytest.ExitCode.OK
     header = json.loads((pytester.path / "r.json").read_text())["header"]
     assert header["browser"].startswith("browser: chromium ")
