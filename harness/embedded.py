@@ -117,7 +117,9 @@ class EmbeddedProcess:
 
     def stop(self) -> None:
         """Close the child's stdin: it shuts its servers down and exits on its own (within `STOP_TIMEOUT`, its
-        watchdog's limit), while this process goes on to exit; only a child that never served is waited for."""
+        watchdog's limit), while this process goes on to exit; only a child that never served is waited for. A
+        served child is reaped by a daemon thread, so a process that lives on (a test run, a `--targets` run)
+        keeps no zombie and no unreaped `Popen`."""
         if self.process.stdin is not None:
             with contextlib.suppress(OSError):
                 self.process.stdin.close()
@@ -127,6 +129,8 @@ class EmbeddedProcess:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+        else:
+            threading.Thread(target=self.process.wait, name="embedded-reaper", daemon=True).start()
         if self.process.stdout is not None:
             self.process.stdout.close()
 

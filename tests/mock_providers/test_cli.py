@@ -103,3 +103,7 @@ def test_ctrl_c_stops_cleanly(tmp_path, after_line: str) -> None:
     finally:
         if proc.poll() is None:
             proc.kill()
+            proc.wait()
+        for stream in (proc.stdout, proc.stderr):
+            if stream is not None:
+                stream.close()
