@@ -94,23 +94,8 @@ class SqlStore:
         return self._user(row)
 
     def create_email_user(self, email: str) -> User:
-        """Auth.js's `adapter.createUser` for a first email sign-in: an internal user of the first tenant, with no
-        password (a hash that matches nothing), named by the address."""
-        tenant_row = self._one("SELECT tenant FROM tenants ORDER BY tenant LIMIT 1")
-        if tenant_row is None:
-            raise RuntimeError("the store has no tenant to add an email user to; seed it first")
-        user_id = str(uuid.uuid4())
-        self.execute(
-            "INSERT INTO users (tenant, user_id, username, hashed_password, email, user_type) "
-            "VALUES (?, ?, ?, '', ?, 'internal')",
-            tenant_row["tenant"],
-            user_id,
-            email,
-            email,
-        )
-        user = self.user_by_id(tenant_row["tenant"], user_id)
-        assert user is not None
-        return user
+        """Auth.js's `adapter.createUser` for a first email sign-in, named by the address."""
+        return self._create_passwordless_user("an email", email, username=email, first_name=None)
 
     def create_verification_token(self, identifier: str, token_hash: str, expires: str) -> None:
         self.execute(
@@ -282,19 +267,22 @@ class SqlStore:
         return True
 
     def create_passkey_user(self, email: str, name: str | None) -> User:
-        """A new account for a passkey registered with an unknown e-mail (Auth.js creates the user): in the first
-        tenant, with no password (the empty hash never matches)."""
+        """A new account for a passkey registered with an unknown e-mail (Auth.js creates the user)."""
+        return self._create_passwordless_user("a passkey", email, username=email.split("@")[0], first_name=name)
+
+    def _create_passwordless_user(self, kind: str, email: str, *, username: str, first_name: str | None) -> User:
+        """An internal user of the first tenant with no password (the empty hash never matches)."""
         row = self._one("SELECT tenant FROM tenants ORDER BY tenant LIMIT 1")
         if row is None:
-            raise StoreUnavailable("the store has no tenant to add a passkey user to")
+            raise StoreUnavailable(f"the store has no tenant to add {kind} user to; seed it first")
         user_id = str(uuid.uuid4())
         self.execute(
             "INSERT INTO users (tenant, user_id, username, hashed_password, first_name, email, user_type) "
             "VALUES (?, ?, ?, '', ?, ?, 'internal')",
             row["tenant"],
             user_id,
-            email.split("@")[0],
-            name or None,
+            username,
+            first_name or None,
             email,
         )
         created = self.user_by_id(row["tenant"], user_id)
