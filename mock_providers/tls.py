@@ -18,7 +18,6 @@ import datetime as dt
 import fcntl
 import hashlib
 import ipaddress
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -27,7 +26,6 @@ from pathlib import Path
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from spec.providers import impersonated_hosts
@@ -58,17 +56,6 @@ def _name(common_name: str) -> x509.Name:
     )
 
 
-def _write(path: Path, data: bytes, private: bool = False) -> Path:
-    """Write ``data`` beside ``path`` under a name of this process; the caller renames it into place."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600 if private else 0o644)
-    with os.fdopen(fd, "wb") as out:
-        out.write(data)
-        out.flush()
-        os.fsync(out.fileno())
-    return tmp
-
-
 @contextmanager
 def _locked(state_dir: Path) -> Iterator[None]:
     """Hold an exclusive lock on ``state_dir/tls.lock`` (released by the OS if the process dies)."""
@@ -78,12 +65,6 @@ def _locked(state_dir: Path) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(lock.fileno(), fcntl.LOCK_UN)
-
-
-def _pem_key(key: rsa.RSAPrivateKey) -> bytes:
-    return key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    )
 
 
 def _still_good(files: TlsFiles) -> bool:
@@ -157,10 +138,13 @@ def _create(state_dir: Path, files: TlsFiles) -> None:
         .sign(ca_key, hashes.SHA256())
     )
     staged = [
-        (_write(state_dir / "ca-key.pem", _pem_key(ca_key), private=True), state_dir / "ca-key.pem"),
-        (_write(files.server_key, _pem_key(key), private=True), files.server_key),
-        (_write(files.server_cert, cert.public_bytes(serialization.Encoding.PEM)), files.server_cert),
-        (_write(files.ca_cert, ca.public_bytes(serialization.Encoding.PEM)), files.ca_cert),
+        (
+            key_store.write_beside(state_dir / "ca-key.pem", key_store.private_pem(ca_key), private=True),
+            state_dir / "ca-key.pem",
+        ),
+        (key_store.write_beside(files.server_key, key_store.private_pem(key), private=True), files.server_key),
+        (key_store.write_beside(files.server_cert, cert.public_bytes(serialization.Encoding.PEM)), files.server_cert),
+        (key_store.write_beside(files.ca_cert, ca.public_bytes(serialization.Encoding.PEM)), files.ca_cert),
     ]
     for tmp, final in staged:  # a crash midway leaves a pair `_still_good` refuses: the next start remakes it
         tmp.replace(final)

@@ -57,18 +57,39 @@ def _read(path: Path) -> rsa.RSAPrivateKey | None:
     return key if isinstance(key, rsa.RSAPrivateKey) and key.key_size == KEY_SIZE else None
 
 
-def _made(path: Path) -> rsa.RSAPrivateKey:
-    key = generate()
-    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+def private_pem(key: rsa.RSAPrivateKey) -> bytes:
+    """The key as unencrypted PKCS#8 PEM (how the store and the mocks' TLS files keep keys)."""
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+
+
+def write_beside(path: Path, data: bytes, private: bool = False) -> Path:
+    """Write ``data`` beside ``path`` under a name of this process and thread, synced; the caller renames it into
+    place, so a concurrent reader never sees half a file."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600 if private else 0o644)
         with os.fdopen(fd, "wb") as out:
-            out.write(pem)
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+    except OSError:
+        tmp.unlink(missing_ok=True)
+        raise
+    return tmp
+
+
+def _made(path: Path) -> rsa.RSAPrivateKey:
+    key = generate()
+    tmp: Path | None = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = write_beside(path, private_pem(key), private=True)
         tmp.replace(path)
     except OSError:
-        tmp.unlink(missing_ok=True)  # a read-only cache: the key still serves this process
+        if tmp is not None:
+            tmp.unlink(missing_ok=True)  # a read-only cache: the key still serves this process
     return key
 
 
