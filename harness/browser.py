@@ -162,11 +162,12 @@ class SharedBrowser:
 
     def start(self, pins: frozenset[str] | None = None) -> SharedBrowser:
         """Start once; a failure is remembered so every later check reports it without retrying. Other `pins`
-        than the running browser's restart it (they are launch flags); None takes the running browser as it is."""
+        than the running browser's relaunch the browser (they are launch flags); None takes the running browser
+        as it is. The Playwright driver is started once and kept."""
         if self.browser is not None and (pins is None or pins == self.pins):
             return self
         if self.browser is not None:
-            self.stop()
+            self.driver.call(self._close_browser)
         self.pins = pins or frozenset()
         if self.error is not None:
             raise self.error
@@ -178,13 +179,31 @@ class SharedBrowser:
             raise
         return self
 
-    def _start(self) -> None:
+    def prepare(self) -> None:
+        """Start the Playwright driver now, from the calling thread's turn: Playwright copies `os.environ` for
+        its driver, and a copy made in a background thread while pytest's main thread sets and pops
+        PYTEST_CURRENT_TEST can raise KeyError. Called before the background pools start; a missing Playwright
+        is left for the browser checks to report."""
+        with contextlib.suppress(NoBrowser):
+            self.driver.call(self._start_driver)
+
+    def _start_driver(self) -> None:
+        if self._playwright is not None:
+            return
         try:
             from playwright.sync_api import sync_playwright
         except ImportError:
             raise NoBrowser(f"Playwright is not installed: pip install playwright && {INSTALL_HINT}") from None
         self._playwright = sync_playwright().start()
+
+    def _start(self) -> None:
+        self._start_driver()
         self.browser, self.info = launch(self._playwright, self.pins)
+
+    def _close_browser(self) -> None:
+        with contextlib.suppress(Exception):  # relaunching; the old browser has nothing left to report
+            self.browser.close()
+        self.browser = None
 
     def stop(self) -> None:
         if self.driver.running() and (self.browser is not None or self._playwright is not None):
@@ -206,6 +225,11 @@ def shared(pins: frozenset[str] | None = None) -> SharedBrowser:
     """The process-wide browser (started lazily, with `pins` when given); raises `NoBrowser` with one line when
     there is none."""
     return _SHARED.start(pins)
+
+
+def prepare_driver() -> None:
+    """Start the shared Playwright driver from this thread's turn (see `SharedBrowser.prepare`)."""
+    _SHARED.prepare()
 
 
 def in_driver_thread(func: Callable[[], T]) -> T:

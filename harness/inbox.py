@@ -44,7 +44,7 @@ class Inbox:
 
     def mails(self, to: str) -> list[Mail]:
         try:
-            response = httpx.get(self.url, params={"to": to}, timeout=self.timeout)
+            response = httpx.get(self.url, params={"to": to}, timeout=self.timeout, trust_env=False)
             body: Any = response.json()
         except (httpx.HTTPError, ValueError) as exc:
             raise InboxUnavailable(f"the mail inbox {self.url} did not answer: {exc}") from None

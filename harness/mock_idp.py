@@ -49,7 +49,7 @@ class MockIdp:
         if self._run_verify is False:
             return False
         with (
-            httpx.Client(timeout=self.timeout, verify=self._run_verify) as http,
+            httpx.Client(timeout=self.timeout, verify=self._run_verify, trust_env=False) as http,
             contextlib.suppress(httpx.HTTPError),
         ):
             answer = http.get(f"{self.url}/_mock/ca.pem")
@@ -65,7 +65,9 @@ class MockIdp:
 
     def client(self, *, follow_redirects: bool = False) -> httpx.Client:
         """A fresh client (its own cookie jar: one per sign-in) with the run's timeout and TLS settings."""
-        return httpx.Client(timeout=self.timeout, follow_redirects=follow_redirects, verify=self.verify)
+        return httpx.Client(
+            timeout=self.timeout, follow_redirects=follow_redirects, verify=self.verify, trust_env=False
+        )
 
     def server_certificates(self) -> list[x509.Certificate]:
         """The mock's HTTPS certificate when the mock's CA signs it (`/_mock/server.pem`; none without HTTPS or

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 import pytest
 
 from harness import recorder
-from harness.browser import BROWSER_FAMILIES
+from harness.browser import BROWSER_FAMILIES, prepare_driver
 from harness.checks import rp
 from harness.client import Exchange, TargetClient
 from harness.context import CheckContext
@@ -40,11 +40,15 @@ SERIAL_FAMILIES = BROWSER_FAMILIES
 background, beside the HTTP checks, while Chromium works in its own processes."""
 
 
+Outcome = tuple[Finding, list[Exchange]] | BaseException
+"""A pooled instance's finding with the exchanges it made, or what it raised (raised again by its own item)."""
+
+
 @dataclass
 class Pooled:
     """Findings run ahead of their items, with the exchanges each made."""
 
-    done: dict[str, tuple[Finding, list[Exchange]]] = field(default_factory=dict)
+    done: dict[str, Outcome] = field(default_factory=dict)
 
 
 @dataclass
@@ -82,10 +86,15 @@ def _selected(session: pytest.Session, family: str) -> list[str]:
     return found
 
 
-def _run_one(ctx: CheckContext, instance: str) -> tuple[Finding, list[Exchange]]:
+def _run_one(ctx: CheckContext, instance: str) -> Outcome:
+    """The instance's finding; an error the check did not turn into a verdict is kept for its own item, so one
+    instance's crash never takes its family's other findings with it."""
     check_id, param = _split(instance)
-    with recorder.recording_in_this_thread() as exchanges:
-        finding = run_check(REGISTRY.get(check_id), ctx, param)
+    try:
+        with recorder.recording_in_this_thread() as exchanges:
+            finding = run_check(REGISTRY.get(check_id), ctx, param)
+    except Exception as exc:  # noqa: BLE001 - raised again, with its traceback, by the instance's item
+        return exc
     return finding, exchanges
 
 
@@ -100,12 +109,15 @@ def run_pool(ctx: CheckContext, instances: list[str], serial: bool = False) -> P
         seen.add(param)
     local, forks, lock = threading.local(), list[TargetClient](), threading.Lock()
 
-    def on_own_client(instance: str) -> tuple[Finding, list[Exchange]]:
+    def on_own_client(instance: str) -> Outcome:
         own: CheckContext | None = getattr(local, "ctx", None)
         if own is None:
-            with lock:
-                forks.append(ctx.client.fork())
-                own = local.ctx = replace(ctx, client=forks[-1])  # the same cache (the shared sign-ins)
+            try:
+                with lock:
+                    forks.append(ctx.client.fork())
+            except Exception as exc:  # noqa: BLE001 - as in _run_one
+                return exc
+            own = local.ctx = replace(ctx, client=forks[-1])  # the same cache (the shared sign-ins)
         return _run_one(own, instance)
 
     try:
@@ -125,6 +137,8 @@ def _start(session: pytest.Session, ctx: CheckContext) -> Background:
     background = Background()
     families = {family: _selected(session, family) for family in POOLED_FAMILIES}
     families = {family: instances for family, instances in families.items() if instances}
+    if families.keys() & BROWSER_FAMILIES:
+        prepare_driver()  # copies os.environ: not from a background thread (see SharedBrowser.prepare)
     if families:
         starter = ThreadPoolExecutor(max_workers=len(families), thread_name_prefix="check-background")
         background.runs = {
@@ -152,6 +166,8 @@ def prefetched(node: pytest.Item, check: Check, instance: str, ctx: CheckContext
     found = run.result().done.pop(instance, None) if run is not None else None
     if found is None:
         return None
+    if isinstance(found, BaseException):
+        raise found
     finding, exchanges = found
     for exchange in exchanges:
         recorder.note(exchange)

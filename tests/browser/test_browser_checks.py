@@ -306,3 +306,20 @@ def test_a_page_the_browser_cannot_reach_fails_at_once_naming_where_it_was_sent(
     assert f"sent to {url}/api/auth/signin/google, redirected to {dead}/google/" in first.message, first.message
     assert second.verdict == Verdict.FAIL, explain(second)
     assert f"not tried again: BROWSER-003[google] could not reach {dead}/google/" in second.message, second.message
+
+
+def test_the_driver_starts_once_before_the_pools_and_outlives_a_relaunch() -> None:
+    """`prepare` starts Playwright's driver (which copies os.environ) from the caller's turn, before the background
+    pools; a relaunch with other certificate pins closes only the browser, so no later driver start happens in a
+    background thread."""
+    own = browser.SharedBrowser()
+    try:
+        own.prepare()
+        driver = own._playwright
+        assert driver is not None and own.browser is None
+        first = own.start(frozenset({"AAAA"})).browser
+        own.start(frozenset({"BBBB"}))
+        assert own._playwright is driver and own.browser is not first
+        assert own.driver.call(own.browser.is_connected) and not own.driver.call(first.is_connected)
+    finally:
+        own.stop()

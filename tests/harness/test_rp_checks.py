@@ -126,6 +126,8 @@ def test_pooled_rp_checks_each_see_only_their_own_faults(wired) -> None:
     finally:
         switch.reset()
     assert sorted(pooled.done) == sorted(instances)
-    verdicts = {instance: finding.verdict for instance, (finding, _) in pooled.done.items()}
+    outcomes = {instance: outcome for instance, outcome in pooled.done.items() if isinstance(outcome, tuple)}
+    assert outcomes.keys() == pooled.done.keys(), pooled.done  # no instance raised
+    verdicts = {instance: finding.verdict for instance, (finding, _) in outcomes.items()}
     assert verdicts == {i: Verdict.FAIL if i.startswith("RP-005") else Verdict.PASS for i in instances}, verdicts
-    assert all(exchanges for _, exchanges in pooled.done.values())
+    assert all(exchanges for _, exchanges in outcomes.values())
