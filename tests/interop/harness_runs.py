@@ -19,7 +19,7 @@ import os
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -75,6 +75,13 @@ class HarnessRun:
                 lines.append(f"  {finding['verdict']:<5} {finding['key']}: {str(said)[:200]}")
                 lines.append(f"        received: {json.dumps(finding['received'], default=str)[:300]}")
         return "\n".join(lines)
+
+
+def only_checks(keys: Iterable[str]) -> tuple[str, ...]:
+    """pytest's `-k` for the checks of these finding keys (`RP-001[google]` -> every `RP-001` instance): a run of
+    an app under `auto` needs only the checks whose verdict the chosen profile decides, since the full run under the
+    profile `auto` must choose is made anyway."""
+    return ("-k", " or ".join(sorted({key.split("[", 1)[0] for key in keys})))
 
 
 @contextlib.contextmanager
