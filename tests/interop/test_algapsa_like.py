@@ -5,9 +5,9 @@
 
 Under ``--profile algapsa`` (= ``authjs-v5`` + AlgaPSA's configuration facts) it passes with zero failures, and the
 library's RP gaps (ID token signatures not verified by oauth4webapi) are warnings, as under ``authjs-v5``: the
-deployment layer inherits its library's facts. It runs twice: on plain http, and as production runs it, behind our
-TLS proxy with a private CA (``AUTH_URL=https://localhost:PORT``, ``__Secure-`` cookies) checked with
-``--ca-bundle``.
+deployment layer inherits its library's facts. The whole suite runs as production runs it, behind our TLS proxy with
+a private CA (``AUTH_URL=https://localhost:PORT``, ``__Secure-`` cookies) checked with ``--ca-bundle``; on plain
+http (a developer's ``localhost:3000``) the checks whose verdicts AlgaPSA's configuration decides run again.
 """
 
 from __future__ import annotations
@@ -19,12 +19,12 @@ from pathlib import Path
 import pytest
 
 try:
-    from tests.interop.harness_runs import HarnessRun, interop_mocks, run_harness
+    from tests.interop.harness_runs import HarnessRun, interop_mocks, only_checks, run_harness
     from tests.interop.nextapps import RunningApp, running_app
     from tests.interop.provider_env import app_env
     from tests.interop.tls_proxy import tls_proxy
 except ImportError:  # tests/interop is on sys.path
-    from harness_runs import HarnessRun, interop_mocks, run_harness
+    from harness_runs import HarnessRun, interop_mocks, only_checks, run_harness
     from nextapps import RunningApp, running_app
     from provider_env import app_env
     from tls_proxy import tls_proxy
@@ -67,6 +67,8 @@ def algapsa_run(
             origin = f"https://localhost:{proxy.port}"
             env |= {"AUTH_URL": origin, "NEXTAUTH_URL": origin}
             extra += ("--ca-bundle", str(ca.ca_cert))
+        else:
+            extra += only_checks(MUST_PASS | LIBRARY_GAPS)
         app = stack.enter_context(running_app("authjs-v5", env=env))
         if proxy is not None:
             proxy.upstream_port = app.port
