@@ -1,7 +1,7 @@
 """Find and launch the Chromium the browser checks drive: Playwright's own if installed, else a system one.
 
 `playwright install` needs a CDN that closed networks (and Debian CI) cannot reach, so a system Chromium
-(Debian's `chromium` package) is a first-class fallback. Checks share one browser per process (`shared()`);
+(Debian's `chromium-headless-shell`, else its `chromium` package) is a first-class fallback. Checks share one browser per process (`shared()`);
 each check opens its own context. Playwright's sync API keeps an asyncio loop running in the thread that started
 it (so `asyncio.run` there fails), so the driver lives in a thread of its own and the browser checks run in it
 (`in_driver_thread`): the caller's thread stays free for its own event loops (xdist workers, asyncio tests).
@@ -28,7 +28,9 @@ NO_BROWSER = f"no Chromium found: run `{INSTALL_HINT}` (or install Debian's chro
 LEAVE_OUT_HINT = 'or leave the browser checks out: -m "not browser"'
 
 CHROMIUM_ENV = "NEXTAUTH_CONFORMANCE_CHROMIUM"
-SYSTEM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+SYSTEM_NAMES = ("chromium-headless-shell", "chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+"""Looked up on PATH in this order: the headless shell first (Debian's `chromium-headless-shell`, the one Playwright
+itself runs headless), which drives the same pages on about a quarter of the full browser's CPU."""
 LAUNCH_ARGS = (
     "--no-sandbox",
     "--disable-gpu",
@@ -41,6 +43,12 @@ LAUNCH_ARGS = (
 LAUNCH_TIMEOUT_MS = 30_000
 BROWSER_FAMILIES = frozenset({"browser"})
 """Check families that drive a real browser: marked `browser` and run in the driver thread."""
+LANES_ENV = "NEXTAUTH_CONFORMANCE_BROWSER_LANES"
+DEFAULT_LANES = 2
+"""Browser instances the background pool drives at once (harness/pool.py), each on a lane of its own: a driver
+thread, a Playwright driver and a Chromium. A browser check spends most of its time waiting (for the target, the
+mock IdP, the page's script), so two lanes overlap those waits; a third Chromium costs more CPU than it saves on
+two cores."""
 
 T = TypeVar("T")
 
@@ -135,6 +143,9 @@ class DriverThread:
     def running(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
 
+    def owns(self, thread: threading.Thread) -> bool:
+        return thread is self._thread
+
     def _serve(self) -> None:
         while True:
             func, done = self._jobs.get()
@@ -218,33 +229,64 @@ class SharedBrowser:
                 closer.close() if closer is self.browser else closer.stop()
 
 
-_SHARED = SharedBrowser()
+def lane_count() -> int:
+    """`NEXTAUTH_CONFORMANCE_BROWSER_LANES` (1 runs the browser checks one after another), else `DEFAULT_LANES`."""
+    try:
+        return max(1, int(os.environ.get(LANES_ENV, DEFAULT_LANES)))
+    except ValueError:
+        return DEFAULT_LANES
+
+
+_LANES = [SharedBrowser() for _ in range(lane_count())]
+_BOUND = threading.local()
+
+
+def _current() -> SharedBrowser:
+    """The lane of this thread: the one whose driver thread this is, else the one the thread was bound to
+    (`bind_lane`), else the first."""
+    me = threading.current_thread()
+    for lane in _LANES:
+        if lane.driver.owns(me):
+            return lane
+    return _LANES[getattr(_BOUND, "index", 0)]
+
+
+def lanes() -> int:
+    return len(_LANES)
+
+
+def bind_lane(index: int) -> None:
+    """Make this thread's browser checks run on lane `index` (a pool's worker thread, for its lifetime)."""
+    _BOUND.index = index % len(_LANES)
 
 
 def shared(pins: frozenset[str] | None = None) -> SharedBrowser:
-    """The process-wide browser (started lazily, with `pins` when given); raises `NoBrowser` with one line when
+    """This thread's lane's browser (started lazily, with `pins` when given); raises `NoBrowser` with one line when
     there is none."""
-    return _SHARED.start(pins)
+    return _current().start(pins)
 
 
 def prepare_driver() -> None:
-    """Start the shared Playwright driver from this thread's turn (see `SharedBrowser.prepare`)."""
-    _SHARED.prepare()
+    """Start every lane's Playwright driver from this thread's turn (see `SharedBrowser.prepare`)."""
+    for lane in _LANES:
+        lane.prepare()
 
 
 def in_driver_thread(func: Callable[[], T]) -> T:
-    """Run `func` (a browser check's body) in the thread that owns the shared browser."""
-    return _SHARED.driver.call(func)
+    """Run `func` (a browser check's body) in the thread that owns this thread's lane's browser."""
+    return _current().driver.call(func)
 
 
 def close_shared() -> None:
-    """Stop the shared browser (pytest_unconfigure; also registered with atexit)."""
-    _SHARED.stop()
+    """Stop every lane's browser (pytest_unconfigure; also registered with atexit)."""
+    for lane in _LANES:
+        lane.stop()
 
 
 def header_line() -> str | None:
-    """The report header line when the shared browser has run in this process."""
-    return _SHARED.info.header() if _SHARED.info else None
+    """The report header line when a browser has run in this process."""
+    info = next((lane.info for lane in _LANES if lane.info), None)
+    return info.header() if info else None
 
 
 atexit.register(close_shared)

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 import pytest
 
 from harness import recorder
-from harness.browser import BROWSER_FAMILIES, prepare_driver
+from harness.browser import BROWSER_FAMILIES, bind_lane, lanes, prepare_driver
 from harness.checks import rp
 from harness.client import Exchange, TargetClient
 from harness.context import CheckContext
@@ -35,9 +35,9 @@ POOLED_FAMILIES: dict[str, frozenset[str]] = {
     **{family: frozenset() for family in BROWSER_FAMILIES},
 }
 """Family -> the check ids of it that must run alone (with no background pool running)."""
-SERIAL_FAMILIES = BROWSER_FAMILIES
-"""Pooled one instance after another (Playwright's driver thread runs one browser step at a time anyway): in the
-background, beside the HTTP checks, while Chromium works in its own processes."""
+LANED_FAMILIES = BROWSER_FAMILIES
+"""Pooled `browser.lanes()` instances at a time, each worker thread on a browser lane of its own (a Playwright
+driver runs one browser step at a time): in the background, beside the HTTP checks."""
 
 
 Outcome = tuple[Finding, list[Exchange]] | BaseException
@@ -98,14 +98,14 @@ def _run_one(ctx: CheckContext, instance: str) -> Outcome:
     return finding, exchanges
 
 
-def run_pool(ctx: CheckContext, instances: list[str], serial: bool = False) -> Pooled:
+def run_pool(ctx: CheckContext, instances: list[str], serial: bool = False, lanes: int = 0) -> Pooled:
     """The first instance per parameter alone (in order), then the rest `POOL_WORKERS` at a time (`serial`: every
-    instance in order); each thread on a client of its own (cookie jar and deadline are per request), all sharing
-    the context's cache."""
+    instance in order; `lanes`: every instance `lanes` at a time, worker thread N on browser lane N); each thread
+    on a client of its own (cookie jar and deadline are per request), all sharing the context's cache."""
     pooled, seen, first, rest = Pooled(), set[str](), list[str](), list[str]()
     for instance in instances:
         param = _split(instance)[1]
-        (rest if param in seen and not serial else first).append(instance)
+        (rest if lanes or (param in seen and not serial) else first).append(instance)
         seen.add(param)
     local, forks, lock = threading.local(), list[TargetClient](), threading.Lock()
 
@@ -115,6 +115,8 @@ def run_pool(ctx: CheckContext, instances: list[str], serial: bool = False) -> P
             try:
                 with lock:
                     forks.append(ctx.client.fork())
+                    if lanes:
+                        bind_lane(len(forks) - 1)
             except Exception as exc:  # noqa: BLE001 - as in _run_one
                 return exc
             own = local.ctx = replace(ctx, client=forks[-1])  # the same cache (the shared sign-ins)
@@ -123,7 +125,7 @@ def run_pool(ctx: CheckContext, instances: list[str], serial: bool = False) -> P
     try:
         for instance in first:
             pooled.done[instance] = on_own_client(instance)
-        with ThreadPoolExecutor(max_workers=POOL_WORKERS, thread_name_prefix="check-pool") as pool:
+        with ThreadPoolExecutor(max_workers=lanes or POOL_WORKERS, thread_name_prefix="check-pool") as pool:
             for instance, result in zip(rest, pool.map(on_own_client, rest), strict=True):
                 pooled.done[instance] = result
     finally:
@@ -142,7 +144,7 @@ def _start(session: pytest.Session, ctx: CheckContext) -> Background:
     if families:
         starter = ThreadPoolExecutor(max_workers=len(families), thread_name_prefix="check-background")
         background.runs = {
-            family: starter.submit(run_pool, ctx, found, family in SERIAL_FAMILIES)
+            family: starter.submit(run_pool, ctx, found, lanes=lanes() if family in LANED_FAMILIES else 0)
             for family, found in families.items()
         }
         starter.shutdown(wait=False)  # its threads end with their pools

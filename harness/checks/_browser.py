@@ -34,6 +34,8 @@ from harness.signin import SignInFailed
 STEP_TIMEOUT_MS = 20_000  # generous: a loaded 2-core CI machine runs Chromium, the target and the mocks at once
 SETTLE_MS = 400
 POLL_MS = 50
+FLUSH_TIMEOUT_MS = 2_000
+"""How long `Probe.flush_messages` waits for its marker (a local round trip) before the bounded pause instead."""
 FOREIGN_ORIGIN = "http://opener.invalid"
 HARNESS_PATH = "/__nextauth-conformance"
 UNREACHABLE_KEY = "browser-unreachable"
@@ -58,6 +60,7 @@ PROBE_SCRIPT = """(() => {
   }
   window.close = () => report({event: 'close', url: location.href});
   window.addEventListener('message', (e) => {
+    if (e.data && e.data.__conformanceBarrier) { report({event: 'barrier', url: location.href}); return; }
     let data = e.data; try { data = JSON.parse(JSON.stringify(e.data)); } catch (err) { data = String(e.data); }
     report({event: 'message', origin: e.origin, data: data, url: location.href});
   });
@@ -274,6 +277,26 @@ class Probe:
             pause(page, POLL_MS)
         return True
 
+    def flush_messages(self, popup: Any, opener: Any) -> None:
+        """Until every message `popup` posted so far has reached `opener` (or been dropped for its targetOrigin).
+
+        The popup posts a marker to the opener after the page's own posts; a window's messages to one target are
+        dispatched in the order posted (HTML, "posted message task source"), and the opener's listener reports them
+        in that order, so once the marker is reported nothing posted before it is still on its way. Called after
+        the page called window.close(): a real browser closes a popup its opener's script opened once that task
+        ends, so later posts would never leave it. When the marker cannot be sent (the page lost its opener or
+        navigated away), a bounded pause of `SETTLE_MS` stands in for it."""
+        before = len(self.of("barrier", opener))
+        try:
+            sent = popup.evaluate(
+                "() => { if (!window.opener) { return false; } "
+                "window.opener.postMessage({__conformanceBarrier: 1}, '*'); return true; }"
+            )
+        except Exception:  # noqa: BLE001 - a page gone or navigating: wait the bounded pause instead
+            sent = False
+        if not sent or not self.pump(opener, lambda: len(self.of("barrier", opener)) > before, FLUSH_TIMEOUT_MS):
+            pause(opener, SETTLE_MS)
+
     def of(self, kind: str, page: Any) -> list[Event]:
         return [e for e in self.events if e.kind == kind and e.page is page]
 
@@ -485,12 +508,19 @@ def ensure_mock_user(ctx: CheckContext, provider: str) -> str | None:
 
     Called before the flow starts, so the account picker already lists the user; a user the mock knows is
     left alone (registering again would give it a new `sub`, and a picker rendered before that would offer
-    a stale one)."""
+    a stale one). Once per provider and run: browser checks on two lanes would otherwise both find the user
+    missing and register it twice."""
     email = ctx.inputs.credentials[0] if ctx.inputs.credentials else None
     if email and provider in MOCK_VENDORS and ctx.inputs.mock_idp:
-        with contextlib.suppress(SignInFailed):
-            ctx.mock_idp().register_user(provider, email)
+        ctx.once(f"mock-user {provider} {email}", lambda: _register(ctx, provider, email))
     return email
+
+
+def _register(ctx: CheckContext, provider: str, email: str) -> bool:
+    with contextlib.suppress(SignInFailed):
+        ctx.mock_idp().register_user(provider, email)
+        return True
+    return False
 
 
 def through_idp(probe: Probe, page: Any, provider: str, *, choose: str) -> str | None:

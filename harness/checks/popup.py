@@ -140,7 +140,7 @@ def popup_posts_and_closes(ctx: CheckContext, variant: str) -> None:
         popup = launch_popup(probe, opener, target)
         probe.pump(opener, lambda: bool(callback_messages(probe, opener)), SETTLE_MS * 3)
         probe.pump(opener, lambda: bool(probe.of("close", popup)), SETTLE_MS)
-        pause(opener, SETTLE_MS)
+        probe.flush_messages(popup, opener)  # a second message posted before close() counts
         messages = callback_messages(probe, opener)
         expect(
             len(messages) == 1,
@@ -220,7 +220,7 @@ def with_foreign_opener(ctx: CheckContext, variant: str, judge: Callable[[list[d
         opener = probe.page_on(FOREIGN_ORIGIN)
         popup = launch_popup(probe, opener, target)
         probe.pump(opener, lambda: bool(probe.of("close", popup)), SETTLE_MS * 2)
-        pause(opener, SETTLE_MS)
+        probe.flush_messages(popup, opener)
         judge([e.payload for e in probe.of("message", opener)])
 
 

@@ -39,6 +39,7 @@ BREAKAGES: dict[str, tuple[str, Rewrite]] = {
     "leaks-token-to-star": ("/callback/", replace(POST_WITH_ORIGIN, LEAK)),
     "posts-to-star": ("/callback/", replace(POST_WITH_ORIGIN, STAR_NO_SECRETS)),
     "never-closes": ("/callback/", replace("window.close();", "")),
+    "posts-twice": ("/callback/", replace(POST_WITH_ORIGIN, POST_WITH_ORIGIN + POST_WITH_ORIGIN)),
     "throws-without-opener": ("/callback/", replace(POST_WITH_ORIGIN, THROW_WITHOUT_OPENER)),
     "signin-without-csrf": ("/signin", lambda html: CSRF_INPUT.sub("", html)),
     "signout-without-csrf": ("/signout", lambda html: CSRF_INPUT.sub("", html)),

@@ -84,6 +84,7 @@ BROKEN_PAGES = [
     ("leaks-token-to-star", "POPUP-003", Verdict.WARN),
     ("posts-to-star", "POPUP-003", Verdict.WARN),
     ("never-closes", "POPUP-001[error]", Verdict.FAIL),
+    ("posts-twice", "POPUP-001[error]", Verdict.FAIL),
     ("throws-without-opener", "POPUP-004", Verdict.FAIL),
     ("throws-without-opener", "POPUP-005[error]", Verdict.FAIL),
     ("signin-without-csrf", "BROWSER-001", Verdict.FAIL),

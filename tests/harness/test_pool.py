@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator, MutableMapping
 import httpx
 import pytest
 
+import harness.browser
 import harness.pool
 from harness.client import TargetClient
 from harness.context import CheckContext
@@ -44,6 +45,34 @@ def test_an_instance_that_raises_keeps_it_to_itself(monkeypatch: pytest.MonkeyPa
     assert isinstance(crashed, KeyError)
     assert all(isinstance(o, tuple) and o[0].verdict == Verdict.PASS for o in pooled.done.values()), pooled.done
     assert REGISTRY.get("RP-002").family in harness.pool.POOLED_FAMILIES
+
+
+def test_browser_instances_run_a_lane_at_a_time_each(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The browser family runs `lanes` instances at once, each worker thread on a browser lane of its own (its own
+    driver thread and Chromium), every instance's outcome kept by instance."""
+    together = threading.Barrier(2, timeout=30)  # the first two instances only finish once both are running
+    lanes_used: dict[str, int] = {}
+
+    def fake_run_check(check: Check, ctx: CheckContext, param: str) -> Finding:
+        instance = f"{check.id}[{param}]" if param else check.id
+        lanes_used[instance] = harness.browser._LANES.index(harness.browser._current())
+        if len(lanes_used) <= 2:
+            together.wait()
+        finding = new_finding(check, param)
+        finding.verdict = Verdict.PASS
+        return finding
+
+    monkeypatch.setattr(harness.pool, "run_check", fake_run_check)
+    monkeypatch.setattr(harness.browser, "_LANES", [harness.browser.SharedBrowser() for _ in range(2)])
+    instances = ["BROWSER-001", "BROWSER-002", "POPUP-001[error]", "POPUP-003", "POPUP-004"]
+    ctx = make_context(DEAD)
+    try:
+        pooled = harness.pool.run_pool(ctx, instances, lanes=2)
+    finally:
+        ctx.client.close()
+    assert list(pooled.done) == instances
+    assert all(isinstance(o, tuple) and o[0].verdict == Verdict.PASS for o in pooled.done.values()), pooled.done
+    assert set(lanes_used.values()) == {0, 1}, lanes_used
 
 
 class WatchedEnviron(MutableMapping[str, str]):
