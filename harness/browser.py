@@ -1,9 +1,10 @@
 """Find and launch the Chromium the browser checks drive: Playwright's own if installed, else a system one.
 
 `playwright install` needs a CDN that closed networks (and Debian CI) cannot reach, so a system Chromium
-(Debian's `chromium-headless-shell`, else its `chromium` package) is a first-class fallback. Checks share one browser per process (`shared()`);
-each check opens its own context. Playwright's sync API keeps an asyncio loop running in the thread that started
-it (so `asyncio.run` there fails), so the driver lives in a thread of its own and the browser checks run in it
+(Debian's `chromium-headless-shell`, else its `chromium` package) is a first-class fallback. Each browser lane
+(one per process, two for the background pool: `DEFAULT_LANES`) has one browser (`shared()`); each check opens its
+own context. Playwright's sync API keeps an asyncio loop running in the thread that started it (so `asyncio.run`
+there fails), so a lane's driver lives in a thread of its own and the browser checks run in it
 (`in_driver_thread`): the caller's thread stays free for its own event loops (xdist workers, asyncio tests).
 `python -m harness.browser --check` prints the one-line report header
 (`browser: chromium 156.0... (system: /usr/bin/chromium)`) or the one-line reason there is none.
