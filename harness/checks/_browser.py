@@ -155,7 +155,7 @@ class Probe:
         self.context.on("request", self._on_request)
         self.context.on("response", lambda response: self.pending.pop(response.request, None))
         self.context.on("requestfailed", self._on_failed)
-        for origin, cause in self.known_dead.items():
+        for origin, cause in list(self.known_dead.items()):  # another lane may add one meanwhile
             self.context.route(f"{origin}/**", self._refuse(cause))
 
     def _on_request(self, request: Any) -> None:

@@ -234,6 +234,9 @@ def with_foreign_opener(ctx: CheckContext, variant: str, judge: Callable[[list[d
     tags=("browser",),
 )
 def popup_without_opener(ctx: CheckContext) -> None:
+    """The page's script runs while it loads, but may throw later from a timer it set then (the reference page
+    shows its fallback from a 100 ms timer); no event marks "no error will come", so the wait after load is a
+    bounded `SETTLE_MS`, a few times such a timer (as in POPUP-005)."""
     target = popup_target(ctx, "error")
     with Probe(ctx) as probe:
         opener = probe.page_on(ctx.origin)
