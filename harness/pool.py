@@ -20,7 +20,8 @@ from dataclasses import dataclass, field, replace
 import pytest
 
 from harness import recorder
-from harness.browser import BROWSER_FAMILIES, bind_lane, lanes, prepare_driver
+from harness.browser import BROWSER_FAMILIES, bind_lane, prepare_driver
+from harness.browser import lanes as browser_lanes
 from harness.checks import rp
 from harness.client import Exchange, TargetClient
 from harness.context import CheckContext
@@ -144,7 +145,7 @@ def _start(session: pytest.Session, ctx: CheckContext) -> Background:
     if families:
         starter = ThreadPoolExecutor(max_workers=len(families), thread_name_prefix="check-background")
         background.runs = {
-            family: starter.submit(run_pool, ctx, found, lanes=lanes() if family in LANED_FAMILIES else 0)
+            family: starter.submit(run_pool, ctx, found, lanes=browser_lanes() if family in LANED_FAMILIES else 0)
             for family, found in families.items()
         }
         starter.shutdown(wait=False)  # its threads end with their pools
