@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import functools
 import hashlib
 import hmac
 import json
@@ -21,6 +22,8 @@ from . import key_store
 
 ALGORITHM = "RS256"
 KidStyle = Callable[["SigningKey"], str]
+_PKCS1V15 = padding.PKCS1v15()  # stateless parameter objects: made once, not per signature
+_SHA256 = hashes.SHA256()
 
 
 def b64url(data: bytes) -> str:
@@ -127,21 +130,35 @@ def compact_rs256(claims: dict[str, Any], header: dict[str, Any], key: rsa.RSAPr
     """The JWS compact serialization (RFC 7515 7.1) with RS256: the bytes PyJWT's `encode` gives (header keys
     sorted, compact JSON), without its per-call key and header checks, which cost as much as a third of the
     signature itself on the token endpoint's path."""
-    return _compact(
-        claims, {**header, "alg": ALGORITHM}, lambda data: key.sign(data, padding.PKCS1v15(), hashes.SHA256())
-    )
+    signing_input = f"{_encoded_header(ALGORITHM, header)}.{_encoded_claims(claims)}"
+    return f"{signing_input}.{b64url(key.sign(signing_input.encode('ascii'), _PKCS1V15, _SHA256))}"
 
 
 def compact_hs512(claims: dict[str, Any], header: dict[str, Any], secret: bytes) -> str:
     """The same with HS512 (Keycloak's refresh tokens); PyJWT's HMAC key checks cost more than the MAC."""
-    return _compact(claims, {**header, "alg": "HS512"}, lambda data: hmac.new(secret, data, hashlib.sha512).digest())
+    signing_input = f"{_encoded_header('HS512', header)}.{_encoded_claims(claims)}"
+    return f"{signing_input}.{b64url(hmac.digest(secret, signing_input.encode('ascii'), 'sha512'))}"
 
 
-def _compact(claims: dict[str, Any], header: dict[str, Any], sign: Callable[[bytes], bytes]) -> str:
-    head = json.dumps(header, separators=(",", ":"), sort_keys=True).encode()
-    body = json.dumps(claims, separators=(",", ":")).encode()
-    signing_input = f"{b64url(head)}.{b64url(body)}"
-    return f"{signing_input}.{b64url(sign(signing_input.encode('ascii')))}"
+def _encoded_claims(claims: dict[str, Any]) -> str:
+    return b64url(json.dumps(claims, separators=(",", ":")).encode())
+
+
+def _encoded_header(alg: str, header: dict[str, Any]) -> str:
+    """A provider signs with a handful of headers (its kid, `typ`), so each is encoded once, not per token
+    (string values only: a cache key must not equate 1 with True or 1.0)."""
+    if all(type(value) is str for value in header.values()):
+        return _header_b64(alg, tuple(header.items()))
+    return _header_json_b64({**header, "alg": alg})
+
+
+@functools.lru_cache(maxsize=256)
+def _header_b64(alg: str, items: tuple[tuple[str, Any], ...]) -> str:
+    return _header_json_b64({**dict(items), "alg": alg})
+
+
+def _header_json_b64(header: dict[str, Any]) -> str:
+    return b64url(json.dumps(header, separators=(",", ":"), sort_keys=True).encode())
 
 
 def hash_half(value: str) -> str:

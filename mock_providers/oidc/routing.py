@@ -122,8 +122,10 @@ def flow_of(provider: Provider, endpoint: str, params: Mapping[str, str], reques
 
 
 async def read_params(request: Request) -> dict[str, str]:
-    """Query plus urlencoded body, bounded; undecodable or oversized input is a ``malformed_request``."""
-    params = dict(request.query_params)
+    """Query plus urlencoded body, bounded; undecodable or oversized input is a ``malformed_request``. The query
+    is parsed as starlette's `query_params` parses it (latin-1, blanks kept, the last of a repeated name wins),
+    without building its multi-dict on every call."""
+    params = dict(parse_qsl(request.scope["query_string"].decode("latin-1"), keep_blank_values=True))
     if request.method != "POST":
         return params
     body = b""
