@@ -12,10 +12,12 @@ import contextlib
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
+from starlette._utils import parse_host_header
 from starlette.applications import Starlette
+from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import BaseRoute, Host, Mount, Route, Router
+from starlette.routing import BaseRoute, Match, Mount, NoMatchFound, Route, Router
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .inbox_api import inbox_routes
@@ -106,10 +108,33 @@ class CatchAllMiddleware:
                 await JSONResponse(routing.INTERNAL_ERROR.body(), status_code=500)(scope, receive, send)
 
 
-def vendor_routes(providers: dict[str, Provider]) -> tuple[list[BaseRoute], list[BaseRoute]]:
-    """(host routes for impersonation, prefix mounts for the shared port). Plain routers, not nested
+class VendorHosts(BaseRoute):
+    """The impersonated vendor hosts as one route: the Host header's name (parsed as starlette's `Host` parses it)
+    looked up in a table, where one `Host` route per name parsed the header and tried its pattern on every request
+    before the path prefixes. The first router given for a name serves it, as the first matching `Host` did."""
+
+    def __init__(self, routers: dict[str, ASGIApp]) -> None:
+        self.routers = routers
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        if scope["type"] in ("http", "websocket"):
+            parsed = parse_host_header(Headers(scope=scope).get("host"))
+            app = self.routers.get(parsed.host.lower()) if parsed is not None else None
+            if app is not None:
+                return Match.FULL, {"path_params": dict(scope.get("path_params", {})), "endpoint": app}
+        return Match.NONE, {}
+
+    def url_path_for(self, name: str, /, **path_params: Any) -> Any:
+        raise NoMatchFound(name, path_params)
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await scope["endpoint"](scope, receive, send)
+
+
+def vendor_routes(providers: dict[str, Provider]) -> tuple[VendorHosts, list[BaseRoute]]:
+    """(the host table for impersonation, prefix mounts for the shared port). Plain routers, not nested
     Starlette apps, whose own error middleware would answer text and re-raise past the catch-all."""
-    hosts: list[BaseRoute] = []
+    hosts: dict[str, ASGIApp] = {}
     by_prefix: dict[str, list[BaseRoute]] = {}
     for provider in providers.values():
         for key, real_host in provider.HOSTS.items():
@@ -117,10 +142,10 @@ def vendor_routes(providers: dict[str, Provider]) -> tuple[list[BaseRoute], list
             if not served:
                 continue
             if real_host in IMPERSONATED_HOSTS:
-                hosts.append(Host(real_host, app=Router(routes=served)))
+                hosts.setdefault(real_host, Router(routes=served))
             by_prefix.setdefault(provider.PREFIXES[key], []).extend(served)
     mounts: list[BaseRoute] = [Mount(prefix, routes=routes) for prefix, routes in by_prefix.items()]
-    return hosts, mounts
+    return VendorHosts(hosts), mounts
 
 
 def summary(providers: dict[str, Provider], request: Request) -> dict[str, Any]:
@@ -171,13 +196,13 @@ def build_app(
         path = files.ca_cert if name == "ca" else files.server_cert
         return Response(path.read_bytes(), media_type="application/x-pem-file")
 
-    impersonated = frozenset(route.host for route in hosts if isinstance(route, Host))
+    impersonated = frozenset(hosts.routers)
     inbox_api = inbox_routes(inbox, smtp_url) if inbox is not None else []
     routes: list[BaseRoute] = [
         Route("/_mock/{name:str}.pem", tls_pem),
         control_mount,
         *inbox_api,
-        *hosts,
+        hosts,
         *mounts,
         Route("/", index),
     ]
