@@ -29,8 +29,8 @@ from typing import IO, Any
 
 from harness.errors import UsageError
 
-EMBEDDED_EMAIL_MAX_AGE = 3
-"""Emailed links live 3 s on the embedded server (a day is Auth.js's default), so EMAIL-003 can wait one out."""
+EMBEDDED_EMAIL_MAX_AGE = 2
+"""Emailed links live 2 s on the embedded server (a day is Auth.js's default), so EMAIL-003 can wait one out."""
 START_TIMEOUT = 60.0
 """Seconds the child may take to serve (imports and three mock vendors on a loaded 2-core machine)."""
 STOP_TIMEOUT = 10.0

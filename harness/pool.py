@@ -39,6 +39,9 @@ POOLED_FAMILIES: dict[str, frozenset[str]] = {
 LANED_FAMILIES = BROWSER_FAMILIES
 """Pooled `browser.lanes()` instances at a time, each worker thread on a browser lane of its own (a Playwright
 driver runs one browser step at a time): in the background, beside the HTTP checks."""
+STARTED_FIRST = frozenset({"EMAIL-003"})
+"""Checks that mostly wait (EMAIL-003 waits a link's lifetime out): each starts on a thread of its own as its pool
+starts, so the wait overlaps the whole pool instead of beginning after the family's first instances."""
 
 
 Outcome = tuple[Finding, list[Exchange]] | BaseException
@@ -101,13 +104,17 @@ def _run_one(ctx: CheckContext, instance: str) -> Outcome:
 
 def run_pool(ctx: CheckContext, instances: list[str], serial: bool = False, lanes: int = 0) -> Pooled:
     """The first instance per parameter alone (in order), then the rest `POOL_WORKERS` at a time (`serial`: every
-    instance in order; `lanes`: every instance `lanes` at a time, worker thread N on browser lane N); each thread
-    on a client of its own (cookie jar and deadline are per request), all sharing the context's cache."""
+    instance in order; `lanes`: every instance `lanes` at a time, worker thread N on browser lane N), those of
+    `STARTED_FIRST` on threads of their own from the start; each thread on a client of its own (cookie jar and
+    deadline are per request), all sharing the context's cache."""
     pooled, seen, first, rest = Pooled(), set[str](), list[str](), list[str]()
     for instance in instances:
         param = _split(instance)[1]
         (rest if lanes or (param in seen and not serial) else first).append(instance)
         seen.add(param)
+    ahead = [instance for instance in instances if _split(instance)[0] in STARTED_FIRST and not (serial or lanes)]
+    first = [instance for instance in first if instance not in ahead]
+    rest = [instance for instance in rest if instance not in ahead]
     local, forks, lock = threading.local(), list[TargetClient](), threading.Lock()
 
     def on_own_client(instance: str) -> Outcome:
@@ -123,13 +130,18 @@ def run_pool(ctx: CheckContext, instances: list[str], serial: bool = False, lane
             own = local.ctx = replace(ctx, client=forks[-1])  # the same cache (the shared sign-ins)
         return _run_one(own, instance)
 
+    early = ThreadPoolExecutor(max_workers=max(1, len(ahead)), thread_name_prefix="check-ahead")
     try:
+        waiting = {instance: early.submit(on_own_client, instance) for instance in ahead}
         for instance in first:
             pooled.done[instance] = on_own_client(instance)
         with ThreadPoolExecutor(max_workers=lanes or POOL_WORKERS, thread_name_prefix="check-pool") as pool:
             for instance, result in zip(rest, pool.map(on_own_client, rest), strict=True):
                 pooled.done[instance] = result
+        for instance, future in waiting.items():
+            pooled.done[instance] = future.result()
     finally:
+        early.shutdown()
         for client in forks:
             client.close()
     return pooled

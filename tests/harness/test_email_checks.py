@@ -9,6 +9,7 @@ from collections.abc import Iterator
 import pytest
 
 import harness.checks  # noqa: F401 - registers the checks
+from harness.checks.email import EXPIRY_MARGIN, FIRST_LOOK
 from harness.client import TargetClient
 from harness.context import CheckContext, Inputs
 from harness.embedded import EMBEDDED_EMAIL_MAX_AGE
@@ -108,3 +109,22 @@ def test_refusal_checks_prove_nothing_where_no_link_signs_in(mailed) -> None:
     finally:
         switch.reset()
     assert verdicts == {"EMAIL-002": Verdict.NOT_APPLICABLE, "EMAIL-004": Verdict.NOT_APPLICABLE}
+
+
+def test_expiry_is_judged_at_the_first_look_where_the_target_keeps_expiry_to_the_millisecond(mailed) -> None:
+    url, switch, mocks = mailed
+    switch.reset()
+    finding = run_check(REGISTRY.get("EMAIL-003"), context(url, mocks), None)
+    assert finding.verdict == Verdict.PASS
+    assert finding.message == f"refused {MAX_AGE + FIRST_LOOK:g} s after it was sent"
+
+
+def test_a_link_that_outlives_its_lifetime_by_less_than_the_margin_is_judged_on_the_second_link(mailed) -> None:
+    """A target that keeps its expiry to the second still signs a link in just past its lifetime: here the lifetime
+    given is half a second shorter than the server's, so the first link signs in and the second, used the full
+    margin past the lifetime given, is refused: a pass."""
+    url, switch, mocks = mailed
+    switch.reset()
+    finding = run_check(REGISTRY.get("EMAIL-003"), context(url, mocks, max_age=MAX_AGE - 0.5), None)
+    assert finding.verdict == Verdict.PASS, (finding.message, finding.received)
+    assert finding.message.startswith(f"refused {MAX_AGE - 0.5 + EXPIRY_MARGIN:g} s after it was sent (a link")

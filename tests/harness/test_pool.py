@@ -142,3 +142,30 @@ def test_the_clients_of_a_pooled_check_do_not_iterate_the_environment(watched: W
 
     _in_a_thread(make_every_client)
     assert watched.iterated_by == set()
+
+
+def test_a_check_that_waits_starts_beside_its_familys_first_instance(monkeypatch: pytest.MonkeyPatch) -> None:
+    """EMAIL-003 (STARTED_FIRST) is running while EMAIL-001, the family's first instance, still runs alone: its wait
+    overlaps the whole pool."""
+    waiter_started = threading.Event()
+    seen_by_first: list[bool] = []
+
+    def fake_run_check(check: Check, ctx: CheckContext, param: str) -> Finding:
+        if check.id in harness.pool.STARTED_FIRST:
+            waiter_started.set()
+        elif check.id == "EMAIL-001":
+            seen_by_first.append(waiter_started.wait(timeout=30))
+        finding = new_finding(check, param)
+        finding.verdict = Verdict.PASS
+        return finding
+
+    monkeypatch.setattr(harness.pool, "run_check", fake_run_check)
+    instances = ["EMAIL-001", "EMAIL-002", "EMAIL-003", "EMAIL-004"]
+    ctx = make_context(DEAD)
+    try:
+        pooled = harness.pool.run_pool(ctx, instances)
+    finally:
+        ctx.client.close()
+    assert seen_by_first == [True]
+    assert sorted(pooled.done) == instances
+    assert all(isinstance(o, tuple) and o[0].verdict == Verdict.PASS for o in pooled.done.values()), pooled.done
