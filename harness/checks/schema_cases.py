@@ -12,9 +12,11 @@ import functools
 import re
 import time
 from collections.abc import Mapping
+from http.cookiejar import DefaultCookiePolicy
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
+import requests
 from jsonschema import Draft202012Validator
 
 import spec
@@ -81,11 +83,28 @@ def call_kwargs(run: Run, mode: str) -> dict[str, Any]:
     base = run.options.base_path.rstrip("/")
     return {
         "base_url": run.target + base.removesuffix("/api/auth"),
+        "session": keep_alive_session(run),
         "excluded_checks": excluded_checks(mode),
         "timeout": run.options.timeout,
         **({"headers": dict(run.options.headers)} if run.options.headers else {}),
         "verify": tls.requests_verify(not run.options.verify_tls, run.options.ca_bundle),
     }
+
+
+_SESSIONS: dict[int, requests.Session] = {}
+
+
+def keep_alive_session(run: Run) -> requests.Session:
+    """The run's one session for its schema cases, closed with the run: schemathesis otherwise makes a session per
+    case, so a new connection (0.7 ms more CPU per case here, and the server's accept). Its jar keeps no cookie, so a
+    case still starts as with a fresh session, and cookies a case sends are the case's own."""
+    session = _SESSIONS.get(id(run))
+    if session is None:
+        session = _SESSIONS[id(run)] = requests.Session()
+        session.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
+        run.stack.callback(_SESSIONS.pop, id(run))
+        run.stack.callback(session.close)
+    return session
 
 
 def call_and_validate(case: Any, run: Run, mode: str) -> None:

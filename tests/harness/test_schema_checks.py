@@ -3,13 +3,18 @@ plugin: they pass on the reference server and fail or warn, with their own ids, 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
+from types import SimpleNamespace
+from typing import cast
 
 import pytest
 
 import spec
-from harness.checks.schema_cases import query_schemas
+from harness.checks import schema_cases
+from harness.checks.schema_cases import keep_alive_session, query_schemas
+from harness.run import Run
 from tests.harness.breakages import json_body, status
 from tests.harness.mutator import Mutator
 
@@ -184,3 +189,15 @@ def test_schema_002_keys_are_built_from_operation_and_cause(pytester: pytest.Pyt
     _, data = _negative_warnings(pytester, url, 4)
     keys = {f["key"] for f in data["findings"] if f["check_id"] == "SCHEMA-002"}
     assert keys and all(_stable_key(key) for key in keys), keys
+
+
+def test_the_schema_cases_share_one_session_that_keeps_no_cookie(reference) -> None:
+    """One keep-alive session per run instead of schemathesis's one per case; each case still starts cookie-less."""
+    run = cast(Run, SimpleNamespace(stack=contextlib.ExitStack()))
+    with run.stack:
+        session = keep_alive_session(run)
+        assert keep_alive_session(run) is session
+        answer = session.get(reference.url + "/api/auth/csrf", timeout=5)
+        assert answer.status_code == 200 and "set-cookie" in answer.headers
+        assert not session.cookies
+    assert id(run) not in schema_cases._SESSIONS
