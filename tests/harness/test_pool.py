@@ -5,6 +5,7 @@ that meets the pop raises KeyError (a CI run lost a whole family's findings to i
 from __future__ import annotations
 
 import os
+import ssl
 import threading
 from collections.abc import Callable, Iterator, MutableMapping
 
@@ -12,6 +13,7 @@ import httpx
 import pytest
 
 import harness.browser
+import harness.inbox
 import harness.pool
 from harness.client import TargetClient
 from harness.context import CheckContext
@@ -169,3 +171,23 @@ def test_a_check_that_waits_starts_beside_its_familys_first_instance(monkeypatch
     assert seen_by_first == [True]
     assert sorted(pooled.done) == instances
     assert all(isinstance(o, tuple) and o[0].verdict == Verdict.PASS for o in pooled.done.values()), pooled.done
+
+
+def test_the_inbox_builds_one_tls_context_for_all_its_polls(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A TLS context costs ~20 ms of CPU: the pool's threads poll the inbox ~20 times a run."""
+    built: list[object] = []
+    real = ssl.create_default_context
+
+    def counting(*args: object, **kwargs: object) -> ssl.SSLContext:
+        built.append(args)
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(ssl, "create_default_context", counting)
+    harness.inbox._tls.cache_clear()
+    try:
+        for _ in range(3):
+            with pytest.raises(InboxUnavailable):
+                Inbox(DEAD, timeout=1.0).mails("someone@example.test")
+    finally:
+        harness.inbox._tls.cache_clear()
+    assert len(built) == 1
