@@ -30,10 +30,14 @@ SPEC_DIR = Path(__file__).resolve().parent
 _COMPONENT_REF = "#/components/schemas/"
 
 
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+"""libyaml's safe loader where PyYAML has it: the same documents, ~10x faster (openapi.yaml is read at import)."""
+
+
 @functools.cache
 def _read_yaml(name: str) -> dict[str, Any]:
     with (SPEC_DIR / name).open(encoding="utf-8") as handle:
-        document: dict[str, Any] = yaml.safe_load(handle)
+        document: dict[str, Any] = yaml.load(handle, Loader=_LOADER)  # noqa: S506 - a safe loader
     return document
 
 

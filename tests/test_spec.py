@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
+import yaml
 from openapi_spec_validator import validate
 
 import spec
@@ -117,3 +118,9 @@ def test_every_cited_clause_exists() -> None:
 def test_unknown_schema_name_says_which_exist() -> None:
     with pytest.raises(KeyError, match="CsrfTokenResponse"):
         spec.schema("Nope")
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in spec.SPEC_DIR.glob("*.yaml")))
+def test_the_spec_files_read_as_the_pure_python_safe_loader_reads_them(name: str) -> None:
+    pure = yaml.load((spec.SPEC_DIR / name).read_text(encoding="utf-8"), Loader=yaml.SafeLoader)  # noqa: S506
+    assert spec._read_yaml(name) == pure
