@@ -8,11 +8,13 @@ from __future__ import annotations
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 import pytest
 
-from reference_server.testing import RunningReferenceServer, running_reference_server
+if TYPE_CHECKING:  # imported where used: `nextauth-conformance check` from a checkout loads this file too
+    from reference_server.testing import RunningReferenceServer
 
 NODE_PEERS = Path(__file__).resolve().parent / "tests" / "node"
 
@@ -20,6 +22,8 @@ NODE_PEERS = Path(__file__).resolve().parent / "tests" / "node"
 @pytest.fixture(scope="session")
 def reference() -> Iterator[RunningReferenceServer]:
     """One reference server with default settings for the whole run (tests must not depend on its state)."""
+    from reference_server.testing import running_reference_server
+
     with running_reference_server() as server:
         yield server
 

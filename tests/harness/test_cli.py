@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import gc
+import subprocess
+import sys
+from pathlib import Path
 from typing import cast
 
 import pytest
@@ -39,3 +42,15 @@ def test_check_freezes_what_its_collection_made_out_of_the_garbage_collector() -
         assert gc.get_freeze_count() > 0
     finally:
         gc.unfreeze()
+
+
+def test_the_checkouts_root_conftest_loads_no_server() -> None:
+    """`check` from a checkout collects its suite under the repository, so pytest loads the root conftest.py: the
+    reference server it starts for the project's tests is imported only when that fixture is used."""
+    root = Path(__file__).resolve().parents[2]
+    servers = "('reference_server', 'uvicorn')"
+    probe = f"import sys, conftest; print(sorted(m for m in sys.modules if m.split('.')[0] in {servers}))"
+    out = subprocess.run(
+        [sys.executable, "-c", probe], cwd=root, capture_output=True, text=True, timeout=60, check=True
+    )
+    assert out.stdout.strip() == "[]"
