@@ -197,6 +197,7 @@ def test_the_schema_cases_share_one_session_that_keeps_no_cookie(reference) -> N
     with run.stack:
         session = keep_alive_session(run)
         assert keep_alive_session(run) is session
+        assert session.trust_env is False  # environment proxies are ignored, as by the run's own client
         answer = session.get(reference.url + "/api/auth/csrf", timeout=5)
         assert answer.status_code == 200 and "set-cookie" in answer.headers
         assert not session.cookies
