@@ -121,10 +121,13 @@ def test_expiry_is_judged_at_the_first_look_where_the_target_keeps_expiry_to_the
 
 def test_a_link_that_outlives_its_lifetime_by_less_than_the_margin_is_judged_on_the_second_link(mailed) -> None:
     """A target that keeps its expiry to the second still signs a link in just past its lifetime: here the lifetime
-    given is half a second shorter than the server's, so the first link signs in and the second, used the full
-    margin past the lifetime given, is refused: a pass."""
+    given is 0.95 s shorter than the server's, so the first link, used 0.1 s past it, still signs in and the second,
+    used the full margin past it (0.05 s past the server's), is refused: a pass, not a failure."""
     url, switch, mocks = mailed
     switch.reset()
-    finding = run_check(REGISTRY.get("EMAIL-003"), context(url, mocks, max_age=MAX_AGE - 0.5), None)
+    given = MAX_AGE - 0.95
+    finding = run_check(REGISTRY.get("EMAIL-003"), context(url, mocks, max_age=given), None)
     assert finding.verdict == Verdict.PASS, (finding.message, finding.received)
-    assert finding.message.startswith(f"refused {MAX_AGE - 0.5 + EXPIRY_MARGIN:g} s after it was sent (a link")
+    second_link = f"refused {given + EXPIRY_MARGIN:g} s after it was sent (a link {given + FIRST_LOOK:g} s old still"
+    first_link = f"refused {given + FIRST_LOOK:g} s after it was sent"  # only where the process stalled 0.85 s
+    assert finding.message.startswith(second_link) or finding.message == first_link
