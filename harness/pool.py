@@ -7,8 +7,12 @@ The `rp` family is pooled: each check's mock faults are scoped to its own sign-i
 checks that change the mock for everyone (`rp.SHARES_THE_MOCK`) run alone, when their turn comes, after every
 background pool has finished. The first instance per provider runs before the rest of its pool, building what
 the others share (the provider's fault-free sign-in). The `email` family is pooled too: each check signs in an
-address of its own, and EMAIL-003's wait for a link to expire overlaps the rest of the run.
-Not under xdist (workers already split the items).
+address of its own, and EMAIL-003's wait for a link to expire overlaps the rest of the run. The `browser` family
+runs on browser lanes (harness/browser.py: one by default), one instance per lane at a time.
+
+No thread of a pool iterates `os.environ` (pytest's main thread sets and pops PYTEST_CURRENT_TEST meanwhile): the
+clients they make ignore environment proxies, and Playwright's driver starts before the pools. An instance that
+raises keeps its error to its own item. Not under xdist (workers already split the items).
 """
 
 from __future__ import annotations
@@ -102,17 +106,17 @@ def _run_one(ctx: CheckContext, instance: str) -> Outcome:
     return finding, exchanges
 
 
-def run_pool(ctx: CheckContext, instances: list[str], serial: bool = False, lanes: int = 0) -> Pooled:
-    """The first instance per parameter alone (in order), then the rest `POOL_WORKERS` at a time (`serial`: every
-    instance in order; `lanes`: every instance `lanes` at a time, worker thread N on browser lane N), those of
+def run_pool(ctx: CheckContext, instances: list[str], lanes: int = 0) -> Pooled:
+    """The first instance per parameter alone (in order), then the rest `POOL_WORKERS` at a time (`lanes`: every
+    instance `lanes` at a time, worker thread N on browser lane N), those of
     `STARTED_FIRST` on threads of their own from the start; each thread on a client of its own (cookie jar and
     deadline are per request), all sharing the context's cache."""
     pooled, seen, first, rest = Pooled(), set[str](), list[str](), list[str]()
     for instance in instances:
         param = _split(instance)[1]
-        (rest if lanes or (param in seen and not serial) else first).append(instance)
+        (rest if lanes or param in seen else first).append(instance)
         seen.add(param)
-    ahead = [instance for instance in instances if _split(instance)[0] in STARTED_FIRST and not (serial or lanes)]
+    ahead = [instance for instance in instances if _split(instance)[0] in STARTED_FIRST and not lanes]
     first = [instance for instance in first if instance not in ahead]
     rest = [instance for instance in rest if instance not in ahead]
     local, forks, lock = threading.local(), list[TargetClient](), threading.Lock()
