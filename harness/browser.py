@@ -2,7 +2,7 @@
 
 `playwright install` needs a CDN that closed networks (and Debian CI) cannot reach, so a system Chromium
 (Debian's `chromium-headless-shell`, else its `chromium` package) is a first-class fallback. Each browser lane
-(`lane_count()`, one unless asked for more) has one browser (`shared()`); each check opens its own context.
+(`lane_count()`, two unless told otherwise) has one browser (`shared()`); each check opens its own context.
 Playwright's sync API keeps an asyncio loop running in the thread that started it (so `asyncio.run` there fails),
 so a lane's driver lives in a thread of its own and the browser checks run in it
 (`in_driver_thread`): the caller's thread stays free for its own event loops (xdist workers, asyncio tests).
@@ -45,11 +45,11 @@ LAUNCH_TIMEOUT_MS = 30_000
 BROWSER_FAMILIES = frozenset({"browser"})
 """Check families that drive a real browser: marked `browser` and run in the driver thread."""
 LANES_ENV = "NEXTAUTH_CONFORMANCE_BROWSER_LANES"
-DEFAULT_LANES = 1
+DEFAULT_LANES = 2
 """Browser instances the background pool drives at once (harness/pool.py), each on a lane of its own: a driver
-thread, a Playwright driver and a Chromium. One by default: on two cores the run is CPU-bound and a second lane
-measured no faster (README, Benchmarks); `NEXTAUTH_CONFORMANCE_BROWSER_LANES=2` overlaps the checks' waits on a
-machine with cores to spare."""
+thread, a Playwright driver and a Chromium. Two overlap one check's waits with another's steps: 10-15% faster on a
+quiet 2-core machine, no slower on a loaded one (README, Benchmarks); `NEXTAUTH_CONFORMANCE_BROWSER_LANES=1` runs
+the checks one after another."""
 
 T = TypeVar("T")
 
