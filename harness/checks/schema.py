@@ -3,11 +3,14 @@
 The spec is loaded from the file at import (deterministic collection, one pytest item per operation) with a
 pinned `Config`, so a `schemathesis.toml` in the target's repository cannot change the release gate. The
 target is injected per call. Undeclared methods (`unsupported_method`) are out of scope: the contract is GET.
+The cases come from the spec and the seed only (`from_the_spec_only`), not from the code that happens to be loaded.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Iterator
 from typing import Any
 
 import schemathesis
@@ -66,3 +69,33 @@ def excluded_checks(mode: str) -> list[Any]:
 
     names = NEGATIVE_EXCLUDED if mode == "negative" else EXCLUDED_CHECKS
     return CHECKS.get_by_names([n for n in names if n in CHECKS.get_all_names()])
+
+
+@contextlib.contextmanager
+def from_the_spec_only() -> Iterator[None]:
+    """Generation that ignores Hypothesis's local constants while a schema item runs.
+
+    Hypothesis (6.131 and later) mixes the literals of every loaded *local* module (one outside site-packages that
+    is not a test file) into what it draws. So the same seed generated other cases from a checkout than from an
+    installed package, or with a project's own plugins loaded, and which modules were loaded when a case was drawn
+    varied with the background pools' timing: a SCHEMA-002 warning came and went with where the run started.
+    Without this hook (older Hypothesis) there are no local constants to ignore."""
+    try:
+        from hypothesis.internal.conjecture import providers
+    except ImportError:  # pragma: no cover - Hypothesis without local constants
+        yield
+        return
+    original = getattr(providers, "_get_local_constants", None)
+    constants_type = getattr(providers, "Constants", None)
+    if original is None or constants_type is None:  # pragma: no cover - as above
+        yield
+        return
+    none, cache = constants_type(), getattr(providers, "CONSTANTS_CACHE", None)
+    forget = cache.cache.clear if cache is not None else lambda: None  # permitted constants, local ones included
+    forget()
+    providers._get_local_constants = lambda: none
+    try:
+        yield
+    finally:
+        providers._get_local_constants = original
+        forget()

@@ -4,8 +4,11 @@ plugin: they pass on the reference server and fail or warn, with their own ids, 
 from __future__ import annotations
 
 import contextlib
+import importlib
 import json
 import re
+import sys
+from pathlib import Path
 from types import SimpleNamespace
 from typing import cast
 
@@ -13,6 +16,7 @@ import pytest
 
 import spec
 from harness.checks import schema_cases
+from harness.checks.schema import from_the_spec_only
 from harness.checks.schema_cases import keep_alive_session, query_schemas
 from harness.run import Run
 from tests.harness.breakages import json_body, status
@@ -202,3 +206,21 @@ def test_the_schema_cases_share_one_session_that_keeps_no_cookie(reference) -> N
         assert answer.status_code == 200 and "set-cookie" in answer.headers
         assert not session.cookies
     assert id(run) not in schema_cases._SESSIONS
+
+
+def test_schema_cases_ignore_the_literals_of_loaded_local_code(tmp_path: Path) -> None:
+    """Hypothesis draws literals from loaded local modules (a checkout's harness, a project's plugins); the schema
+    items must not, or the same seed generates other cases from a checkout than from an installed package."""
+    from hypothesis.internal.conjecture import providers
+
+    (tmp_path / "local_literals.py").write_text('WORDS = ("zq-local-literal-one", "zq-local-literal-two")\n')
+    sys.path.insert(0, str(tmp_path))
+    try:
+        importlib.import_module("local_literals")
+        assert len(providers._get_local_constants()) > 0  # loaded local code has literals Hypothesis would use
+        with from_the_spec_only():
+            assert len(providers._get_local_constants()) == 0
+        assert len(providers._get_local_constants()) > 0  # put back for whatever else runs in the process
+    finally:
+        sys.path.remove(str(tmp_path))
+        sys.modules.pop("local_literals", None)
