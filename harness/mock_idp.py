@@ -35,6 +35,8 @@ class MockIdp:
         self._run_verify = verify
         self._verify: bool | ssl.SSLContext | None = None
         self._lock = threading.Lock()
+        self._registered: set[tuple[str, str]] = set()
+        self._users_lock = threading.Lock()
 
     @property
     def verify(self) -> bool | ssl.SSLContext:
@@ -94,7 +96,16 @@ class MockIdp:
     def register_user(self, provider: str, email: str, http: httpx.Client | None = None) -> None:
         """Make `email` a user of the mock behind `provider`, before any flow starts; a user the mock already knows
         is left alone (registering again would give it a new `sub`, and a picker already rendered would offer a
-        stale one). Raises `SignInFailed` when the mock refuses or does not answer."""
+        stale one). Once per run and (provider, email), one thread at a time: two sign-ins that both found the user
+        missing would both register it, and the second would take the first's picker choice away (the mock's
+        400 "Unknown account"). Raises `SignInFailed` when the mock refuses or does not answer."""
+        key = (provider, email.lower())
+        with self._users_lock:
+            if key not in self._registered:
+                self._register(provider, email, http)
+                self._registered.add(key)
+
+    def _register(self, provider: str, email: str, http: httpx.Client | None) -> None:
         users = self.users_url(provider)
         with contextlib.ExitStack() as stack:
             idp = http or stack.enter_context(self.client())

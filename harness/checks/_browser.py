@@ -506,21 +506,13 @@ def sign_in_browser(probe: Probe) -> None:
 def ensure_mock_user(ctx: CheckContext, provider: str) -> str | None:
     """Make sure the mock knows the target's test user (best effort); its email, if known.
 
-    Called before the flow starts, so the account picker already lists the user; a user the mock knows is
-    left alone (registering again would give it a new `sub`, and a picker rendered before that would offer
-    a stale one). Once per provider and run: browser checks on two lanes would otherwise both find the user
-    missing and register it twice."""
+    Called before the flow starts, so the account picker already lists the user (`MockIdp.register_user`: once
+    per run, one thread at a time, a user the mock knows left alone)."""
     email = ctx.inputs.credentials[0] if ctx.inputs.credentials else None
     if email and provider in MOCK_VENDORS and ctx.inputs.mock_idp:
-        ctx.once(f"mock-user {provider} {email}", lambda: _register(ctx, provider, email))
+        with contextlib.suppress(SignInFailed):
+            ctx.mock_idp().register_user(provider, email)
     return email
-
-
-def _register(ctx: CheckContext, provider: str, email: str) -> bool:
-    with contextlib.suppress(SignInFailed):
-        ctx.mock_idp().register_user(provider, email)
-        return True
-    return False
 
 
 def through_idp(probe: Probe, page: Any, provider: str, *, choose: str) -> str | None:

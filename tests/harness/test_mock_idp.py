@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ssl
+import threading
+import time
 
 import httpx
 import pytest
@@ -49,3 +51,28 @@ def test_the_discovery_summary_names_each_vendors_client_id_and_authorization_pa
     for vendor, entry in found.items():
         assert entry["client_id"], vendor
         assert entry["paths"] and all(path.startswith("/") for path in entry["paths"]), vendor
+
+
+def test_a_user_is_registered_once_however_many_sign_ins_ask_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Sign-ins on several threads (the rp pool, the browser lanes, the main thread) ask for the same user at once:
+    one registration, so no picker rendered for the first is left with a user the second replaced."""
+    posts: list[str] = []
+    post = httpx.Client.post
+
+    def slow_post(self: httpx.Client, url: str, **kwargs: object) -> httpx.Response:
+        posts.append(url)
+        time.sleep(0.3)  # both threads would have found the user missing by now
+        return post(self, url, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(httpx.Client, "post", slow_post)
+    with running_mocks(https_port=None, smtp_port=None) as mocks:
+        idp = MockIdp(mocks.http_url, timeout=10.0)
+        threads = [threading.Thread(target=idp.register_user, args=("google", "Twice@Example.com")) for _ in range(3)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+        with idp.client() as http:
+            emails = [u["email"].lower() for u in http.get(idp.users_url("google")).json()]
+    assert len(posts) == 1, posts
+    assert emails.count("twice@example.com") == 1, emails
