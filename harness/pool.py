@@ -8,7 +8,7 @@ checks that change the mock for everyone (`rp.SHARES_THE_MOCK`) run alone, when 
 background pool has finished. The first instance per provider runs before the rest of its pool, building what
 the others share (the provider's fault-free sign-in). The `email` family is pooled too: each check signs in an
 address of its own, and EMAIL-003's wait for a link to expire overlaps the rest of the run. The `browser` family
-runs on browser lanes (harness/browser.py: one by default), one instance per lane at a time.
+runs on browser lanes (harness/browser.py: two by default), one instance per lane at a time.
 
 No thread of a pool iterates `os.environ` (pytest's main thread sets and pops PYTEST_CURRENT_TEST meanwhile): the
 clients they make ignore environment proxies, and Playwright's driver starts before the pools. An instance that
@@ -111,14 +111,14 @@ def run_pool(ctx: CheckContext, instances: list[str], lanes: int = 0) -> Pooled:
     instance `lanes` at a time, worker thread N on browser lane N), those of
     `STARTED_FIRST` on threads of their own from the start; each thread on a client of its own (cookie jar and
     deadline are per request), all sharing the context's cache."""
-    pooled, seen, first, rest = Pooled(), set[str](), list[str](), list[str]()
+    pooled, seen, ahead, first, rest = Pooled(), set[str](), list[str](), list[str](), list[str]()
     for instance in instances:
-        param = _split(instance)[1]
-        (rest if lanes or param in seen else first).append(instance)
+        check_id, param = _split(instance)
+        if check_id in STARTED_FIRST and not lanes:
+            ahead.append(instance)
+        else:
+            (rest if lanes or param in seen else first).append(instance)
         seen.add(param)
-    ahead = [instance for instance in instances if _split(instance)[0] in STARTED_FIRST and not lanes]
-    first = [instance for instance in first if instance not in ahead]
-    rest = [instance for instance in rest if instance not in ahead]
     local, forks, lock = threading.local(), list[TargetClient](), threading.Lock()
 
     def on_own_client(instance: str) -> Outcome:
