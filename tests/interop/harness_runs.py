@@ -40,6 +40,8 @@ APPS = ("nextauth-v4", "authjs-v5")
 LIBRARY_PROFILE = {"nextauth-v4": "nextauth-v4", "authjs-v5": "authjs-v5"}
 #: The apps' default credentials user (INTEROP_USERS unset).
 CREDENTIALS = "demo@example.com:demo-password"
+HTTPS_MUST_PASS = frozenset({"SEC-007", "SEC-008"})
+"""Over https these judge the transport and the cookie scope: an app behind TLS must PASS them, not skip them."""
 RUN_TIMEOUT = 420.0  # one harness run takes ~35 s on the 2-core machine; a hung browser step is bounded here
 
 

@@ -316,12 +316,14 @@ def running_app(
     env: Mapping[str, str | None] | None = None,
     startup_timeout: float = STARTUP_TIMEOUT,
     build: bool = True,
+    origin: str | None = None,
 ) -> Iterator[RunningApp]:
     """Start ``app_name`` (its :class:`AppKind` start command) on 127.0.0.1 and yield a :class:`RunningApp`.
 
     ``env`` is added to the process environment after the caller's AUTH_*/NEXTAUTH_*/GOOGLE_*/
     AZURE_AD_*/KEYCLOAK_*/INTEROP_* variables were removed. Defaults that ``env`` may override:
-    ``NEXTAUTH_URL`` = ``AUTH_URL`` = the app's origin, ``NEXTAUTH_SECRET`` = ``AUTH_SECRET`` =
+    ``NEXTAUTH_URL`` = ``AUTH_URL`` = the app's origin (``origin`` when a proxy serves it, e.g.
+    ``https://localhost:PORT``; the kind's ``{url}`` too), ``NEXTAUTH_SECRET`` = ``AUTH_SECRET`` =
     :data:`DEFAULT_SECRET`. A value of ``None`` removes the variable (e.g. to test a missing secret).
     The process group is stopped (SIGTERM, then SIGKILL) on exit, also on errors.
     """
@@ -332,10 +334,11 @@ def running_app(
     for attempt in range(attempts):
         chosen = port if port is not None else free_port()
         url = f"http://127.0.0.1:{chosen}"
+        public = origin or url
         app_env: dict[str, str | None] = {
-            **{name: value.format(port=chosen, url=url) for name, value in kind.env},
-            "NEXTAUTH_URL": url,
-            "AUTH_URL": url,
+            **{name: value.format(port=chosen, url=public) for name, value in kind.env},
+            "NEXTAUTH_URL": public,
+            "AUTH_URL": public,
             "NEXTAUTH_SECRET": DEFAULT_SECRET,
             "AUTH_SECRET": DEFAULT_SECRET,
         }

@@ -19,15 +19,15 @@ from pathlib import Path
 import pytest
 
 try:
-    from tests.interop.harness_runs import HarnessRun, interop_mocks, only_checks, run_harness
+    from tests.interop.harness_runs import HTTPS_MUST_PASS, HarnessRun, interop_mocks, only_checks, run_harness
     from tests.interop.nextapps import RunningApp, running_app
     from tests.interop.provider_env import app_env
-    from tests.interop.tls_proxy import tls_proxy
+    from tests.interop.tls_proxy import app_behind_tls
 except ImportError:  # tests/interop is on sys.path
-    from harness_runs import HarnessRun, interop_mocks, only_checks, run_harness
+    from harness_runs import HTTPS_MUST_PASS, HarnessRun, interop_mocks, only_checks, run_harness
     from nextapps import RunningApp, running_app
     from provider_env import app_env
-    from tls_proxy import tls_proxy
+    from tls_proxy import app_behind_tls
 
 from mock_providers.tls import ensure_certificates
 
@@ -60,19 +60,15 @@ def algapsa_run(
     with interop_mocks() as mocks, contextlib.ExitStack() as stack:
         env = {**app_env("authjs-v5", mocks), "INTEROP_DEPLOYMENT": "algapsa"}
         extra: tuple[str, ...] = ("--popup-url", POPUP_PAGE)
-        proxy = None
         if request.param == "https":
             ca = ensure_certificates(tmp_path_factory.mktemp("algapsa-like-ca"))
-            proxy = stack.enter_context(tls_proxy(ca.server_cert, ca.server_key))
-            origin = f"https://localhost:{proxy.port}"
-            env |= {"AUTH_URL": origin, "NEXTAUTH_URL": origin}
+            app = stack.enter_context(app_behind_tls("authjs-v5", ca, env))
+            target = app.env["AUTH_URL"]
             extra += ("--ca-bundle", str(ca.ca_cert))
         else:
+            app = stack.enter_context(running_app("authjs-v5", env=env))
+            target = app.public_url
             extra += only_checks(MUST_PASS | LIBRARY_GAPS)
-        app = stack.enter_context(running_app("authjs-v5", env=env))
-        if proxy is not None:
-            proxy.upstream_port = app.port
-        target = env["AUTH_URL"] if proxy is not None else app.public_url
         run = run_harness(target, "algapsa", mock_idp=mocks.http_url, report_dir=reports, extra=extra)
         if not run.findings:
             pytest.fail(f"no findings from the AlgaPSA-like app:\n{run.output}\n{app.log[-3000:]}")
@@ -83,7 +79,7 @@ def test_the_algapsa_like_app_passes_under_algapsa(algapsa_run: tuple[HarnessRun
     run, app = algapsa_run
     assert run.failing == set(), f"{run.describe()}\n{app.log[-2000:]}"
     assert run.returncode == 0, f"{run.describe()}\n{run.output}"
-    over_https = {"SEC-007", "SEC-008"} if run.target.startswith("https://") else set()
+    over_https = HTTPS_MUST_PASS if run.target.startswith("https://") else frozenset()
     missing = (MUST_PASS | over_https) - run.keys("pass")
     assert not missing, f"expected to pass, but: {run.describe(missing)}"
     not_warned = LIBRARY_GAPS - run.keys("warn")

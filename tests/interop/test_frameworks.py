@@ -18,17 +18,17 @@ from pathlib import Path
 import pytest
 
 try:
-    from tests.interop.harness_runs import HarnessRun, interop_mocks, only_checks, run_harness
+    from tests.interop.harness_runs import HTTPS_MUST_PASS, HarnessRun, interop_mocks, only_checks, run_harness
     from tests.interop.nextapps import RunningApp, running_app
     from tests.interop.provider_env import app_env
     from tests.interop.test_conformance import DOCUMENTED_DEVIATIONS
-    from tests.interop.tls_proxy import tls_proxy
+    from tests.interop.tls_proxy import app_behind_tls
 except ImportError:  # tests/interop is on sys.path
-    from harness_runs import HarnessRun, interop_mocks, only_checks, run_harness
+    from harness_runs import HTTPS_MUST_PASS, HarnessRun, interop_mocks, only_checks, run_harness
     from nextapps import RunningApp, running_app
     from provider_env import app_env
     from test_conformance import DOCUMENTED_DEVIATIONS
-    from tls_proxy import tls_proxy
+    from tls_proxy import app_behind_tls
 
 from mock_providers.testing import RunningMocks
 from mock_providers.tls import TlsFiles, ensure_certificates
@@ -61,7 +61,6 @@ SVELTEKIT_MUST_PASS = {
 BASE_PATH = ("--base-path", "/auth")
 ORIGIN_CHECKS = ("FLOW-024", "FLOW-025", "FLOW-026", "FLOW-027")
 """What judges SvelteKit's Origin check, which replaces the CSRF token."""
-HTTPS_MUST_PASS = {"SEC-007", "SEC-008"}
 TOKEN_CHECKS = {"CSRF-001", "CSRF-002", "FLOW-020[missing]", "FLOW-021[google]", "FLOW-022[missing]", "ACT-001[csrf]"}
 DATABASE_ENV = {"INTEROP_ADAPTER": "memory", "INTEROP_SESSION_STRATEGY": "database", "INTEROP_CREDENTIALS": "off"}
 DATABASE_MUST_PASS = {
@@ -96,12 +95,8 @@ def private_ca(tmp_path_factory: pytest.TempPathFactory) -> TlsFiles:
 def sveltekit_over_https(mocks: RunningMocks, private_ca: TlsFiles) -> Iterator[RunningApp]:
     """SvelteKit as production runs it: behind a TLS terminator (``tls_proxy.py``) with a private CA; adapter-node's
     ``ORIGIN`` and ``AUTH_URL`` name the proxy, so the Origin check and the ``__Secure-`` cookies follow it."""
-    with tls_proxy(private_ca.server_cert, private_ca.server_key) as proxy:
-        origin = f"https://localhost:{proxy.port}"
-        env = {**app_env("authjs-sveltekit", mocks), "AUTH_URL": origin, "ORIGIN": origin}
-        with running_app("authjs-sveltekit", env=env) as app:
-            proxy.upstream_port = app.port
-            yield app
+    with app_behind_tls("authjs-sveltekit", private_ca, app_env("authjs-sveltekit", mocks)) as app:
+        yield app
 
 
 def _finding(run: HarnessRun, key: str) -> dict:

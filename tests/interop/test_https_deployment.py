@@ -23,25 +23,28 @@ import httpx
 import pytest
 
 try:
-    from tests.interop.harness_runs import LIBRARY_PROFILE, interop_mocks, only_checks, run_harness
-    from tests.interop.nextapps import RunningApp, running_app
+    from tests.interop.harness_runs import (
+        HTTPS_MUST_PASS,
+        LIBRARY_PROFILE,
+        interop_mocks,
+        only_checks,
+        run_harness,
+    )
+    from tests.interop.nextapps import RunningApp
     from tests.interop.provider_env import app_env
     from tests.interop.test_conformance import DOCUMENTED_DEVIATIONS, MUST_PASS
-    from tests.interop.tls_proxy import tls_proxy
+    from tests.interop.tls_proxy import app_behind_tls
 except ImportError:  # tests/interop is on sys.path
-    from harness_runs import LIBRARY_PROFILE, interop_mocks, only_checks, run_harness
-    from nextapps import RunningApp, running_app
+    from harness_runs import HTTPS_MUST_PASS, LIBRARY_PROFILE, interop_mocks, only_checks, run_harness
+    from nextapps import RunningApp
     from provider_env import app_env
     from test_conformance import DOCUMENTED_DEVIATIONS, MUST_PASS
-    from tls_proxy import tls_proxy
+    from tls_proxy import app_behind_tls
 
 from mock_providers.testing import RunningMocks
 from mock_providers.tls import TlsFiles, ensure_certificates
 
 pytestmark = [pytest.mark.interop, pytest.mark.timeout(1200)]
-
-#: Over https these judge the transport and the cookie scope; they must PASS, not be not-applicable.
-HTTPS_MUST_PASS = {"SEC-007", "SEC-008"}
 
 #: The deployed apps and their cookie-name stem (v4: next-auth.*, v5: authjs.*).
 DEPLOYED = {"authjs-v5": "authjs", "nextauth-v4": "next-auth"}
@@ -66,12 +69,8 @@ def deployment(
     """``https://localhost:PORT`` (the proxy) in front of one app; its AUTH_URL / NEXTAUTH_URL name the proxy.
     One app at a time (a module-scoped parameter): the other is stopped before it starts."""
     name = str(request.param)
-    with tls_proxy(private_ca.server_cert, private_ca.server_key) as proxy:
-        origin = f"https://localhost:{proxy.port}"
-        env = {**app_env(name, mocks), "AUTH_URL": origin, "NEXTAUTH_URL": origin}
-        with running_app(name, env=env) as app:
-            proxy.upstream_port = app.port
-            yield origin, app
+    with app_behind_tls(name, private_ca, app_env(name, mocks)) as app:
+        yield app.env["AUTH_URL"], app
 
 
 @pytest.fixture(scope="module")

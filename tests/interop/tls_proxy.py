@@ -12,8 +12,15 @@ import asyncio
 import contextlib
 import ssl
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
+
+from mock_providers.tls import TlsFiles
+
+try:
+    from tests.interop.nextapps import RunningApp, running_app
+except ImportError:  # tests/interop is on sys.path
+    from nextapps import RunningApp, running_app
 
 CHUNK = 65536
 CONNECT_TIMEOUT = 10.0
@@ -92,3 +99,15 @@ def tls_proxy(cert: Path, key: Path) -> Iterator[TlsProxy]:
         yield proxy
     finally:
         proxy.stop()
+
+
+@contextlib.contextmanager
+def app_behind_tls(app_name: str, ca: TlsFiles, env: Mapping[str, str | None]) -> Iterator[RunningApp]:
+    """``app_name`` as production runs it: behind this proxy, with a certificate from ``ca``, its own idea of its
+    origin (AUTH_URL, NEXTAUTH_URL, adapter-node's ORIGIN) the proxy's ``https://localhost:PORT``."""
+    with (
+        tls_proxy(ca.server_cert, ca.server_key) as proxy,
+        running_app(app_name, env=env, origin=f"https://localhost:{proxy.port}") as app,
+    ):
+        proxy.upstream_port = app.port
+        yield app
