@@ -91,22 +91,20 @@ def call_kwargs(run: Run, mode: str) -> dict[str, Any]:
     }
 
 
-_SESSIONS: dict[int, requests.Session] = {}
-
-
 def keep_alive_session(run: Run) -> requests.Session:
     """The run's one session for its schema cases, closed with the run: schemathesis otherwise makes a session per
     case, so a new connection (0.7 ms more CPU per case here, and the server's accept). Its jar keeps no cookie, so a
     case still starts as with a fresh session, and cookies a case sends are the case's own. Like the run's own
     client it ignores environment proxies and .netrc (read per request otherwise; --ca-bundle already took
     REQUESTS_CA_BUNDLE / SSL_CERT_FILE into `verify`)."""
-    session = _SESSIONS.get(id(run))
-    if session is None:
-        session = _SESSIONS[id(run)] = requests.Session()
-        session.trust_env = False
-        session.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
-        run.stack.callback(_SESSIONS.pop, id(run))
-        run.stack.callback(session.close)
+    return run.context().once("schema-session", lambda: _new_session(run))
+
+
+def _new_session(run: Run) -> requests.Session:
+    session = requests.Session()
+    session.trust_env = False
+    session.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
+    run.stack.callback(session.close)
     return session
 
 

@@ -13,11 +13,14 @@ from types import SimpleNamespace
 from typing import cast
 
 import pytest
+from requests.adapters import HTTPAdapter
 
 import spec
-from harness.checks import schema_cases
 from harness.checks.schema import from_the_spec_only
 from harness.checks.schema_cases import keep_alive_session, query_schemas
+from harness.client import TargetClient
+from harness.context import CheckContext
+from harness.profiles import PROFILES
 from harness.run import Run
 from tests.harness.breakages import json_body, status
 from tests.harness.mutator import Mutator
@@ -197,7 +200,8 @@ def test_schema_002_keys_are_built_from_operation_and_cause(pytester: pytest.Pyt
 
 def test_the_schema_cases_share_one_session_that_keeps_no_cookie(reference) -> None:
     """One keep-alive session per run instead of schemathesis's one per case; each case still starts cookie-less."""
-    run = cast(Run, SimpleNamespace(stack=contextlib.ExitStack()))
+    context = CheckContext(cast(TargetClient, None), PROFILES["authjs-v5"])
+    run = cast(Run, SimpleNamespace(stack=contextlib.ExitStack(), context=lambda: context))
     with run.stack:
         session = keep_alive_session(run)
         assert keep_alive_session(run) is session
@@ -205,7 +209,9 @@ def test_the_schema_cases_share_one_session_that_keeps_no_cookie(reference) -> N
         answer = session.get(reference.url + "/api/auth/csrf", timeout=5)
         assert answer.status_code == 200 and "set-cookie" in answer.headers
         assert not session.cookies
-    assert id(run) not in schema_cases._SESSIONS
+        pools = cast(HTTPAdapter, session.get_adapter(reference.url)).poolmanager.pools
+        assert len(pools) == 1  # the kept-alive connection
+    assert len(pools) == 0  # closed with the run
 
 
 def test_schema_cases_ignore_the_literals_of_loaded_local_code(tmp_path: Path) -> None:
