@@ -12,7 +12,6 @@ import contextlib
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
-from starlette._utils import parse_host_header
 from starlette.applications import Starlette
 from starlette.datastructures import Headers
 from starlette.requests import Request
@@ -109,7 +108,7 @@ class CatchAllMiddleware:
 
 
 class VendorHosts(BaseRoute):
-    """The impersonated vendor hosts as one route: the Host header's name (parsed as starlette's `Host` parses it)
+    """The impersonated vendor hosts as one route: the Host header's name (`host_name`, as SiteMiddleware reads it)
     looked up in a table, where one `Host` route per name parsed the header and tried its pattern on every request
     before the path prefixes. The first router given for a name serves it, as the first matching `Host` did."""
 
@@ -118,8 +117,7 @@ class VendorHosts(BaseRoute):
 
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
         if scope["type"] in ("http", "websocket"):
-            parsed = parse_host_header(Headers(scope=scope).get("host"))
-            app = self.routers.get(parsed.host.lower()) if parsed is not None else None
+            app = self.routers.get(host_name(Headers(scope=scope).get("host") or ""))
             if app is not None:
                 return Match.FULL, {"path_params": dict(scope.get("path_params", {})), "endpoint": app}
         return Match.NONE, {}
