@@ -231,11 +231,21 @@ class SharedBrowser:
 
 
 def lane_count() -> int:
-    """`NEXTAUTH_CONFORMANCE_BROWSER_LANES` (1 runs the browser checks one after another), else `DEFAULT_LANES`."""
+    """`NEXTAUTH_CONFORMANCE_BROWSER_LANES` (1 runs the browser checks one after another), else `DEFAULT_LANES`.
+    A bad value falls back here, at import; a run refuses it first, in one line (`harness.options`)."""
     try:
-        return max(1, int(os.environ.get(LANES_ENV, DEFAULT_LANES)))
+        return parse_lanes(os.environ.get(LANES_ENV))
     except ValueError:
         return DEFAULT_LANES
+
+
+def parse_lanes(raw: str | None) -> int:
+    """The lane count `raw` names (`DEFAULT_LANES` when unset or blank); `ValueError` with the line to print."""
+    if raw is None or not raw.strip():
+        return DEFAULT_LANES
+    if not raw.strip().isdigit() or int(raw) < 1:
+        raise ValueError(f"{LANES_ENV} must be a whole number of browser lanes, 1 or more; got {raw!r}")
+    return int(raw)
 
 
 _LANES = [SharedBrowser() for _ in range(lane_count())]

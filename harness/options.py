@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from harness import tls
+from harness import browser, tls
 from harness.errors import UsageError
 from harness.profiles import PROFILE_CHOICES
 from harness.reports import formats
@@ -226,6 +226,11 @@ def resolve(config: pytest.Config) -> RunOptions:
     report_dir = Path(opt("--report-dir") or os.environ.get(REPORT_DIR_ENV) or "reports")
     if opt("--request-timeout") <= 0:
         raise UsageError("--request-timeout must be positive")
+    if active:
+        try:
+            browser.parse_lanes(os.environ.get(browser.LANES_ENV))
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
     return RunOptions(
         active=active,
         target=target.rstrip("/") if target else None,

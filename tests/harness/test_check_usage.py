@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from harness import check_usage, cli
+from harness import browser, check_usage, cli
 from tests.harness.cli_runs import run_cli
 
 README = Path(__file__).resolve().parents[2] / "README.md"
@@ -193,3 +193,22 @@ def test_headers_reach_schemathesis_calls_and_forked_clients() -> None:
     finally:
         client.close()
         fork.close()
+
+
+@pytest.mark.parametrize("value", ["two", "0", "-1", "1.5"])
+def test_a_bad_browser_lane_count_is_one_usage_line(tmp_path: Path, value: str) -> None:
+    done = run_cli(
+        tmp_path,
+        "check",
+        "--target",
+        "http://127.0.0.1:9",
+        env={browser.LANES_ENV: value},
+        timeout=120,
+    )
+    assert done.returncode == 4 and done.err.strip().splitlines() == [done.err.strip()], done.text
+    assert f"{browser.LANES_ENV} must be a whole number of browser lanes, 1 or more; got {value!r}" in done.err
+
+
+@pytest.mark.parametrize(("value", "lanes"), [(None, browser.DEFAULT_LANES), ("", browser.DEFAULT_LANES), (" 3 ", 3)])
+def test_the_browser_lane_count_from_the_environment(value: str | None, lanes: int) -> None:
+    assert browser.parse_lanes(value) == lanes
