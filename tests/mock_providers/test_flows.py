@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import warnings
 
 import httpx
 import jwt
 import pytest
-from authlib.integrations.httpx_client import OAuth2Client
 from joserfc import jwt as jose_jwt
 from joserfc.jwk import KeySet
 
@@ -98,6 +98,11 @@ def test_graph_photo_missing_and_bad_token(flow, mocks: RunningMocks) -> None:
 
 def test_authlib_client_signs_in_against_keycloak(mocks: RunningMocks) -> None:
     """A second, independent OIDC client: authlib's OAuth2Client with PKCE plus its id_token validation."""
+    with warnings.catch_warnings():  # authlib deprecates its httpx shim under an "always" filter it adds on import
+        import authlib.deprecate  # noqa: F401 - its filter first, so that ours goes before it
+
+        warnings.simplefilter("ignore", DeprecationWarning)
+        from authlib.integrations.httpx_client import OAuth2Client
     issuer = mocks.issuer("keycloak")
     meta = httpx.get(issuer + "/.well-known/openid-configuration", timeout=TIMEOUT).json()
     mocks.set_auto_login(True)
