@@ -183,7 +183,7 @@ def test_headers_reach_schemathesis_calls_and_forked_clients() -> None:
         verify_tls=True,
         headers=headers,
     )
-    run = Run(options, target="http://127.0.0.1:9")
+    run = Run(options, target="http://127.0.0.1:9", profile_name="documented")
     assert call_kwargs(run, "positive")["headers"] == {"x-preview": "1"}
     client = run.client()
     fork = client.fork()
@@ -193,6 +193,7 @@ def test_headers_reach_schemathesis_calls_and_forked_clients() -> None:
     finally:
         client.close()
         fork.close()
+        run.stack.close()
 
 
 @pytest.mark.parametrize("value", ["two", "0", "-1", "1.5"])
