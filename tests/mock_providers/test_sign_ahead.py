@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import functools
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -62,12 +63,15 @@ def test_the_token_endpoint_signs_nothing_when_the_tokens_were_minted_ahead(
     mocks: RunningMocks, flow: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     kc: Flow = flow(VENDOR)
+    before = int(time.time())
     code = _code_minted_ahead(mocks, kc, nonce="n-ahead", state="s-ahead")
     signed = _count_signatures(monkeypatch, _provider(mocks))
     body = _tokens(kc, code)
+    after = int(time.time())
     assert signed == [], "the token endpoint signed again although the tokens were ready"
     claims = kc.verify_id_token(body["id_token"])
     assert claims["nonce"] == "n-ahead"
+    assert before <= claims["iat"] <= after and claims["exp"] == claims["iat"] + 300
     assert jwt.decode(body["access_token"], options={"verify_signature": False})["sid"] == claims["sid"]
     assert set(body) >= {"access_token", "id_token", "refresh_token", "expires_in", "session_state"}
     assert _provider(mocks).sign_ahead.pending(code) is None, "a redeemed code keeps its prepared tokens"
