@@ -86,18 +86,19 @@ class SignAhead:
         return len(self._prepared)
 
     def _sweep(self) -> None:
-        oldest = time.monotonic() - self._codes.ttl_seconds
-        while self._prepared:
-            code, future = next(iter(self._prepared.values()))
-            if not (code.used or code.issued_at < oldest or len(self._prepared) >= MAX_PREPARED):
+        prepared, oldest = self._prepared, time.monotonic() - self._codes.ttl_seconds
+        while prepared:
+            code, future = next(iter(prepared.values()))
+            if not (code.used or code.issued_at < oldest or len(prepared) >= MAX_PREPARED):
                 return
-            self._prepared.popitem(last=False)
+            prepared.popitem(last=False)
             future.cancel()
 
     def clear(self) -> None:
-        for _code, future in self._prepared.values():
+        """Drop everything (a reset of the control API, from any thread: the store is swapped, not iterated)."""
+        dropped, self._prepared = self._prepared, OrderedDict()
+        for _code, future in list(dropped.values()):
             future.cancel()
-        self._prepared.clear()
 
 
 def _run(future: Future[Prepared | None], work: Callable[[], Prepared | None]) -> None:
