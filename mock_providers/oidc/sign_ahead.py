@@ -61,7 +61,7 @@ class SignAhead:
         self._prepared: OrderedDict[str, tuple[AuthorizationCode, Future[Prepared | None]]] = OrderedDict()
 
     def schedule(self, code: AuthorizationCode, work: Callable[[], Prepared | None]) -> None:
-        """Mint `code`'s tokens once the event loop is done with the current request (its 302 sent); first drop
+        """Mint `code`'s tokens once the event loop has sent the current response (the 302); first drop
         what belongs to spent, expired or surplus codes. Outside an event loop nothing is minted ahead."""
         try:
             loop = asyncio.get_running_loop()
@@ -70,7 +70,9 @@ class SignAhead:
         self._sweep()
         future: Future[Prepared | None] = Future()
         self._prepared[code.value] = (code, future)
-        loop.call_soon(_run, future, work)
+        # The 302 leaves at the end of the loop's next turn (one_write.py gathers a response's writes for it):
+        # minting one turn later keeps the signatures out of its way.
+        loop.call_soon(loop.call_soon, _run, future, work)
 
     def take(self, code_value: str) -> Future[Prepared | None] | None:
         """The minting scheduled for this code, once: a code is redeemed once."""

@@ -4,6 +4,7 @@ endpoint uses them only when nothing they depend on moved, and they live no long
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import functools
 import time
@@ -24,6 +25,12 @@ from mock_providers.testing import RunningMocks
 from tests.mock_providers.conftest import TIMEOUT, Flow
 
 VENDOR = "keycloak"
+LOOPS_BY_NAME: list[tuple[str, Callable[[], asyncio.AbstractEventLoop]]] = [("asyncio", asyncio.new_event_loop)]
+with contextlib.suppress(ImportError):
+    import uvloop
+
+    LOOPS_BY_NAME.append(("uvloop", uvloop.new_event_loop))
+LOOPS = [factory for _, factory in LOOPS_BY_NAME]
 
 
 def _provider(mocks: RunningMocks) -> Provider:
@@ -189,6 +196,31 @@ def test_a_minting_not_yet_run_is_never_waited_for() -> None:
         return sign_ahead.outcome(future)
 
     assert asyncio.run(take_before_the_loop_turns()) is None
+
+
+@pytest.mark.parametrize("loop_factory", LOOPS, ids=[name for name, _ in LOOPS_BY_NAME])
+def test_the_minting_runs_after_the_response_leaves(loop_factory: Callable[[], asyncio.AbstractEventLoop]) -> None:
+    """one_write.py sends a response at the end of the loop turn after its first write; minting in that same turn
+    would hold the 302 back by the signatures' time (asyncio's loop, and uvloop's, which the mocks run on)."""
+    codes = CodeStore()
+    store = SignAhead(codes)
+    user = User(sub="1", email="a@example.com", name="A")
+    order: list[str] = []
+
+    def mint() -> Prepared | None:
+        order.append("minted")
+        return _prepared(user)
+
+    async def issue_and_respond() -> None:
+        loop = asyncio.get_running_loop()
+        store.schedule(codes.issue(AuthorizationRequest("client", "http://app/cb", "openid"), user), mint)
+        loop.call_soon(order.append, "302 sent")  # what the response's first write schedules
+        for _ in range(3):
+            await asyncio.sleep(0)
+
+    with asyncio.Runner(loop_factory=loop_factory) as runner:
+        runner.run(issue_and_respond())
+    assert order == ["302 sent", "minted"]
 
 
 @pytest.mark.parametrize(
