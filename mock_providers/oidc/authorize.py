@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from . import login_page
+from . import login_page, token
 from .clients import is_web_url
 from .codes import AuthorizationRequest
 from .errors import Reason
@@ -154,10 +154,12 @@ def custom_user(params: dict[str, str]) -> dict[str, Any]:
 
 def redirect_with_code(provider: Provider, request: Request, auth: AuthorizationRequest, user: User) -> Response:
     code = provider.codes.issue(auth, user)
+    site = site_of(request)
+    token.prepare(provider, site, code)
     params = {"code": code.value}
     if auth.state is not None:
         params["state"] = auth.state
-    params |= provider.authorize_response_extra(site_of(request), auth.tenant, user, code.session_id, auth.scope)
+    params |= provider.authorize_response_extra(site, auth.tenant, user, code.session_id, auth.scope)
     return redirect(auth, params)
 
 

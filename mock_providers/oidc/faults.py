@@ -137,6 +137,11 @@ class FaultPlan:
                     return fault
         return None
 
+    def waiting(self, endpoint: str, flow: Mapping[str, str]) -> bool:
+        """Whether a call of this flow would take a fault now (`take` without using it up)."""
+        with self._lock:
+            return any(fault.applies_to(endpoint, flow) for fault in self._faults)
+
     def pending(self) -> list[dict[str, Any]]:
         with self._lock:
             return [{k: v for k, v in vars(f).items() if k != "scope" or v} for f in self._faults]

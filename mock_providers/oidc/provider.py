@@ -20,6 +20,7 @@ from .errors import OAuthError, Reason, word
 from .faults import Fault, FaultPlan
 from .keys import KeyRing, KidStyle, hex40_kid
 from .requestlog import RequestLog
+from .sign_ahead import SignAhead
 from .site import Site
 from .tokens import TokenStore
 from .users import User, UserDirectory, numeric_sub
@@ -82,6 +83,7 @@ class Provider:
         self.keys = KeyRing(kid_style=type(self).KID_STYLE, initial_count=self.KEY_COUNT)
         self.users = UserDirectory(self.USER_SEED, user_count, self.make_sub, users)
         self.codes = CodeStore(code_ttl, self.CODE_PREFIX)
+        self.sign_ahead = SignAhead(self.codes)
         self.tokens = TokenStore()
         self.faults = FaultPlan()
         self.log = log or RequestLog()
@@ -191,6 +193,7 @@ class Provider:
     def reset(self) -> None:
         self.users.reset()
         self.codes.clear()
+        self.sign_ahead.clear()
         self.tokens.clear()
         self.pending.clear()
         self.faults.clear()

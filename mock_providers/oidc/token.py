@@ -11,15 +11,16 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from . import pkce
+from . import pkce, sign_ahead
 from .claims import now
 from .clients import authenticate
-from .codes import request_flow
+from .codes import AuthorizationCode, request_flow
 from .errors import Reason
 from .faults import Fault
 from .keys import KeyRing, b64url, hash_half, random_b64_kid
 from .provider import Provider
-from .site import site_of
+from .sign_ahead import Minted, Prepared
+from .site import Site, site_of
 from .tokens import Grant
 from .users import User
 
@@ -32,14 +33,22 @@ async def token_endpoint(provider: Provider, request: Request, params: dict[str,
     tenant: str = request.state.tenant
     if not grant_type:
         raise Reason("grant_type_missing")
+    ahead: Prepared | None = None
     if grant_type == "authorization_code":
         grant = redeem_code(provider, params, client.client_id, tenant)
+        future = provider.sign_ahead.take(params["code"])
+        if future is not None and fault is None:
+            ahead = sign_ahead.outcome(future)
     elif grant_type == "refresh_token":
         grant = redeem_refresh(provider, params, client.client_id, tenant)
     else:
         raise Reason("grant_type", grant_type=grant_type[:100])
-    body = issue_tokens(provider, request, grant, fault)
-    return JSONResponse(body, headers=NO_STORE)
+    site = site_of(request)
+    if ahead is not None and ahead.usable(site, now(), provider.keys.active, grant.user):
+        minted = ahead.minted
+    else:
+        minted = mint(provider, site, grant, fault)
+    return JSONResponse(issue_tokens(provider, grant, minted), headers=NO_STORE)
 
 
 def redeem_code(provider: Provider, params: dict[str, str], client_id: str, tenant: str) -> Grant:
@@ -56,8 +65,14 @@ def redeem_code(provider: Provider, params: dict[str, str], client_id: str, tena
         params.get("code_verifier"),
         provider.REJECT_VERIFIER_WITHOUT_CHALLENGE,
     )
+    return code_grant(provider, code)
+
+
+def code_grant(provider: Provider, code: AuthorizationCode) -> Grant:
+    """What a redeemed code stands for (its client and tenant are the token request's, `redeem` checked)."""
+    auth = code.request
     offline = provider.wants_refresh_token(auth.scope, auth.extra)
-    grant = Grant(code.user, client_id, auth.scope, tenant, code.session_id, 0, auth.nonce, offline)
+    grant = Grant(code.user, auth.client_id, auth.scope, auth.tenant, code.session_id, 0, auth.nonce, offline)
     grant.flow = request_flow(auth)
     return grant
 
@@ -69,27 +84,48 @@ def redeem_refresh(provider: Provider, params: dict[str, str], client_id: str, t
     return Grant(grant.user, client_id, grant.scope, tenant, grant.session_id, 0, None, False, dict(grant.flow))
 
 
-def issue_tokens(provider: Provider, request: Request, grant: Grant, fault: Fault | None) -> dict[str, Any]:
-    site = site_of(request)
-    user, client_id, tenant = grant.user, grant.client_id, grant.tenant
-    issuer = provider.token_issuer(site, tenant, user)
-    access = provider.access_token(user, tenant, client_id, grant.scope, issuer, grant.session_id)
+def prepare(provider: Provider, site: Site, code: AuthorizationCode) -> None:
+    """Have `code`'s tokens minted ahead in the worker (sign_ahead.py), unless its token request would take a
+    fault already queued: those tokens are minted at the token request, with the fault."""
+    if provider.faults.waiting("token", request_flow(code.request)):
+        return
+    provider.sign_ahead.schedule(code, functools.partial(mint_ahead, provider, site, code_grant(provider, code)))
+
+
+def mint_ahead(provider: Provider, site: Site, grant: Grant) -> Prepared | None:
+    """`mint` with what it was minted from; None when the clock's second changed while it ran."""
+    second, key, user_state = now(), provider.keys.active, repr(grant.user)
+    minted = mint(provider, site, grant, None)
+    return Prepared(minted, site, second, key, user_state) if now() == second else None
+
+
+def mint(provider: Provider, site: Site, grant: Grant, fault: Fault | None) -> Minted:
+    """The tokens of a token response: access token, ID token (scope ``openid``), refresh token (offline)."""
+    issuer = provider.token_issuer(site, grant.tenant, grant.user)
+    access = provider.access_token(grant.user, grant.tenant, grant.client_id, grant.scope, issuer, grant.session_id)
+    identity = id_token(provider, grant, issuer, access, fault) if "openid" in grant.scope.split() else None
+    refresh = None
+    if grant.offline:
+        refresh = provider.refresh_token(issuer, grant.client_id, grant.session_id, grant.scope)
+    return Minted(access, identity, refresh)
+
+
+def issue_tokens(provider: Provider, grant: Grant, minted: Minted) -> dict[str, Any]:
+    """The token response's body; the tokens are remembered for userinfo, introspection and refresh."""
     grant.expires_at = time.time() + provider.ACCESS_TOKEN_TTL
-    provider.tokens.remember_access(access, grant)
+    provider.tokens.remember_access(minted.access, grant)
     body: dict[str, Any] = {
-        "access_token": access,
+        "access_token": minted.access,
         "expires_in": provider.ACCESS_TOKEN_TTL,
         "scope": provider.response_scope(grant.scope),
         "token_type": "Bearer",
     }
-    if "openid" in grant.scope.split():
-        body["id_token"] = id_token(provider, grant, issuer, access, fault)
-    has_refresh = grant.offline
-    if has_refresh:
-        refresh = provider.refresh_token(issuer, client_id, grant.session_id, grant.scope)
-        provider.tokens.remember_refresh(refresh, grant)
-        body["refresh_token"] = refresh
-    return body | provider.token_response_extra(grant.session_id, has_refresh)
+    if minted.id_token is not None:
+        body["id_token"] = minted.id_token
+    if minted.refresh is not None:
+        provider.tokens.remember_refresh(minted.refresh, grant)
+        body["refresh_token"] = minted.refresh
+    return body | provider.token_response_extra(grant.session_id, minted.refresh is not None)
 
 
 def id_token(provider: Provider, grant: Grant, issuer: str, access: str, fault: Fault | None) -> str:
