@@ -85,8 +85,8 @@ def redeem_refresh(provider: Provider, params: dict[str, str], client_id: str, t
 
 
 def prepare(provider: Provider, site: Site, code: AuthorizationCode) -> None:
-    """Have `code`'s tokens minted ahead in the worker (sign_ahead.py), unless its token request would take a
-    fault already queued: those tokens are minted at the token request, with the fault."""
+    """Have `code`'s tokens minted ahead on the event loop once the 302 is out (sign_ahead.py), unless its token
+    request would take a fault already queued: those tokens are minted at the token request, with the fault."""
     if provider.faults.waiting("token", request_flow(code.request)):
         return
     provider.sign_ahead.schedule(code, functools.partial(mint_ahead, provider, site, code_grant(provider, code)))
