@@ -83,8 +83,10 @@ def _tls_context() -> ssl.SSLContext:
 
 
 def _client(ctx: AuthContext) -> httpx.AsyncClient:
+    """The sign-in's client of the IdP. Environment proxies are ignored, as Node's fetch (Auth.js) ignores them; a
+    client that reads them iterates `os.environ`, which pytest changes under a server running in a test's thread."""
     timeout = None if ctx.settings.has_flaw("no-idp-timeout") else ctx.settings.http_timeout
-    return httpx.AsyncClient(timeout=timeout, follow_redirects=False, verify=_tls_context())
+    return httpx.AsyncClient(timeout=timeout, follow_redirects=False, verify=_tls_context(), trust_env=False)
 
 
 def _salt(ctx: AuthContext, name: str) -> str:

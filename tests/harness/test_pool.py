@@ -4,10 +4,13 @@ that meets the pop raises KeyError (a CI run lost a whole family's findings to i
 
 from __future__ import annotations
 
+import asyncio
 import os
 import ssl
 import threading
 from collections.abc import Callable, Iterator, MutableMapping
+from types import SimpleNamespace
+from typing import cast
 
 import httpx
 import pytest
@@ -22,6 +25,9 @@ from harness.inbox import Inbox, InboxUnavailable
 from harness.mock_idp import MockIdp
 from harness.registry import REGISTRY, Check
 from harness.runner import new_finding
+from reference_server import oauth as reference_oauth
+from reference_server.context import AuthContext
+from reference_server.settings import Settings
 from tests.harness.conftest import make_context
 
 DEAD = "http://127.0.0.1:9"
@@ -143,6 +149,13 @@ def test_the_clients_of_a_pooled_check_do_not_iterate_the_environment(watched: W
             Inbox(DEAD, timeout=1.0).mails("someone@example.test")
 
     _in_a_thread(make_every_client)
+    assert watched.iterated_by == set()
+
+
+def test_the_reference_servers_client_of_the_idp_does_not_iterate_the_environment(watched: WatchedEnviron) -> None:
+    """The reference server serves the tests from a thread of their process, and signs in through its own client."""
+    context = cast(AuthContext, SimpleNamespace(settings=Settings()))
+    _in_a_thread(lambda: asyncio.run(reference_oauth._client(context).aclose()))
     assert watched.iterated_by == set()
 
 
