@@ -8,6 +8,7 @@ the findings into the terminal summary and the reports (`harness.reports.formats
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from collections.abc import Generator
 from pathlib import Path
@@ -16,6 +17,7 @@ import pytest
 
 from harness import browser, fixtures, pool
 from harness.checks import schema_cases
+from harness.checks.schema import from_the_spec_only
 from harness.errors import HarnessError, TargetError, UsageError
 from harness.findings import Finding, Verdict
 from harness.fixtures import FINDING_KEY, RUN_KEY
@@ -25,6 +27,7 @@ from harness.reports import formats, report, team
 from harness.run import Run
 
 SUITE_DIR = Path(__file__).resolve().parent / "suite"
+SCHEMA_SUITE = SUITE_DIR / "test_schema.py"
 FINDING_PROPERTY = "nextauth_conformance_finding"
 EXIT_TARGET_UNAVAILABLE = 10
 STOP_KEY = pytest.StashKey[tuple[str, int]]()
@@ -149,6 +152,26 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
         f"nextauth-conformance: target {run.target}{' (embedded)' if run.embedded else ''}, "
         f"profile {run.profile_name} ({run.profile_reason})"
     ]
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_make_collect_report(
+    collector: pytest.Collector,
+) -> Generator[None, pytest.CollectReport, pytest.CollectReport]:
+    """schemathesis draws the schema items' coverage cases while it collects them; these, like the cases the items
+    draw when they run (below), come from the spec and the seed only (`from_the_spec_only`)."""
+    with _spec_only(collector.path):
+        return (yield)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
+    with _spec_only(item.path):
+        return (yield)
+
+
+def _spec_only(path: Path) -> contextlib.AbstractContextManager[None]:
+    return from_the_spec_only() if path == SCHEMA_SUITE else contextlib.nullcontext()
 
 
 @pytest.hookimpl(wrapper=True)

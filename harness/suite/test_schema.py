@@ -1,22 +1,18 @@
-"""Schema-driven generation over spec/openapi.yaml: one pytest item (one JUnit case) per operation and mode."""
+"""Schema-driven generation over spec/openapi.yaml: one pytest item (one JUnit case) per operation and mode.
 
-from collections.abc import Iterator
+The plugin has Hypothesis draw this module's cases, at collection and when its items run, from the spec and the seed
+only (`harness.plugin`, `from_the_spec_only`)."""
+
 from typing import Any
 
 import pytest
 
-from harness.checks.schema import NEGATIVE_ID, POSITIVE_ID, from_the_spec_only, load
+from harness.checks.schema import NEGATIVE_ID, POSITIVE_ID, load
 from harness.checks.schema_cases import run_case
 from harness.fixtures import CheckRunner
 
 POSITIVE = load("positive")
 NEGATIVE = load("negative")
-
-
-@pytest.fixture(autouse=True)
-def _cases_from_the_spec_only() -> Iterator[None]:
-    with from_the_spec_only():
-        yield
 
 
 @pytest.mark.schema

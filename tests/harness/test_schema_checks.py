@@ -8,14 +8,17 @@ import importlib
 import json
 import re
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
-from typing import cast
+from typing import Any, cast
 
 import pytest
+from hypothesis.internal.conjecture import providers
 from requests.adapters import HTTPAdapter
 
 import spec
+from harness import plugin
 from harness.checks.schema import from_the_spec_only
 from harness.checks.schema_cases import keep_alive_session, query_schemas
 from harness.client import TargetClient
@@ -214,19 +217,41 @@ def test_the_schema_cases_share_one_session_that_keeps_no_cookie(reference) -> N
     assert len(pools) == 0  # closed with the run
 
 
-def test_schema_cases_ignore_the_literals_of_loaded_local_code(tmp_path: Path) -> None:
-    """Hypothesis draws literals from loaded local modules (a checkout's harness, a project's plugins); the schema
-    items must not, or the same seed generates other cases from a checkout than from an installed package."""
-    from hypothesis.internal.conjecture import providers
-
+@pytest.fixture
+def local_literals(tmp_path: Path) -> Iterator[None]:
+    """A loaded local module with literals, which Hypothesis would mix into what it draws."""
     (tmp_path / "local_literals.py").write_text('WORDS = ("zq-local-literal-one", "zq-local-literal-two")\n')
     sys.path.insert(0, str(tmp_path))
     try:
         importlib.import_module("local_literals")
-        assert len(providers._get_local_constants()) > 0  # loaded local code has literals Hypothesis would use
-        with from_the_spec_only():
-            assert len(providers._get_local_constants()) == 0
-        assert len(providers._get_local_constants()) > 0  # put back for whatever else runs in the process
+        yield
     finally:
         sys.path.remove(str(tmp_path))
         sys.modules.pop("local_literals", None)
+
+
+def test_schema_cases_ignore_the_literals_of_loaded_local_code(local_literals: None) -> None:
+    """Hypothesis draws literals from loaded local modules (a checkout's harness, a project's plugins); the schema
+    items must not, or the same seed generates other cases from a checkout than from an installed package."""
+    assert len(providers._get_local_constants()) > 0  # loaded local code has literals Hypothesis would use
+    with from_the_spec_only():
+        assert len(providers._get_local_constants()) == 0
+    assert len(providers._get_local_constants()) > 0  # put back for whatever else runs in the process
+
+
+@pytest.mark.parametrize("hook", [plugin.pytest_make_collect_report, plugin.pytest_runtest_call])
+def test_the_schema_module_draws_from_the_spec_only_when_collected_and_run(local_literals: None, hook: Any) -> None:
+    """schemathesis draws the coverage cases while the schema module is collected, the rest while its items run:
+    the plugin guards both, for that module only."""
+
+    def constants_inside(path: Path) -> int:
+        wrapper = hook(SimpleNamespace(path=path))
+        next(wrapper)
+        inside = len(providers._get_local_constants())
+        with pytest.raises(StopIteration):
+            wrapper.send(None)
+        return inside
+
+    assert constants_inside(plugin.SCHEMA_SUITE) == 0
+    assert constants_inside(plugin.SUITE_DIR / "test_checks.py") > 0
+    assert len(providers._get_local_constants()) > 0
