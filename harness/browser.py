@@ -24,6 +24,8 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from harness import env_numbers
+
 INSTALL_HINT = "python -m playwright install chromium"
 NO_BROWSER = f"no Chromium found: run `{INSTALL_HINT}` (or install Debian's chromium package)"
 LEAVE_OUT_HINT = 'or leave the browser checks out: -m "not browser"'
@@ -44,8 +46,8 @@ LAUNCH_ARGS = (
 LAUNCH_TIMEOUT_MS = 30_000
 BROWSER_FAMILIES = frozenset({"browser"})
 """Check families that drive a real browser: marked `browser` and run in the driver thread."""
-LANES_ENV = "NEXTAUTH_CONFORMANCE_BROWSER_LANES"
-DEFAULT_LANES = 2
+LANES_ENV = env_numbers.BROWSER_LANES
+DEFAULT_LANES = env_numbers.DEFAULTS[LANES_ENV]
 """Browser instances the background pool drives at once (harness/pool.py), each on a lane of its own: a driver
 thread, a Playwright driver and a Chromium. Two overlap one check's waits with another's steps: 10-15% faster on a
 quiet 2-core machine, no slower on a loaded one (README, Benchmarks); `NEXTAUTH_CONFORMANCE_BROWSER_LANES=1` runs
@@ -231,21 +233,8 @@ class SharedBrowser:
 
 
 def lane_count() -> int:
-    """`NEXTAUTH_CONFORMANCE_BROWSER_LANES` (1 runs the browser checks one after another), else `DEFAULT_LANES`.
-    A bad value falls back here, at import; a run refuses it first, in one line (`harness.options`)."""
-    try:
-        return parse_lanes(os.environ.get(LANES_ENV))
-    except ValueError:
-        return DEFAULT_LANES
-
-
-def parse_lanes(raw: str | None) -> int:
-    """The lane count `raw` names (`DEFAULT_LANES` when unset or blank); `ValueError` with the line to print."""
-    if raw is None or not raw.strip():
-        return DEFAULT_LANES
-    if not raw.strip().isdigit() or int(raw) < 1:
-        raise ValueError(f"{LANES_ENV} must be a whole number of browser lanes, 1 or more; got {raw!r}")
-    return int(raw)
+    """`NEXTAUTH_CONFORMANCE_BROWSER_LANES` (1 runs the browser checks one after another), else `DEFAULT_LANES`."""
+    return env_numbers.read(LANES_ENV)
 
 
 _LANES = [SharedBrowser() for _ in range(lane_count())]

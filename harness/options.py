@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from harness import browser, tls
+from harness import env_numbers, tls
 from harness.errors import UsageError
 from harness.profiles import PROFILE_CHOICES
 from harness.reports import formats
@@ -227,10 +227,11 @@ def resolve(config: pytest.Config) -> RunOptions:
     if opt("--request-timeout") <= 0:
         raise UsageError("--request-timeout must be positive")
     if active:
-        try:
-            browser.parse_lanes(os.environ.get(browser.LANES_ENV))
-        except ValueError as exc:
-            raise UsageError(str(exc)) from None
+        for name in env_numbers.DEFAULTS:
+            try:
+                env_numbers.parse(name)
+            except ValueError as exc:
+                raise UsageError(str(exc)) from None
     return RunOptions(
         active=active,
         target=target.rstrip("/") if target else None,

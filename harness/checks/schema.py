@@ -9,7 +9,6 @@ The cases come from the spec and the seed only (`from_the_spec_only`), not from 
 from __future__ import annotations
 
 import contextlib
-import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -17,6 +16,7 @@ import schemathesis
 from schemathesis.config import SchemathesisConfig
 
 import spec
+from harness import env_numbers
 from harness.findings import Severity
 from harness.registry import declare
 
@@ -38,7 +38,8 @@ declare(
 
 EXCLUDED_CHECKS = ("unsupported_method", "allow_header_conformance", "missing_required_header")
 NEGATIVE_EXCLUDED = (*EXCLUDED_CHECKS, "negative_data_rejection")
-MAX_EXAMPLES = int(os.environ.get("NEXTAUTH_CONFORMANCE_MAX_EXAMPLES", "10"))
+MAX_EXAMPLES = env_numbers.read(env_numbers.MAX_EXAMPLES)
+"""Examples per operation in positive mode (half as many, at least 3, in negative mode)."""
 
 
 def pinned_config(mode: str, max_examples: int = MAX_EXAMPLES) -> SchemathesisConfig:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from harness import browser, check_usage, cli
+from harness import check_usage, cli, env_numbers
 from tests.harness.cli_runs import run_cli
 
 README = Path(__file__).resolve().parents[2] / "README.md"
@@ -196,20 +196,26 @@ def test_headers_reach_schemathesis_calls_and_forked_clients() -> None:
         run.stack.close()
 
 
+@pytest.mark.parametrize("name", list(env_numbers.DEFAULTS))
 @pytest.mark.parametrize("value", ["two", "0", "-1", "1.5"])
-def test_a_bad_browser_lane_count_is_one_usage_line(tmp_path: Path, value: str) -> None:
-    done = run_cli(
-        tmp_path,
-        "check",
-        "--target",
-        "http://127.0.0.1:9",
-        env={browser.LANES_ENV: value},
-        timeout=120,
-    )
+def test_a_bad_number_from_the_environment_is_one_usage_line(tmp_path: Path, name: str, value: str) -> None:
+    """The lanes and the schema examples are read at import: a bad value is refused before the run, never a
+    traceback at import (the plugin loads into every pytest run of an environment it is installed in)."""
+    done = run_cli(tmp_path, "check", "--target", "http://127.0.0.1:9", env={name: value}, timeout=120)
     assert done.returncode == 4 and done.err.strip().splitlines() == [done.err.strip()], done.text
-    assert f"{browser.LANES_ENV} must be a whole number of browser lanes, 1 or more; got {value!r}" in done.err
+    assert f"{name} must be a whole number, 1 or more; got {value!r}" in done.err
+    assert "Traceback" not in done.text
 
 
-@pytest.mark.parametrize(("value", "lanes"), [(None, browser.DEFAULT_LANES), ("", browser.DEFAULT_LANES), (" 3 ", 3)])
-def test_the_browser_lane_count_from_the_environment(value: str | None, lanes: int) -> None:
-    assert browser.parse_lanes(value) == lanes
+@pytest.mark.parametrize(("value", "number"), [(None, 2), ("", 2), (" 3 ", 3), ("x", None)])
+def test_a_number_from_the_environment(monkeypatch: pytest.MonkeyPatch, value: str | None, number: int | None) -> None:
+    if value is None:
+        monkeypatch.delenv(env_numbers.BROWSER_LANES, raising=False)
+    else:
+        monkeypatch.setenv(env_numbers.BROWSER_LANES, value)
+    if number is None:
+        with pytest.raises(ValueError, match="must be a whole number"):
+            env_numbers.parse(env_numbers.BROWSER_LANES)
+        assert env_numbers.read(env_numbers.BROWSER_LANES) == env_numbers.DEFAULTS[env_numbers.BROWSER_LANES]
+    else:
+        assert env_numbers.parse(env_numbers.BROWSER_LANES) == env_numbers.read(env_numbers.BROWSER_LANES) == number
