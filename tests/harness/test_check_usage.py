@@ -197,17 +197,18 @@ def test_headers_reach_schemathesis_calls_and_forked_clients() -> None:
 
 
 @pytest.mark.parametrize("name", list(env_numbers.DEFAULTS))
-@pytest.mark.parametrize("value", ["two", "0", "-1", "1.5"])
-def test_a_bad_number_from_the_environment_is_one_usage_line(tmp_path: Path, name: str, value: str) -> None:
+def test_a_bad_number_from_the_environment_is_one_usage_line(tmp_path: Path, name: str) -> None:
     """The lanes and the schema examples are read at import: a bad value is refused before the run, never a
     traceback at import (the plugin loads into every pytest run of an environment it is installed in)."""
-    done = run_cli(tmp_path, "check", "--target", "http://127.0.0.1:9", env={name: value}, timeout=120)
+    done = run_cli(tmp_path, "check", "--target", "http://127.0.0.1:9", env={name: "two"}, timeout=120)
     assert done.returncode == 4 and done.err.strip().splitlines() == [done.err.strip()], done.text
-    assert f"{name} must be a whole number, 1 or more; got {value!r}" in done.err
+    assert f"{name} must be a whole number, 1 or more; got 'two'" in done.err
     assert "Traceback" not in done.text
 
 
-@pytest.mark.parametrize(("value", "number"), [(None, 2), ("", 2), (" 3 ", 3), ("x", None)])
+@pytest.mark.parametrize(
+    ("value", "number"), [(None, 2), ("", 2), (" 3 ", 3), ("x", None), ("0", None), ("-1", None), ("1.5", None)]
+)
 def test_a_number_from_the_environment(monkeypatch: pytest.MonkeyPatch, value: str | None, number: int | None) -> None:
     if value is None:
         monkeypatch.delenv(env_numbers.BROWSER_LANES, raising=False)
