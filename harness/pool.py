@@ -108,9 +108,9 @@ def _run_one(ctx: CheckContext, instance: str) -> Outcome:
 
 def run_pool(ctx: CheckContext, instances: list[str], lanes: int = 0) -> Pooled:
     """The first instance per parameter alone (in order), then the rest `POOL_WORKERS` at a time (`lanes`: every
-    instance `lanes` at a time, worker thread N on browser lane N), those of
-    `STARTED_FIRST` on threads of their own from the start; each thread on a client of its own (cookie jar and
-    deadline are per request), all sharing the context's cache."""
+    instance `lanes` at a time, worker thread N on browser lane N), those of `STARTED_FIRST` on threads of their own
+    from the start; each thread on a client of its own (cookie jar and deadline are per request), all sharing the
+    context's cache."""
     pooled, seen, ahead, first, rest = Pooled(), set[str](), list[str](), list[str](), list[str]()
     for instance in instances:
         check_id, param = _split(instance)

@@ -74,7 +74,8 @@ def excluded_checks(mode: str) -> list[Any]:
 
 @contextlib.contextmanager
 def from_the_spec_only() -> Iterator[None]:
-    """Generation that ignores Hypothesis's local constants while a schema item runs.
+    """Generation that ignores Hypothesis's local constants: while the schema module is collected (schemathesis
+    draws its coverage cases then) and while its items run (harness/plugin.py applies it to both).
 
     Hypothesis (6.131 and later) mixes the literals of every loaded *local* module (one outside site-packages that
     is not a test file) into what it draws. So the same seed generated other cases from a checkout than from an
