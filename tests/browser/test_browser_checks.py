@@ -8,6 +8,7 @@ import json
 import socket
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -112,6 +113,10 @@ def test_failure_saves_screenshot_and_trace(stack: Stack, breakage: str, instanc
     paths = [Path(part.split()[1]) for part in artifacts.split("; ")]
     assert paths and all(p.is_file() and p.is_relative_to(stack.report_dir) for p in paths), artifacts
     assert {p.suffix for p in paths} == {".png", ".zip"}
+    with zipfile.ZipFile(next(p for p in paths if p.suffix == ".zip")) as trace:
+        events = trace.read("trace.trace").decode()
+    assert '"type":"frame-snapshot"' in events, "the trace viewer has no DOM snapshot of the page to show"
+    assert '"type":"screencast-frame"' not in events, "the screencast is recorded (it costs a second of a run)"
 
 
 def test_mock_idp_checks_are_not_applicable_without_one(stack: Stack) -> None:
