@@ -266,6 +266,35 @@ def shared(pins: frozenset[str] | None = None) -> SharedBrowser:
     return _current().start(pins)
 
 
+def start_lanes_soon(pins_of: Callable[[], frozenset[str]]) -> Future[None]:
+    """Every lane's browser started in the background, all at once, with the pins `pins_of()` gives (computed
+    there too): the caller goes on meanwhile (pytest collects) and waits on the future before the first browser
+    check. A lane that cannot start keeps its `NoBrowser` (`shared()` raises it); when `pins_of` raises, no lane
+    starts and the checks start them as before, reporting what it raised. The future never raises."""
+    done: Future[None] = Future()
+
+    def start_all() -> None:
+        try:
+            pins = pins_of()
+        except Exception:  # noqa: BLE001 - the browser checks ask again and report it
+            done.set_result(None)
+            return
+        starters = [threading.Thread(target=_start_quietly, args=(lane, pins), daemon=True) for lane in _LANES]
+        for starter in starters:
+            starter.start()
+        for starter in starters:
+            starter.join()
+        done.set_result(None)
+
+    threading.Thread(target=start_all, name="browser-lanes-start", daemon=True).start()
+    return done
+
+
+def _start_quietly(lane: SharedBrowser, pins: frozenset[str]) -> None:
+    with contextlib.suppress(NoBrowser):  # kept by the lane
+        lane.start(pins)
+
+
 def prepare_driver() -> None:
     """Start every lane's Playwright driver from this thread's turn (see `SharedBrowser.prepare`)."""
     for lane in _LANES:

@@ -57,3 +57,8 @@ def browser_trust(ctx: CheckContext) -> tuple[bool, frozenset[str]]:
     if ctx.inputs.mock_idp:
         pins |= {spki_hash(cert) for cert in ctx.mock_idp().server_certificates()}
     return False, frozenset(pins)
+
+
+def run_trust(ctx: CheckContext) -> tuple[bool, frozenset[str]]:
+    """`browser_trust` once per run (the lanes' early start and every browser check ask for it)."""
+    return ctx.once("browser-trust", lambda: browser_trust(ctx))

@@ -11,11 +11,14 @@ from __future__ import annotations
 import contextlib
 import sys
 from collections.abc import Generator
+from concurrent.futures import Future
 from pathlib import Path
 
 import pytest
+from _pytest.mark.expression import Expression
 
 from harness import browser, fixtures, pool
+from harness.browser_trust import run_trust
 from harness.checks import schema_cases
 from harness.checks.schema import from_the_spec_only
 from harness.errors import HarnessError, TargetError, UsageError
@@ -31,6 +34,7 @@ SCHEMA_SUITE = SUITE_DIR / "test_schema.py"
 FINDING_PROPERTY = "nextauth_conformance_finding"
 EXIT_TARGET_UNAVAILABLE = 10
 STOP_KEY = pytest.StashKey[tuple[str, int]]()
+LANES_KEY = pytest.StashKey[Future[None]]()
 EXECUTED = frozenset({Verdict.PASS, Verdict.FAIL, Verdict.WARN, Verdict.WAIVED, Verdict.STALE_WAIVER})
 
 
@@ -94,8 +98,28 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     except TargetError as exc:
         target = run.options.target or "the embedded server"
         _stop(session.config, f"nextauth-conformance: cannot test {target}: {exc}", EXIT_TARGET_UNAVAILABLE)
+        return
     except HarnessError as exc:
         _stop(session.config, f"nextauth-conformance: {exc}", pytest.ExitCode.USAGE_ERROR)
+        return
+    if _may_select_browser_checks(session.config):  # the browsers start while pytest collects
+        ctx = run.context()
+        session.config.stash[LANES_KEY] = browser.start_lanes_soon(lambda: run_trust(ctx)[1])
+
+
+def _may_select_browser_checks(config: pytest.Config) -> bool:
+    """Whether this run (not distributed by xdist, no `-k`, no node ids) can select a browser check: `-m` is
+    evaluated for their `browser` mark. Otherwise the lanes start as the first browser check needs them."""
+    if config.option.keyword or getattr(config.option, "dist", "no") != "no":
+        return False
+    if any("::" in arg or Path(arg).resolve() == SCHEMA_SUITE for arg in config.args):
+        return False
+    if not config.option.markexpr:
+        return True
+    try:
+        return Expression.compile(config.option.markexpr).evaluate(lambda name, /, **kw: name == "browser" and not kw)
+    except Exception:  # noqa: BLE001 - an expression pytest itself will reject at collection
+        return False
 
 
 def _stop(config: pytest.Config, message: str, code: int) -> None:
@@ -128,6 +152,9 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
     pool.pooled_last(items)
     if config.option.collectonly:
         return
+    lanes_started = config.stash.get(LANES_KEY, None)
+    if lanes_started is not None:
+        lanes_started.result()  # before any item runs: no Playwright driver starts beside pytest's env changes
     if any(item.get_closest_marker("browser") for item in items):
         try:
             browser.shared()

@@ -23,7 +23,7 @@ from typing import Any
 from urllib.parse import parse_qs, parse_qsl, unquote, urlencode, urljoin, urlsplit, urlunsplit
 
 from harness.browser import NoBrowser, shared
-from harness.browser_trust import browser_trust
+from harness.browser_trust import run_trust
 from harness.checks._common import same_origin, same_url
 from harness.checks._oauth_flow import CHECK_PARAMS, probe_start, real_code, with_params
 from harness.context import CheckContext
@@ -133,7 +133,7 @@ class Probe:
 
     def __enter__(self) -> Probe:
         try:
-            ignore_errors, pins = self.ctx.once("browser-trust", lambda: browser_trust(self.ctx))
+            ignore_errors, pins = run_trust(self.ctx)
             browser = shared(pins).browser
         except NoBrowser as exc:
             raise NotApplicable(str(exc)) from None
