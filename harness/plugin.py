@@ -15,7 +15,6 @@ from concurrent.futures import Future
 from pathlib import Path
 
 import pytest
-from _pytest.mark.expression import Expression
 
 from harness import browser, fixtures, pool
 from harness.browser_trust import run_trust
@@ -24,6 +23,7 @@ from harness.checks.schema import from_the_spec_only
 from harness.errors import HarnessError, TargetError, UsageError
 from harness.findings import Finding, Verdict
 from harness.fixtures import FINDING_KEY, RUN_KEY
+from harness.mark_selection import can_select
 from harness.options import add_options, resolve
 from harness.registry import REGISTRY
 from harness.reports import formats, report, team
@@ -108,18 +108,28 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
 
 def _may_select_browser_checks(config: pytest.Config) -> bool:
-    """Whether this run (not distributed by xdist, no `-k`, no node ids) can select a browser check: `-m` is
-    evaluated for their `browser` mark. Otherwise the lanes start as the first browser check needs them."""
+    """Whether this run (not distributed by xdist, no `-k`, no node ids) can select a browser check by its `-m`.
+    Otherwise the lanes start as the first browser check needs them."""
     if config.option.keyword or getattr(config.option, "dist", "no") != "no":
         return False
     if any("::" in arg or Path(arg).resolve() == SCHEMA_SUITE for arg in config.args):
         return False
-    if not config.option.markexpr:
+    return _may_select(config, "browser")
+
+
+def _may_select(config: pytest.Config, family: str) -> bool:
+    """Whether `-m` can select an item of `family`: the suite's items carry their family's marker (the browser
+    family's is `browser`) and no other family's."""
+    families = frozenset(REGISTRY.families())
+    return can_select(config.option.markexpr or "", frozenset({family}), families - {family})
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """The schema module is not collected when `-m` cannot select its items: schemathesis draws their coverage
+    cases while it collects (about a second of a `-m pages` run's two)."""
+    if collection_path == SCHEMA_SUITE and _run(config) is not None and not _may_select(config, "schema"):
         return True
-    try:
-        return Expression.compile(config.option.markexpr).evaluate(lambda name, /, **kw: name == "browser" and not kw)
-    except Exception:  # noqa: BLE001 - an expression pytest itself will reject at collection
-        return False
+    return None
 
 
 def _stop(config: pytest.Config, message: str, code: int) -> None:

@@ -64,7 +64,7 @@ def _config(markexpr: str = "", keyword: str = "", dist: str = "no", args: tuple
         (_config("not browser"), False),
         (_config("flow"), False),
         (_config("schema and not browser"), False),
-        (_config("browser and ("), False),  # pytest rejects it at collection
+        (_config("browser and ("), True),  # pytest rejects it at collection, with its own message
         (_config(keyword="POPUP"), False),  # -k: the selection is not known before collection
         (_config(dist="load"), False),  # xdist: the workers run the checks, each with lanes of its own
         (_config(args=("harness/suite/test_checks.py::test_flow",)), False),
@@ -80,7 +80,7 @@ RECORDING_CONFTEST = """
 import time
 import harness.browser
 
-LAUNCHES, COLLECTED = [], []
+LAUNCHES, LOOP = [], []
 _launch = harness.browser.launch
 
 
@@ -92,22 +92,22 @@ def launch(playwright, pins=frozenset()):
 harness.browser.launch = launch
 
 
-def pytest_collection_modifyitems(items):  # before the plugin's (trylast), which waits for the lanes
-    COLLECTED.append(time.monotonic())
+def pytest_runtestloop(session):  # a session hook (an item hook of this conftest would not see the suite's items)
+    LOOP.append(time.monotonic())
 
 
 def pytest_unconfigure(config):
-    collected = COLLECTED[0] if COLLECTED else float("inf")
-    during = sum(1 for at, _ in LAUNCHES if at < collected)
-    print(f"LAUNCHES {len(LAUNCHES)} DURING-COLLECTION {during} PINS {len({pins for _, pins in LAUNCHES})}")
+    loop = LOOP[0] if LOOP else float("inf")
+    before = sum(1 for at, _ in LAUNCHES if at < loop)
+    print(f"LAUNCHES {len(LAUNCHES)} BEFORE-THE-CHECKS {before} PINS {len({pins for _, pins in LAUNCHES})}")
 """
 
 
-def test_a_browser_run_launches_each_lane_once_while_pytest_collects(pytester: pytest.Pytester) -> None:
-    """Each lane launches once, with the run's pins (the embedded run's: the mock IdP's certificate), while pytest
-    collects; none launches after collection, or again for other pins, while the checks wait."""
+def test_a_browser_run_launches_each_lane_once_before_the_checks(pytester: pytest.Pytester) -> None:
+    """Each lane launches once, with the run's pins (the embedded run's: the mock IdP's certificate), started as the
+    run starts (beside collection) and done before the checks run; none launches again for other pins, or late."""
     pytester.makeconftest(RECORDING_CONFTEST)
     result = pytester.runpytest_subprocess("--conformance", "-p", "no:randomly", "-m", "browser", "-s", timeout=180)
     assert result.ret == pytest.ExitCode.OK, result.stdout.str()[-2000:]
     lanes = browser.lane_count()
-    result.stdout.fnmatch_lines([f"LAUNCHES {lanes} DURING-COLLECTION {lanes} PINS 1"])
+    result.stdout.fnmatch_lines([f"LAUNCHES {lanes} BEFORE-THE-CHECKS {lanes} PINS 1"])

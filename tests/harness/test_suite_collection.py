@@ -7,6 +7,7 @@ from collections import Counter
 
 import pytest
 
+from harness.plugin import SCHEMA_SUITE
 from harness.registry import REGISTRY
 from harness.suite.test_checks import BROWSER_FAMILIES
 
@@ -25,3 +26,20 @@ def test_browser_families_are_marked(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest("--conformance", "--collect-only", "-q", "-m", "not browser", "-p", "no:randomly")
     browser_ids = {i for family in BROWSER_FAMILIES for i in REGISTRY.instances(family)}
     assert browser_ids and not any(instance in line for line in result.outlines for instance in browser_ids)
+
+
+@pytest.mark.parametrize(
+    ("markexpr", "collected"), [("pages", False), ("flow or rp", False), ("schema", True), ("not browser", True)]
+)
+def test_the_schema_module_is_collected_only_when_m_can_select_it(
+    pytester: pytest.Pytester, markexpr: str, collected: bool
+) -> None:
+    """Collecting it costs schemathesis's coverage cases (about a second); a `-m` that cannot select its items
+    leaves it out, so they are not even deselected."""
+    result = pytester.runpytest("--conformance", "--collect-only", "-q", "-m", markexpr, "-p", "no:randomly")
+    summary = result.outlines[-1].split(" in ")[0]  # "13/247 tests collected (234 deselected)"
+    assert ("test_schema.py" in result.stdout.str()) is collected, summary  # -q lists the selected items
+    ignored = pytester.runpytest(
+        "--conformance", "--collect-only", "-q", "-m", markexpr, "-p", "no:randomly", f"--ignore={SCHEMA_SUITE}"
+    )
+    assert (summary != ignored.outlines[-1].split(" in ")[0]) is collected, (summary, ignored.outlines[-1])
