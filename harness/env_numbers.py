@@ -22,7 +22,7 @@ def parse(name: str) -> int:
     raw = os.environ.get(name)
     if raw is None or not raw.strip():
         return DEFAULTS[name]
-    if not raw.strip().isdigit() or int(raw) < 1:
+    if not raw.strip().isdecimal() or int(raw) < 1:  # isdecimal: what int() takes ("²" is a digit, not decimal)
         raise ValueError(f"{name} must be a whole number, 1 or more; got {raw!r}")
     return int(raw)
 

@@ -207,7 +207,8 @@ def test_a_bad_number_from_the_environment_is_one_usage_line(tmp_path: Path, nam
 
 
 @pytest.mark.parametrize(
-    ("value", "number"), [(None, 2), ("", 2), (" 3 ", 3), ("x", None), ("0", None), ("-1", None), ("1.5", None)]
+    ("value", "number"),
+    [(None, 2), ("", 2), (" 3 ", 3), ("x", None), ("0", None), ("-1", None), ("1.5", None), ("²", None)],
 )
 def test_a_number_from_the_environment(monkeypatch: pytest.MonkeyPatch, value: str | None, number: int | None) -> None:
     if value is None:
