@@ -17,7 +17,7 @@ from starlette.applications import Starlette
 from reference_server.app import create_app
 from reference_server.provider_catalog import OAUTH_PROVIDERS
 from reference_server.seed import DEMO_CLIENT, DEMO_USER
-from reference_server.serving import LazyApp, listening_socket, serve_on_socket
+from reference_server.serving import LazyApp, StopSignal, listening_socket, serve_on_socket
 from reference_server.settings import OAuthProviderConfig, Pages, Settings
 from reference_server.store import database_problem, describe_database
 
@@ -180,14 +180,14 @@ def run(args: argparse.Namespace) -> int:
 def _serve(args: argparse.Namespace, sock: socket.socket, settings: Settings, app: Starlette) -> int:
     # From the first line printed on: whoever reads "stop with Ctrl-C" may press it before uvicorn has installed
     # its own handler.
-    with contextlib.suppress(KeyboardInterrupt):
+    with StopSignal().installed() as stop:
         _announce(args, sock, settings)
         served: object = app
         if args.workers > 1:
             # The parent created the schema and the seed once; each worker opens its own connection to the database.
             app.state.store.close()
             served = LazyApp(create_app, settings)
-        serve_on_socket(served, sock, workers=args.workers)
+        serve_on_socket(served, sock, workers=args.workers, stop=stop)
     print("stopped", flush=True)
     return 0
 

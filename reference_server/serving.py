@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib.util
+import signal
 import socket
 import threading
 import time
@@ -16,7 +17,17 @@ from uvicorn.supervisors import Multiprocess
 
 from reference_server.header_deadline import header_deadline_protocol
 
-__all__ = ["LazyApp", "ServerStartError", "fast_loop_options", "listening_socket", "serve_in_thread", "serve_on_socket"]
+__all__ = [
+    "LazyApp",
+    "ServerStartError",
+    "StopSignal",
+    "fast_loop_options",
+    "listening_socket",
+    "serve_in_thread",
+    "serve_on_socket",
+]
+
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
 class ServerStartError(RuntimeError):
@@ -42,6 +53,44 @@ class LazyApp:
         if self._app is None:
             self._app = self.factory(*self.args)
         await self._app(scope, receive, send)
+
+
+class StopSignal:
+    """Ctrl-C (SIGINT) or SIGTERM recorded as a request to stop, never raised as KeyboardInterrupt.
+
+    A KeyboardInterrupt that lands while Python runs a weakref or `__del__` callback is printed as "Exception
+    ignored" and dropped, so a Ctrl-C pressed in the moments before uvicorn installs its own handlers could be
+    lost and the server would keep running. Installed before the first line is printed, this handler keeps the
+    request; `serve_on_socket` hands it on to the server it starts.
+    """
+
+    def __init__(self) -> None:
+        self.requested = False
+        self._on_request: Callable[[], None] | None = None
+
+    @contextlib.contextmanager
+    def installed(self) -> Iterator[StopSignal]:
+        """Handle SIGINT and SIGTERM in the main thread for the duration; the previous handlers come back after."""
+        previous = {sig: signal.signal(sig, self._handle) for sig in STOP_SIGNALS}
+        try:
+            yield self
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+
+    def on_request(self, callback: Callable[[], None]) -> None:
+        """Run `callback` when a stop is requested, or now if one already was."""
+        self._on_request = callback
+        if self.requested:
+            callback()
+
+    def request(self) -> None:
+        self.requested = True
+        if self._on_request is not None:
+            self._on_request()
+
+    def _handle(self, signum: int, frame: object) -> None:
+        self.request()
 
 
 def fast_loop_options() -> dict[str, str]:
@@ -72,8 +121,13 @@ def listening_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
-def serve_on_socket(app: Any, sock: socket.socket, workers: int = 1, **uvicorn_options: Any) -> None:
+def serve_on_socket(
+    app: Any, sock: socket.socket, workers: int = 1, stop: StopSignal | None = None, **uvicorn_options: Any
+) -> None:
     """Serve `app` on `sock` until SIGINT/SIGTERM; with `workers > 1` in that many spawned processes.
+
+    `stop` (installed by the caller) carries a signal that came before uvicorn's own handlers: requested already,
+    nothing is served; requested while uvicorn starts, it exits as soon as it has.
 
     Workers receive `app` pickled, so it must be picklable (build heavy state lazily in the worker). The HTTP
     protocol is the fast parser with the header deadline (reference_server/header_deadline.py).
@@ -90,11 +144,16 @@ def serve_on_socket(app: Any, sock: socket.socket, workers: int = 1, **uvicorn_o
     # answer the supervisor's health ping; being killed as hung would drop every connection it holds.
     options.setdefault("timeout_worker_healthcheck", 60)
     config = uvicorn.Config(app, workers=workers, **options)
+    stop = stop or StopSignal()
     if workers > 1:
-        Multiprocess(config, sockets=[sock]).run()
+        supervisor = Multiprocess(config, sockets=[sock])  # installs its own signal handlers here
+        stop.on_request(supervisor.should_exit.set)
+        supervisor.run()
         return
+    server = uvicorn.Server(config)
+    stop.on_request(lambda: setattr(server, "should_exit", True))  # seen by uvicorn before its main loop starts
     with contextlib.suppress(KeyboardInterrupt):
-        uvicorn.Server(config).run(sockets=[sock])
+        server.run(sockets=[sock])
 
 
 @contextlib.contextmanager

@@ -13,11 +13,12 @@ import subprocess
 import sys
 import threading
 import time
+import weakref
 
 import httpx
 import pytest
 
-from reference_server.serving import LazyApp, fast_loop_options, listening_socket
+from reference_server.serving import LazyApp, StopSignal, fast_loop_options, listening_socket, serve_on_socket
 from reference_server.settings import Settings
 from reference_server.store import open_store
 from reference_server.testing import running_reference_server
@@ -162,3 +163,71 @@ def test_a_shared_sqlite_file_is_in_wal_mode(tmp_path) -> None:
         assert store._db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"  # type: ignore[attr-defined]
     finally:
         store.close()
+
+
+class _Dropped:
+    """An object whose weakref callback runs the moment it is dropped: where a KeyboardInterrupt gets lost."""
+
+
+def _raise_sigint_in_a_weakref_callback() -> None:
+    dropped = _Dropped()
+    ref = weakref.ref(dropped, lambda _: signal.raise_signal(signal.SIGINT))
+    del dropped
+    assert ref() is None
+
+
+def test_ctrl_c_inside_a_weakref_callback_is_lost_as_keyboard_interrupt(monkeypatch) -> None:
+    """Why `StopSignal` exists: Python's own handler raises KeyboardInterrupt there, and Python drops it."""
+    unraisable: list[type[BaseException] | None] = []
+    monkeypatch.setattr(sys, "unraisablehook", lambda report: unraisable.append(report.exc_type))
+    _raise_sigint_in_a_weakref_callback()  # no KeyboardInterrupt reaches this frame
+    assert unraisable == [KeyboardInterrupt]
+
+
+def test_ctrl_c_inside_a_weakref_callback_is_kept_by_the_stop_signal() -> None:
+    with StopSignal().installed() as stop:
+        _raise_sigint_in_a_weakref_callback()
+        signal.raise_signal(signal.SIGTERM)
+    assert stop.requested
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler, "the previous handler is back"
+
+
+async def _ok(scope: dict[str, object], receive: object, send: object) -> None:
+    if scope["type"] == "http":
+        await send({"type": "http.response.start", "status": 200, "headers": []})  # type: ignore[operator]
+        await send({"type": "http.response.body", "body": b"ok"})  # type: ignore[operator]
+
+
+def _serve_in_background(stop: StopSignal) -> tuple[threading.Thread, str]:
+    sock = listening_socket("127.0.0.1", 0)
+    url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    options = {"lifespan": "off", "timeout_graceful_shutdown": 1}
+    thread = threading.Thread(target=serve_on_socket, args=(_ok, sock), kwargs={"stop": stop, **options}, daemon=True)
+    thread.start()
+    return thread, url
+
+
+def test_a_stop_requested_before_serving_serves_nothing() -> None:
+    stop = StopSignal()
+    stop.request()
+    thread, url = _serve_in_background(stop)
+    thread.join(15)
+    assert not thread.is_alive()
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(url, timeout=2)
+
+
+def test_a_stop_requested_while_serving_stops_the_server() -> None:
+    stop = StopSignal()
+    thread, url = _serve_in_background(stop)
+    deadline = time.monotonic() + 15
+    while True:
+        try:
+            assert httpx.get(url, timeout=2).text == "ok"
+            break
+        except httpx.TransportError:
+            assert time.monotonic() < deadline, "the server did not answer"
+            time.sleep(0.05)
+    stop.request()
+    thread.join(15)
+    assert not thread.is_alive()
