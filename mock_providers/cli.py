@@ -193,8 +193,14 @@ def next_lines(mocks: RunningMocks) -> list[str]:
     ]
 
 
-def _interrupt(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt
+def _stop_on_signals(stop: list[int]) -> None:
+    """Ctrl-C and SIGTERM are noted in `stop` rather than raised as KeyboardInterrupt: one raised while Python runs a
+    weakref or `__del__` callback is printed as "Exception ignored" and dropped, and the mocks would keep running.
+    (A plain list, not an Event: `Event.set` in a handler can deadlock on the lock its own `wait` holds. The
+    reference server's `serve` does the same with `reference_server.serving.StopSignal`; this package stands
+    alone.) Also when a shell started us in the background with SIGINT ignored."""
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda signum, frame: stop.append(signum))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -206,18 +212,17 @@ def run(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:  # Ctrl-C while keys and certificates are still being made
         print("mocks: interrupted before they started", file=sys.stderr)
         return 130
-    signal.signal(signal.SIGTERM, _interrupt)
-    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:  # started in the background by a shell
-        signal.signal(signal.SIGINT, _interrupt)
+    stop: list[int] = []
+    _stop_on_signals(stop)  # from the first line printed on: whoever reads "Press Ctrl-C" may press it at once
     mocks = RunningMocks(servers)
-    try:  # from the first line printed on: whoever reads "Press Ctrl-C" may press it at once
+    try:
         print("\n".join(banner(mocks) + environment_lines(mocks)), flush=True)
         print("\n".join(["", *mocks.browser_trust_lines(), "", *next_lines(mocks)]), flush=True)
         print("\nPress Ctrl-C to stop.", flush=True)
-        while servers.is_running():
-            time.sleep(0.5)
-    except KeyboardInterrupt:
-        print("stopping", file=sys.stderr)
+        while servers.is_running() and not stop:
+            time.sleep(0.5)  # a handler that does not raise lets the sleep finish (PEP 475): stops within 0.5 s
+        if stop:
+            print("stopping", file=sys.stderr)
     finally:
         servers.stop()
     return 0

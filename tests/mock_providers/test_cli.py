@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import socket
 import subprocess
 import sys
+import time
+import weakref
 
 import pytest
 
+from mock_providers import cli
 from mock_providers.cli import add_arguments, environment_lines
 from mock_providers.node_preload import PRELOAD_PATH
 from mock_providers.testing import RunningMocks
@@ -71,9 +75,6 @@ def test_environment_lines_name_the_installed_preload(mocks: RunningMocks) -> No
 @pytest.mark.parametrize("after_line", ["mock providers on", "Press Ctrl-C"], ids=["first-line", "ready-line"])
 def test_ctrl_c_stops_cleanly(tmp_path, after_line: str) -> None:
     """Ctrl-C exits 0 from the first line printed on (a CI run once caught the gap before the `try`)."""
-    import signal
-    import time
-
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -107,3 +108,25 @@ def test_ctrl_c_stops_cleanly(tmp_path, after_line: str) -> None:
         for stream in (proc.stdout, proc.stderr):
             if stream is not None:
                 stream.close()
+
+
+def test_ctrl_c_inside_a_weakref_callback_still_stops_the_mocks() -> None:
+    """Python drops a KeyboardInterrupt raised there (tests/reference_server/test_serving.py shows it); the CLI's
+    handlers note the signal instead, so its loop ends."""
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    stop: list[int] = []
+    try:
+        cli._stop_on_signals(stop)
+
+        class Dropped:
+            pass
+
+        dropped = Dropped()
+        ref = weakref.ref(dropped, lambda _: signal.raise_signal(signal.SIGINT))
+        del dropped
+        assert ref() is None
+        signal.raise_signal(signal.SIGTERM)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    assert stop == [signal.SIGINT, signal.SIGTERM]
