@@ -60,6 +60,9 @@ def pinned_config(mode: str, max_examples: int = MAX_EXAMPLES) -> SchemathesisCo
 
 def load(mode: str) -> Any:
     """The per-action spec as a schemathesis schema for `mode` ("positive" or "negative")."""
+    from harness.checks import enum_candidates  # it imports this module
+
+    enum_candidates.reuse()
     document = spec.load_openapi()
     examples = MAX_EXAMPLES if mode == "positive" else max(3, MAX_EXAMPLES // 2)
     return schemathesis.openapi.from_dict(document, config=pinned_config(mode, examples))
