@@ -13,6 +13,7 @@ not such a list, a cache that cannot be written) falls back to schemathesis's ow
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import os
@@ -52,20 +53,14 @@ def reuse() -> bool:
     except ImportError:  # pragma: no cover - another schemathesis layout
         return False
     original = getattr(_schema, "_invalid_enum_candidates", None)
-    draw = getattr(original, "__wrapped__", None)  # functools.cache's undecorated function
     if getattr(original, "reused", False):
         return True
+    draw = getattr(original, "__wrapped__", None)  # functools.cache's undecorated function
     if draw is None:
         return False
-    memo: list[tuple[Any, ...]] = []
-
-    def candidates() -> tuple[Any, ...]:
-        if not memo:
-            memo.append(_load_or_draw(draw))
-        return memo[0]
-
+    candidates = functools.cache(functools.partial(_load_or_draw, draw))  # once per process, as schemathesis's
     candidates.reused = True  # type: ignore[attr-defined]
-    _schema._invalid_enum_candidates = candidates  # type: ignore[assignment]
+    _schema._invalid_enum_candidates = candidates
     return True
 
 
