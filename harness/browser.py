@@ -50,7 +50,7 @@ LANES_ENV = env_numbers.BROWSER_LANES
 DEFAULT_LANES = env_numbers.DEFAULTS[LANES_ENV]
 """Browser instances the background pool drives at once (harness/pool.py), each on a lane of its own: a driver
 thread, a Playwright driver and a Chromium. Two overlap one check's waits with another's steps: 10-15% faster on a
-quiet 2-core machine, no slower on a loaded one (README, Benchmarks); `NEXTAUTH_CONFORMANCE_BROWSER_LANES=1` runs
+quiet 2-core machine, no slower on a loaded one (benchmarks/LOG.md); `NEXTAUTH_CONFORMANCE_BROWSER_LANES=1` runs
 the checks one after another."""
 
 T = TypeVar("T")

@@ -142,7 +142,7 @@ class Probe:
         )
         self.context.set_default_timeout(STEP_TIMEOUT_MS)
         self.context.set_default_navigation_timeout(STEP_TIMEOUT_MS)
-        # DOM snapshots per action, no screencast: the filmstrip cost ~0.9 s of a 10 s run (README, Benchmarks);
+        # DOM snapshots per action, no screencast: the filmstrip cost ~0.9 s of a 10 s run (benchmarks/LOG.md);
         # a failure still saves a screenshot of every open page (_save_artifacts)
         self.context.tracing.start(screenshots=False, snapshots=True)
         self.context.expose_binding("__conformanceReport", self._record)

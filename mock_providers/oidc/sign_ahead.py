@@ -7,7 +7,7 @@ response is out (while the client reads the redirect and sends its token request
 them only when nothing they depend on moved (`Prepared.usable`): no fault taken, the same site, the same second,
 the same signing key and user; otherwise it mints as it always did. Prepared tokens live no longer than their
 code and are bounded in number. On the loop, not in a worker thread: `cryptography` releases the GIL while it
-signs, but on a busy 2-core machine the thread's hand-offs cost more than the overlap gave (README, Benchmarks).
+signs, but on a busy 2-core machine the thread's hand-offs cost more than the overlap gave (benchmarks/LOG.md).
 """
 
 from __future__ import annotations
